@@ -1,0 +1,193 @@
+/**
+ * Audio sources as async iterables of 16 kHz mono float chunks: a WAV file,
+ * raw s16le PCM on stdin, or a live microphone through `arecord` (restarted
+ * with backoff when it exits). Each reports `source` events through `report`.
+ * @module
+ */
+import type { SourceEvent } from "../events.ts";
+import { SAMPLE_RATE } from "../events.ts";
+import { readWav } from "./wav.ts";
+import { Resampler } from "./resample.ts";
+import { S16Decoder } from "./pcm.ts";
+
+/** Receives source state changes (t is filled in by the caller's stream clock). */
+export type SourceReporter = (e: Omit<SourceEvent, "type" | "t">) => void;
+
+/** An audio source problem (missing file, missing arecord, missing device). */
+export class SourceError extends Error {
+  override name = "SourceError";
+}
+
+/** Chunk size handed downstream: 100 ms. */
+const CHUNK = 1600;
+
+/** Sleep that an AbortSignal can cut short. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const id = setTimeout(done, ms);
+    function done() {
+      clearTimeout(id);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** A WAV file, resampled to 16 kHz; `realtime` paces it like a microphone. */
+export async function* wavSource(
+  path: string,
+  options: { realtime?: boolean; report?: SourceReporter; signal?: AbortSignal } = {},
+): AsyncGenerator<Float32Array> {
+  const wav = await readWav(path);
+  options.report?.({ state: "started", source: path });
+  const rs = new Resampler(wav.sampleRate, SAMPLE_RATE);
+  const step = Math.max(1, Math.round((CHUNK * wav.sampleRate) / SAMPLE_RATE));
+  const started = performance.now();
+  let sent = 0;
+  for (let i = 0; i < wav.samples.length; i += step) {
+    if (options.signal?.aborted) break;
+    const out = rs.push(wav.samples.subarray(i, i + step));
+    if (out.length) yield out;
+    sent += out.length;
+    if (options.realtime) {
+      const ahead = (sent / SAMPLE_RATE) * 1000 - (performance.now() - started);
+      if (ahead > 0) await sleep(ahead, options.signal);
+    }
+  }
+  const tail = rs.flush();
+  if (tail.length) yield tail;
+  options.report?.({ state: "ended", source: path });
+}
+
+/** Raw s16le PCM from a byte stream (stdin), at `rate` with `channels`. */
+export async function* pcmSource(
+  stream: ReadableStream<Uint8Array>,
+  options: { rate: number; channels?: number; name?: string; report?: SourceReporter },
+): AsyncGenerator<Float32Array> {
+  const name = options.name ?? "stdin";
+  const decoder = new S16Decoder(options.channels ?? 1);
+  const rs = new Resampler(options.rate, SAMPLE_RATE);
+  options.report?.({ state: "started", source: name });
+  for await (const bytes of stream) {
+    const out = rs.push(decoder.push(bytes));
+    if (out.length) yield out;
+  }
+  const tail = rs.flush();
+  if (tail.length) yield tail;
+  options.report?.({
+    state: "ended",
+    source: name,
+    reason: decoder.leftover
+      ? `ignored ${decoder.leftover} trailing bytes (partial frame)`
+      : undefined,
+  });
+}
+
+/** Microphone options (config.audio). */
+export interface MicOptions {
+  device: string;
+  rate: number;
+  arecord?: string;
+  restartMinMs?: number;
+  restartMaxMs?: number;
+  /** Stop after this many restarts (default: never). */
+  maxRestarts?: number;
+  report?: SourceReporter;
+  signal?: AbortSignal;
+}
+
+/**
+ * Live capture through ALSA's `arecord` as a subprocess. When arecord exits
+ * after having delivered audio, it is restarted with exponential backoff
+ * (reset after a minute of healthy capture). When it cannot start at all
+ * (not installed, or the device is missing on the first try), a
+ * {@link SourceError} says so with arecord's own message.
+ */
+export async function* micSource(options: MicOptions): AsyncGenerator<Float32Array> {
+  const bin = options.arecord ?? "arecord";
+  const name = `mic:${options.device}`;
+  const minDelay = options.restartMinMs ?? 500;
+  const maxDelay = options.restartMaxMs ?? 30000;
+  let delay = minDelay;
+  let restarts = 0;
+  let everDelivered = false;
+  while (!options.signal?.aborted) {
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(bin, {
+        args: [
+          "-q",
+          "-D",
+          options.device,
+          "-f",
+          "S16_LE",
+          "-c",
+          "1",
+          "-r",
+          String(options.rate),
+          "-t",
+          "raw",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        stdin: "null",
+      }).spawn();
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        throw new SourceError(
+          `${bin} not found: install alsa-utils (apt install alsa-utils) or set audio.arecord`,
+        );
+      }
+      throw new SourceError(`cannot start ${bin}: ${(err as Error).message}`);
+    }
+    const onAbort = () => {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const stderrText = new Response(child.stderr).text();
+    options.report?.({ state: restarts ? "restarting" : "started", source: name });
+    const decoder = new S16Decoder(1);
+    const rs = new Resampler(options.rate, SAMPLE_RATE);
+    const startedAt = performance.now();
+    let delivered = 0;
+    try {
+      for await (const bytes of child.stdout) {
+        const out = rs.push(decoder.push(bytes));
+        delivered += out.length;
+        if (out.length) yield out;
+      }
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+    const status = await child.status;
+    const stderr = (await stderrText).trim().split("\n").slice(-2).join(" ");
+    if (options.signal?.aborted) break;
+    if (delivered > 0) everDelivered = true;
+    if (!everDelivered) {
+      throw new SourceError(
+        `${bin} -D ${options.device} exited (code ${status.code}) before any audio: ` +
+          (stderr || "no message") + " (check the device with `arecord -l`)",
+      );
+    }
+    if (options.maxRestarts !== undefined && restarts >= options.maxRestarts) {
+      options.report?.({ state: "ended", source: name, reason: stderr || `exit ${status.code}` });
+      return;
+    }
+    if (performance.now() - startedAt > 60000) delay = minDelay;
+    options.report?.({
+      state: "restarting",
+      source: name,
+      reason: `${bin} exited (code ${status.code})${
+        stderr ? `: ${stderr}` : ""
+      }; retry in ${delay} ms`,
+    });
+    await sleep(delay, options.signal);
+    delay = Math.min(maxDelay, delay * 2);
+    restarts++;
+  }
+  options.report?.({ state: "ended", source: name });
+}

