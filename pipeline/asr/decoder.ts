@@ -1,0 +1,276 @@
+/**
+ * Grammar-constrained CTC prefix beam search over phone log-probabilities.
+ *
+ * Hypotheses are (words so far, node in the phone trie of the current word);
+ * each keeps the CTC log-probabilities of ending in blank (pB) and in its last
+ * phone (pNB), summed over all alignments. Frames are fed incrementally
+ * ({@link CtcGrammarDecoder.push}); {@link CtcGrammarDecoder.complete} tells
+ * whether the best hypothesis already spells a full command (early commit),
+ * and {@link CtcGrammarDecoder.result} returns the best sentence, its
+ * confidence and the alternatives.
+ *
+ * Confidence combines (a) the posterior of the sentence among the complete
+ * hypotheses in the beam and (b) how close the constrained score comes to an
+ * unconstrained phone loop (best label every frame), per speech frame:
+ * out-of-grammar speech forces the constrained path far below the free loop.
+ * `confidence = posterior * sigmoid(scale * (gap - offset))`; scale and offset
+ * are calibrated on held-out data (models/asr/*.json).
+ * @module
+ */
+import type { DecodingGraph } from "./graph.ts";
+import { BLANK, NUM_LABELS } from "./phones.ts";
+
+/** Decoder settings. */
+export interface DecoderOptions {
+  /** Hypotheses kept per frame. */
+  beamWidth?: number;
+  /** Labels more than this many nats below the frame's best are not expanded. */
+  labelPrune?: number;
+  /** Hypotheses more than this many nats below the best are dropped. */
+  beamPrune?: number;
+  /** Confidence calibration: sigmoid(scale * (gap - offset)), gap in nats per speech frame. */
+  scale?: number;
+  offset?: number;
+  /** Number of alternatives returned. */
+  alternatives?: number;
+}
+
+/** One sentence hypothesis with its scores. */
+export interface Alternative {
+  text: string;
+  /** Calibrated confidence 0..1. */
+  confidence: number;
+  /** CTC log-probability of the sentence (all alignments). */
+  logProb: number;
+}
+
+/** The decoder's answer for an utterance. */
+export interface DecodeResult {
+  /** Best complete sentence ("" when no complete sentence survived). */
+  text: string;
+  confidence: number;
+  logProb: number;
+  /** Posterior of the best sentence among the complete ones in the beam. */
+  posterior: number;
+  /** Constrained minus free-loop log-probability per speech frame (<= ~0). */
+  gap: number;
+  /** Frames decoded and frames where speech (not blank) dominated. */
+  frames: number;
+  speechFrames: number;
+  /** Other complete sentences, best first. */
+  alternatives: Alternative[];
+}
+
+interface Hyp {
+  text: string;
+  node: number;
+  pB: number;
+  pNB: number;
+}
+
+const NEG = -Infinity;
+
+/** log(exp(a) + exp(b)) without overflow. */
+export function logAdd(a: number, b: number): number {
+  if (a === NEG) return b;
+  if (b === NEG) return a;
+  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Streaming grammar-constrained CTC decoder (one utterance at a time). */
+export class CtcGrammarDecoder {
+  readonly #graph: DecodingGraph;
+  readonly #beamWidth: number;
+  readonly #labelPrune: number;
+  readonly #beamPrune: number;
+  readonly #scale: number;
+  readonly #offset: number;
+  readonly #alternatives: number;
+  #beam: Hyp[] = [];
+  #free = 0;
+  #frames = 0;
+  #speechFrames = 0;
+
+  constructor(graph: DecodingGraph, options: DecoderOptions = {}) {
+    this.#graph = graph;
+    this.#beamWidth = options.beamWidth ?? 16;
+    this.#labelPrune = options.labelPrune ?? 12;
+    this.#beamPrune = options.beamPrune ?? 30;
+    this.#scale = options.scale ?? 6;
+    this.#offset = options.offset ?? -0.5;
+    this.#alternatives = options.alternatives ?? 4;
+    if (!Number.isInteger(this.#beamWidth) || this.#beamWidth < 1) {
+      throw new Error(`decoder: beamWidth must be a positive integer, got ${this.#beamWidth}`);
+    }
+    this.reset();
+  }
+
+  /** Forget the utterance and start a new one. */
+  reset(): void {
+    this.#beam = [{ text: "", node: this.#graph.start, pB: 0, pNB: NEG }];
+    this.#free = 0;
+    this.#frames = 0;
+    this.#speechFrames = 0;
+  }
+
+  /** Frames decoded since the last reset. */
+  get frames(): number {
+    return this.#frames;
+  }
+
+  /**
+   * Feed frames of log-probabilities, row-major [frames x 40] (blank first).
+   * Throws on a wrong length, non-finite values or values above 0 (not log-probs).
+   */
+  push(logProbs: Float32Array | number[]): void {
+    const L = NUM_LABELS;
+    if (logProbs.length % L !== 0) {
+      throw new Error(
+        `decoder: log-prob buffer of ${logProbs.length} values is not a multiple of ${L} labels`,
+      );
+    }
+    const T = logProbs.length / L;
+    for (let t = 0; t < T; t++) {
+      const row = logProbs.slice(t * L, (t + 1) * L);
+      let max = NEG;
+      for (let k = 0; k < L; k++) {
+        const v = row[k];
+        if (!Number.isFinite(v) && v !== NEG) {
+          throw new Error(`decoder: frame ${this.#frames} label ${k} is ${v}`);
+        }
+        if (v > 1e-3) {
+          throw new Error(
+            `decoder: frame ${this.#frames} label ${k} is ${v} > 0; expected log-probabilities`,
+          );
+        }
+        if (v > max) max = v;
+      }
+      if (max === NEG) throw new Error(`decoder: frame ${this.#frames} has no finite label`);
+      this.#step(row, max);
+    }
+  }
+
+  #step(row: Float32Array | number[], max: number): void {
+    const g = this.#graph;
+    const next = new Map<string, Hyp>();
+    const add = (text: string, node: number, pB: number, pNB: number) => {
+      const key = `${node}|${text}`;
+      const h = next.get(key);
+      if (h) {
+        h.pB = logAdd(h.pB, pB);
+        h.pNB = logAdd(h.pNB, pNB);
+      } else next.set(key, { text, node, pB, pNB });
+    };
+    const floor = max - this.#labelPrune;
+    const blank = row[BLANK];
+    for (const h of this.#beam) {
+      const total = logAdd(h.pB, h.pNB);
+      const last = g.phone[h.node];
+      // Stay: a blank, or the same phone again (collapsed).
+      add(h.text, h.node, total + blank, last >= 0 ? h.pNB + row[last] : NEG);
+      // Next phone of the current word.
+      for (const [c, child] of g.children[h.node]) {
+        const lp = row[c];
+        if (lp < floor) continue;
+        add(h.text, child, NEG, (c === last ? h.pB : total) + lp);
+      }
+      // Word boundary: the next word's first phone.
+      for (const end of g.wordEnds[h.node]) {
+        const root = g.rootOf(end.to);
+        if (root === undefined) continue;
+        const text = h.text ? `${h.text} ${end.word}` : end.word;
+        for (const [c, child] of g.children[root]) {
+          const lp = row[c];
+          if (lp < floor) continue;
+          add(text, child, NEG, (c === last ? h.pB : total) + lp);
+        }
+      }
+    }
+    const hyps = [...next.values()];
+    const score = (h: Hyp) => logAdd(h.pB, h.pNB);
+    hyps.sort((a, b) => score(b) - score(a));
+    const best = hyps.length ? score(hyps[0]) : NEG;
+    this.#beam = hyps.slice(0, this.#beamWidth).filter((h) => score(h) >= best - this.#beamPrune);
+    this.#free += max;
+    this.#frames++;
+    if (Math.exp(blank) < 0.5) this.#speechFrames++;
+  }
+
+  /** Complete sentences in the beam with their log-probabilities, best first. */
+  #complete(): { text: string; logProb: number }[] {
+    const byText = new Map<string, number>();
+    for (const h of this.#beam) {
+      const s = logAdd(h.pB, h.pNB);
+      for (const e of this.#graph.wordEnds[h.node]) {
+        if (!e.final) continue;
+        const text = h.text ? `${h.text} ${e.word}` : e.word;
+        byText.set(text, logAdd(byText.get(text) ?? NEG, s));
+      }
+    }
+    return [...byText].map(([text, logProb]) => ({ text, logProb }))
+      .sort((a, b) => b.logProb - a.logProb);
+  }
+
+  /**
+   * Early-commit test: true when the single best hypothesis of the beam ends
+   * a complete sentence of the grammar.
+   */
+  complete(): boolean {
+    const h = this.#beam[0];
+    return !!h && this.#graph.wordEnds[h.node].some((e) => e.final);
+  }
+
+  /** The best sentence so far (complete or not) for live display. */
+  partial(): string {
+    const h = this.#beam[0];
+    if (!h) return "";
+    const end = this.#graph.wordEnds[h.node][0];
+    return end ? (h.text ? `${h.text} ${end.word}` : end.word) : h.text;
+  }
+
+  /** Best complete sentence, confidence and alternatives for the frames so far. */
+  result(): DecodeResult {
+    const complete = this.#complete();
+    const speech = Math.max(1, this.#speechFrames);
+    const conf = (logProb: number, norm: number) => {
+      const gap = Math.min(0, (logProb - this.#free) / speech);
+      return {
+        gap,
+        confidence: Math.exp(logProb - norm) * sigmoid(this.#scale * (gap - this.#offset)),
+      };
+    };
+    if (complete.length === 0) {
+      return {
+        text: "",
+        confidence: 0,
+        logProb: NEG,
+        posterior: 0,
+        gap: NEG,
+        frames: this.#frames,
+        speechFrames: this.#speechFrames,
+        alternatives: [],
+      };
+    }
+    const norm = complete.reduce((acc, c) => logAdd(acc, c.logProb), NEG);
+    const best = complete[0];
+    const { gap, confidence } = conf(best.logProb, norm);
+    return {
+      text: best.text,
+      confidence,
+      logProb: best.logProb,
+      posterior: Math.exp(best.logProb - norm),
+      gap,
+      frames: this.#frames,
+      speechFrames: this.#speechFrames,
+      alternatives: complete.slice(1, 1 + this.#alternatives).map((c) => ({
+        text: c.text,
+        logProb: c.logProb,
+        confidence: conf(c.logProb, norm).confidence,
+      })),
+    };
+  }
+}
