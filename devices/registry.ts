@@ -1,0 +1,343 @@
+/**
+ * The device registry: areas and devices from a validated JSON file, plus
+ * devices imported at run time (Home Assistant discovery, Zigbee2MQTT
+ * bridge/devices). Every validation error names the file, the path and the
+ * problem (`devices.json: devices[3].adapter: unknown "zigbee"`).
+ * @module
+ */
+import { z } from "zod";
+import { normalizeText } from "../pipeline/intent/numbers.ts";
+import {
+  ADAPTER_SCHEMAS,
+  type AdapterConfig,
+  DEFAULT_FEATURES,
+  type DeviceType,
+  type Feature,
+  type ImportOptions,
+  importSchema,
+  registryFileSchema,
+  type TemplatesFile,
+} from "./schema.ts";
+
+/** A room or zone; `name` and `aliases` are normalized grammar words. */
+export interface Area {
+  id: string;
+  name: string;
+  aliases: string[];
+}
+
+/** A device ready for the router and the grammar. */
+export interface Device {
+  id: string;
+  /** Spoken name, normalized ("kitchen light"). */
+  name: string;
+  aliases: string[];
+  /** Area id, if any. */
+  area?: string;
+  type: DeviceType;
+  features: Feature[];
+  adapter: AdapterConfig;
+  colorTempRange: [number, number];
+  temperatureRange: [number, number];
+  /** Where the device came from. */
+  source: "file" | "homeassistant" | "zigbee2mqtt";
+}
+
+/** A device to add (ids and defaults are filled in). */
+export interface DeviceInput {
+  id?: string;
+  name: string;
+  aliases?: string[];
+  area?: string;
+  type: DeviceType;
+  features?: Feature[];
+  adapter: AdapterConfig;
+  colorTempRange?: [number, number];
+  temperatureRange?: [number, number];
+  source?: Device["source"];
+}
+
+/** A registry problem; the message names file, path and problem (one per line). */
+export class RegistryError extends Error {
+  override name = "RegistryError";
+}
+
+/** "Kitchen Light 2" -> "kitchen_light_two". */
+export function slug(name: string): string {
+  return normalizeText(name).replace(/ /g, "_") || "device";
+}
+
+function pathText(path: PropertyKey[]): string {
+  return path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`).join("").replace(
+    /^\./,
+    "",
+  ) || "(root)";
+}
+
+function zodIssues(prefix: PropertyKey[], error: z.ZodError): string[] {
+  return error.issues.map((i) => {
+    let msg = i.message;
+    if (i.code === "unrecognized_keys") {
+      msg = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}`;
+    }
+    return `${pathText([...prefix, ...i.path])}: ${msg}`;
+  });
+}
+
+/** Validate one adapter config; returns it parsed or the problems (paths under `prefix`). */
+export function parseAdapter(
+  raw: unknown,
+  prefix: PropertyKey[] = ["adapter"],
+): { adapter?: AdapterConfig; problems: string[] } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { problems: [`${pathText(prefix)}: expected an object with a "type"`] };
+  }
+  const type = (raw as Record<string, unknown>).type;
+  if (typeof type !== "string") {
+    return {
+      problems: [
+        `${pathText([...prefix, "type"])}: missing; one of ${
+          Object.keys(ADAPTER_SCHEMAS).join(", ")
+        }`,
+      ],
+    };
+  }
+  const schema = ADAPTER_SCHEMAS[type as keyof typeof ADAPTER_SCHEMAS];
+  if (!schema) {
+    return {
+      problems: [
+        `${pathText(prefix)}: unknown "${type}" (known: ${
+          Object.keys(ADAPTER_SCHEMAS).join(", ")
+        })`,
+      ],
+    };
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) return { problems: zodIssues(prefix, r.error) };
+  return { adapter: r.data as AdapterConfig, problems: [] };
+}
+
+const KELVIN: [number, number] = [2200, 6500];
+const CELSIUS: [number, number] = [5, 30];
+
+/** Devices and areas, with lookup helpers. Mutable only through {@link Registry.add}. */
+export class Registry {
+  readonly areas: Area[] = [];
+  readonly devices: Device[] = [];
+  readonly templates?: TemplatesFile;
+  readonly import: ImportOptions;
+  /** Bumped on every change (grammar caches compare it). */
+  version = 0;
+  #listeners = new Set<() => void>();
+
+  constructor(
+    init: {
+      areas?: Area[];
+      devices?: DeviceInput[];
+      templates?: TemplatesFile;
+      import?: ImportOptions;
+    } = {},
+  ) {
+    this.templates = init.templates;
+    this.import = init.import ?? importSchema.parse({});
+    for (const a of init.areas ?? []) this.areas.push(a);
+    for (const d of init.devices ?? []) this.add(d);
+  }
+
+  /** Find an area by id, name or alias (normalized). */
+  area(ref: string): Area | undefined {
+    const n = normalizeText(ref);
+    return this.areas.find((a) => a.id === ref || a.name === n || a.aliases.includes(n));
+  }
+
+  /** Find a device by id, name or alias. */
+  device(ref: string): Device | undefined {
+    const n = normalizeText(ref);
+    return this.devices.find((d) => d.id === ref || d.name === n || d.aliases.includes(n));
+  }
+
+  /** Devices in an area ("*" or undefined: everywhere) of the given types. */
+  devicesIn(area: string | undefined, types?: DeviceType[]): Device[] {
+    return this.devices.filter((d) =>
+      (area === undefined || area === "*" || d.area === area) && (!types || types.includes(d.type))
+    );
+  }
+
+  /** Subscribe to changes (imports); returns an unsubscribe function. */
+  onChange(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /**
+   * Add or replace (same id) a device. Throws {@link RegistryError} when its
+   * name clashes with another device or its area is unknown.
+   */
+  add(input: DeviceInput): Device {
+    const name = normalizeText(input.name);
+    if (!name) throw new RegistryError(`device "${input.name}": name has no words`);
+    const id = input.id ?? slug(name);
+    const aliases = [
+      ...new Set((input.aliases ?? []).map(normalizeText).filter((a) => a && a !== name)),
+    ];
+    let area: string | undefined;
+    if (input.area !== undefined) {
+      const a = this.area(input.area);
+      if (!a) {
+        throw new RegistryError(
+          `device "${id}": unknown area "${input.area}" (known: ${
+            this.areas.map((x) => x.id).join(", ") || "none"
+          })`,
+        );
+      }
+      area = a.id;
+    }
+    for (const other of this.devices) {
+      if (other.id === id) continue;
+      const clash = [name, ...aliases].find((n) => n === other.name || other.aliases.includes(n));
+      if (clash) {
+        throw new RegistryError(`device "${id}": name "${clash}" is already used by "${other.id}"`);
+      }
+    }
+    const type = input.type;
+    const device: Device = {
+      id,
+      name,
+      aliases,
+      area,
+      type,
+      features: [...new Set(input.features ?? DEFAULT_FEATURES[type])],
+      adapter: input.adapter,
+      colorTempRange: input.colorTempRange ?? KELVIN,
+      temperatureRange: input.temperatureRange ?? CELSIUS,
+      source: input.source ?? "file",
+    };
+    const i = this.devices.findIndex((d) => d.id === id);
+    if (i >= 0) this.devices[i] = device;
+    else this.devices.push(device);
+    this.version++;
+    for (const fn of this.#listeners) fn();
+    return device;
+  }
+
+  /** Remove a device by id; returns whether it existed. */
+  remove(id: string): boolean {
+    const i = this.devices.findIndex((d) => d.id === id);
+    if (i < 0) return false;
+    this.devices.splice(i, 1);
+    this.version++;
+    for (const fn of this.#listeners) fn();
+    return true;
+  }
+}
+
+/**
+ * Validate a parsed registry object. `source` (the file name) prefixes every
+ * message. Throws {@link RegistryError} listing all problems, one per line.
+ */
+export function parseRegistry(input: unknown, source = "devices"): Registry {
+  const result = registryFileSchema.safeParse(input);
+  if (!result.success) {
+    throw new RegistryError(zodIssues([], result.error).map((m) => `${source}: ${m}`).join("\n"));
+  }
+  const file = result.data;
+  const problems: string[] = [];
+  const areas: Area[] = [];
+  const areaWords = new Map<string, string>();
+  file.areas.forEach((a, i) => {
+    const name = normalizeText(a.name);
+    const id = a.id ?? slug(name);
+    for (
+      const [k, word] of [
+        [`name`, name],
+        ...a.aliases.map((x, j) => [`aliases[${j}]`, normalizeText(x)]),
+      ]
+    ) {
+      const prev = areaWords.get(word);
+      if (prev) problems.push(`areas[${i}].${k}: "${word}" is already used by ${prev}`);
+      else areaWords.set(word, `areas[${i}]`);
+    }
+    if (areas.some((x) => x.id === id)) problems.push(`areas[${i}].id: duplicate id "${id}"`);
+    areas.push({ id, name, aliases: a.aliases.map(normalizeText).filter((x) => x !== name) });
+  });
+  const registry = new Registry({ areas, templates: file.templates, import: file.import });
+  const ids = new Map<string, number>();
+  file.devices.forEach((d, i) => {
+    const p = `devices[${i}]`;
+    const { adapter, problems: ap } = parseAdapter(d.adapter, ["devices", i, "adapter"]);
+    problems.push(...ap);
+    const id = d.id ?? slug(d.name);
+    if (ids.has(id)) {
+      problems.push(`${p}.id: duplicate id "${id}" (also devices[${ids.get(id)}])`);
+      return;
+    }
+    ids.set(id, i);
+    if (d.area !== undefined && !registry.area(d.area)) {
+      problems.push(
+        `${p}.area: unknown area "${d.area}" (known: ${
+          areas.map((a) => a.id).join(", ") || "none"
+        })`,
+      );
+      return;
+    }
+    if (d.type === "scene" && d.features && d.features.some((f) => f !== "activate")) {
+      problems.push(`${p}.features: a scene only has "activate"`);
+    }
+    if (adapter?.type === "generic") {
+      const feats = d.features ?? DEFAULT_FEATURES[d.type];
+      const need: Record<Feature, string[]> = {
+        onoff: ["on", "off"],
+        brightness: ["brightness"],
+        colorTemp: ["colorTemp"],
+        temperature: ["temperature"],
+        position: ["open", "close"],
+        speed: ["speed"],
+        activate: ["activate"],
+      };
+      for (const f of feats) {
+        for (const c of need[f]) {
+          if (!(c in adapter.commands)) {
+            problems.push(`${p}.adapter.commands.${c}: missing (the device has feature "${f}")`);
+          }
+        }
+      }
+    }
+    if (!adapter) return;
+    try {
+      registry.add({ ...d, id, adapter, features: d.features });
+    } catch (err) {
+      problems.push(`${p}.name: ${(err as Error).message.replace(/^device "[^"]*": /, "")}`);
+    }
+  });
+  if (problems.length) throw new RegistryError(problems.map((m) => `${source}: ${m}`).join("\n"));
+  return registry;
+}
+
+/** Read, parse and validate a registry file; JSON syntax errors name line and column. */
+export async function loadRegistry(path: string): Promise<Registry> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new RegistryError(`${path}: cannot read device registry: ${(err as Error).message}`);
+  }
+  return parseRegistryText(text, path);
+}
+
+/** Parse registry JSON text; `source` names it in errors. */
+export function parseRegistryText(text: string, source: string): Registry {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    let where = "";
+    if (pos) {
+      const before = text.slice(0, Number(pos[1])).split("\n");
+      where = `:${before.length}:${before[before.length - 1].length + 1}`;
+    }
+    throw new RegistryError(`${source}${where}: invalid JSON: ${msg}`);
+  }
+  return parseRegistry(value, source);
+}

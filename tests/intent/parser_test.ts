@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { parseIntent } from "../../pipeline/intent/index.ts";
+import { testRegistry } from "./helpers.ts";
+
+const reg = testRegistry();
+const parse = (text: string, area?: string) => parseIntent(text, reg, { area });
+
+function expectIntent(text: string, name: string, slots: Record<string, unknown>, area?: string) {
+  const p = parse(text, area);
+  assert.ok(p, `no intent for "${text}"`);
+  assert.equal(p.name, name, text);
+  assert.deepEqual(p.slots, slots, text);
+  return p;
+}
+
+Deno.test("on/off/toggle by device name and alias", () => {
+  expectIntent("turn on the kitchen light", "TurnOn", { device: "kitchen_light" });
+  expectIntent("Switch the reading lamp off", "TurnOff", { device: "floor_lamp" });
+  expectIntent("toggle the coffee machine", "Toggle", { device: "coffee_machine" });
+  expectIntent("turn on the ceiling fan", "TurnOn", { device: "ceiling_fan" });
+});
+
+Deno.test("area-aware group commands use the satellite's area unless one is said", () => {
+  const p = expectIntent(
+    "turn on the lights",
+    "TurnOn",
+    { domain: "light", area: "kitchen" },
+    "kitchen",
+  );
+  assert.equal(p.areaFromSite, true);
+  expectIntent("turn off the lights in the lounge", "TurnOff", {
+    domain: "light",
+    area: "living_room",
+  }, "kitchen");
+  expectIntent("turn off the living room lights", "TurnOff", {
+    domain: "light",
+    area: "living_room",
+  });
+  expectIntent("turn off all the lights", "TurnOff", { domain: "light", area: "*" }, "kitchen");
+  expectIntent("turn off the lights everywhere", "TurnOff", { domain: "light", area: "*" });
+  // Without a satellite area the group has no area; the router reports that.
+  expectIntent("turn on the lights", "TurnOn", { domain: "light" });
+});
+
+Deno.test("a named device wins over an area group with the same words", () => {
+  expectIntent("turn on the kitchen light", "TurnOn", { device: "kitchen_light" }, "bedroom");
+});
+
+Deno.test("brightness, colour temperature and temperature with spoken and typed numbers", () => {
+  expectIntent("set the kitchen light to fifty percent", "SetBrightness", {
+    device: "kitchen_light",
+    value: 50,
+  });
+  expectIntent("dim the kitchen light to 21%", "SetBrightness", {
+    device: "kitchen_light",
+    value: 21,
+  });
+  expectIntent("set the kitchen light to twenty one percent", "SetBrightness", {
+    device: "kitchen_light",
+    value: 21,
+  });
+  expectIntent("dim the lights to 30 percent", "SetBrightness", {
+    domain: "light",
+    area: "bedroom",
+    value: 30,
+  }, "bedroom");
+  expectIntent("set the kitchen light to 2700 kelvin", "SetColorTemp", {
+    device: "kitchen_light",
+    value: 2700,
+  });
+  expectIntent("set the kitchen light to warm white", "SetColorTemp", {
+    device: "kitchen_light",
+    value: 2700,
+  });
+  expectIntent("set the thermostat to twenty one degrees", "SetTemperature", {
+    device: "thermostat",
+    value: 21,
+  });
+  expectIntent("set the temperature in the lounge to 19", "SetTemperature", {
+    area: "living_room",
+    domain: "thermostat",
+    value: 19,
+  });
+});
+
+Deno.test("covers, fans, scenes, queries and cancel", () => {
+  expectIntent("open the blinds", "OpenCover", { device: "blinds" });
+  expectIntent("close the living room blinds", "CloseCover", { device: "blinds" });
+  expectIntent("set the blinds to 40 percent", "SetCoverPosition", { device: "blinds", value: 40 });
+  expectIntent("stop the blinds", "StopDevice", { device: "blinds" });
+  expectIntent("set the ceiling fan to medium", "SetFanSpeed", {
+    device: "ceiling_fan",
+    value: 66,
+  });
+  expectIntent("set the ceiling fan to speed three", "SetFanSpeed", {
+    device: "ceiling_fan",
+    value: 100,
+  });
+  expectIntent("activate movie time", "ActivateScene", { scene: "movie_time" });
+  expectIntent("is the kitchen light on", "QueryState", { device: "kitchen_light", state: "on" });
+  expectIntent("is the blinds open", "QueryState", { device: "blinds", state: "open" });
+  expectIntent("what is the temperature in the lounge", "QueryState", {
+    area: "living_room",
+    domain: "thermostat",
+    state: "temperature",
+  });
+  expectIntent("never mind", "Cancel", {});
+  expectIntent("cancel", "Cancel", {});
+});
+
+Deno.test("typed and transcribed text give the same intent", () => {
+  const pairs: Array<[string, string]> = [
+    ["Set the Kitchen-Light to 21%!", "set the kitchen light to twenty one percent"],
+    ["Set the thermostat to 19°C", "set the thermostat to nineteen degrees"],
+    ["set kitchen light to 6500K", "set kitchen light to six thousand five hundred kelvin"],
+  ];
+  for (const [typed, spoken] of pairs) {
+    const a = parse(typed);
+    const b = parse(spoken);
+    assert.ok(a && b);
+    assert.deepEqual({ ...a, text: "" }, { ...b, text: "" });
+  }
+});
+
+Deno.test("fuzzy text: fillers and typos lower the confidence, never invent devices", () => {
+  const polite = parse("please turn on the kitchen light now");
+  assert.equal(polite?.name, "TurnOn");
+  assert.deepEqual(polite?.slots, { device: "kitchen_light" });
+  assert.ok(polite!.confidence < 1 && polite!.confidence > 0.85, String(polite?.confidence));
+  const typo = parse("turn on the kitchn light");
+  assert.deepEqual(typo?.slots, { device: "kitchen_light" });
+  assert.ok(typo!.confidence < 0.95);
+  // Missing template word ("turn" dropped)
+  assert.equal(parse("on the kitchen light")?.name, "TurnOn");
+  // A device that does not exist is not guessed.
+  assert.equal(parse("turn on the garage light"), null);
+  assert.equal(parse("turn on the"), null);
+});
+
+Deno.test("out-of-grammar and junk input give null, not garbage", () => {
+  for (
+    const text of [
+      "",
+      "   ",
+      "?!",
+      "what's the weather like tomorrow",
+      "play some music",
+      "set the kitchen light to 150 percent",
+      "x".repeat(5000),
+      "turn ".repeat(200),
+      "\u0000\u0001",
+    ]
+  ) assert.equal(parse(text), null, JSON.stringify(text.slice(0, 40)));
+});
+
+Deno.test("minConfidence raises the bar", () => {
+  assert.ok(parse("please turn on the kitchen light"));
+  assert.equal(
+    parseIntent("please turn on the kitchen light", reg, { minConfidence: 0.99 }),
+    null,
+  );
+});
+
+Deno.test("a long input parses quickly (bounded search)", () => {
+  const t0 = performance.now();
+  parse("please could you turn on the kitchen light and then set it to fifty percent thanks");
+  assert.ok(performance.now() - t0 < 2000);
+});

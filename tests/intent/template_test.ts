@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { parseTemplate, TemplateError } from "../../pipeline/intent/template.ts";
+
+Deno.test("parseTemplate: words, alternatives, optional parts, slots, ranges, constants, rules", () => {
+  assert.deepEqual(parseTemplate("turn on"), {
+    kind: "seq",
+    items: [{ kind: "word", word: "turn" }, { kind: "word", word: "on" }],
+  });
+  assert.deepEqual(parseTemplate("(on | off)"), {
+    kind: "alt",
+    options: [{ kind: "word", word: "on" }, { kind: "word", word: "off" }],
+  });
+  assert.deepEqual(parseTemplate("[the]"), { kind: "opt", node: { kind: "word", word: "the" } });
+  assert.deepEqual(parseTemplate("{device}"), { kind: "slot", slot: "device", list: "device" });
+  assert.deepEqual(parseTemplate("{device:light}"), {
+    kind: "slot",
+    slot: "device",
+    list: "light",
+  });
+  assert.deepEqual(parseTemplate("{value:0..100}"), {
+    kind: "range",
+    slot: "value",
+    min: 0,
+    max: 100,
+    step: 1,
+  });
+  assert.deepEqual(parseTemplate("{k:2000..6500,100}"), {
+    kind: "range",
+    slot: "k",
+    min: 2000,
+    max: 6500,
+    step: 100,
+  });
+  assert.deepEqual(parseTemplate("{area=*}"), { kind: "const", slot: "area", value: "*" });
+  assert.deepEqual(parseTemplate("<on>"), { kind: "rule", name: "on" });
+});
+
+Deno.test("parseTemplate normalizes words: digits are spelled out, case folded", () => {
+  assert.deepEqual(parseTemplate("Bulb 21"), {
+    kind: "seq",
+    items: [
+      { kind: "word", word: "bulb" },
+      { kind: "word", word: "twenty" },
+      { kind: "word", word: "one" },
+    ],
+  });
+});
+
+Deno.test("parseTemplate errors name the template, the column and the problem", () => {
+  const cases: Array<[string, RegExp]> = [
+    ["turn (on | off", /column 6: missing "\)"/],
+    ["turn on]", /column 8: unexpected "\]"/],
+    ["turn [the", /missing "\]"/],
+    ["set {value:100..0}", /range 100\.\.0 is empty/],
+    ["set {value:0..100000}", /more than 2000 values/],
+    ["set {bad name}", /bad slot name "bad name"/],
+    ["set {value", /missing "\}"/],
+    ["<on", /missing ">"/],
+    ["< bad-rule >", /bad rule name/],
+    ["()", /empty/],
+    ["", /template is empty/],
+    ["turn on }", /unexpected "\}"/],
+    ["{x=}", /empty constant/],
+    ["turn ?? on", /"\?\?" has no letters or digits/],
+  ];
+  for (const [text, re] of cases) {
+    assert.throws(() => parseTemplate(text, "intents.TurnOn[0]"), (err: Error) => {
+      assert.ok(err instanceof TemplateError, text);
+      assert.match(err.message, /^intents\.TurnOn\[0\]: "/);
+      assert.match(err.message, re, `${text}: ${err.message}`);
+      return true;
+    });
+  }
+});
