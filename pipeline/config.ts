@@ -140,6 +140,15 @@ export const apiSchema = z.object({
   tokenFile: z.string().default(".earshot/token"),
   /** Largest accepted WAV upload in bytes. */
   maxAudioBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** Largest accepted JSON body in bytes. */
+  maxJsonBytes: z.number().int().positive().default(16 * 1024),
+  /** Time allowed for one text command / one uploaded file, ms (then 504). */
+  commandTimeoutMs: positive.default(15000),
+  audioTimeoutMs: positive.default(120000),
+  /** Interval of SSE keep-alive comments, ms. */
+  sseKeepAliveMs: z.number().int().min(1000).default(15000),
+  /** Most simultaneous SSE clients (then 503). */
+  sseMaxClients: z.number().int().min(1).max(1000).default(32),
 }).strict();
 
 /** The whole configuration. */
