@@ -160,15 +160,26 @@ def apply_config(model: nn.Module, config: QuantConfig, enable: bool = True) -> 
     return report
 
 
-def set_activation_state(model: nn.Module, state: str) -> None:
-    """Put every ActivationQuant in ``state`` (observe | quant | frozen | off)."""
+def set_activation_state(model: nn.Module, state: str) -> List[str]:
+    """Put every ActivationQuant in ``state`` (observe | quant | frozen | off). When freezing,
+    quantizers that never saw data (unused in the model's current mode) are switched off;
+    their names are returned."""
     if state not in ("observe", "quant", "frozen", "off"):
         raise ValueError(f"unknown activation state {state!r}")
-    for m in model.modules():
+    unused = []
+    for name, m in model.named_modules():
         if isinstance(m, ActivationQuant):
-            m.freeze() if state == "frozen" else setattr(m, "state", state)
+            if state == "frozen" and m.observer.count == 0:
+                m.state = "off"
+                unused.append(name)
+            elif state == "frozen":
+                m.freeze()
+            else:
+                m.state = state
+    return unused
 
 
-def freeze_all(model: nn.Module) -> None:
-    """Freeze every activation range (for the last QAT epochs and export)."""
-    set_activation_state(model, "frozen")
+def freeze_all(model: nn.Module) -> List[str]:
+    """Freeze every activation range (for the last QAT epochs and export); returns the names
+    of unused quantizers that were switched off."""
+    return set_activation_state(model, "frozen")

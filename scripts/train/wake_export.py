@@ -1,0 +1,120 @@
+"""Write the wake network as ONNX in three precisions from one folded (BN-free) model:
+fp32; int8 (QLinearConv/QLinearGlobalAveragePool/QLinearMatMul: integer kernels end to end);
+mixed4 (first conv and depthwise int8 QLinearConv, pointwise convs and the dense layer 4-bit
+com.microsoft MatMulNBits with packed nibble weights)."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+from earshot_quant.onnx_export import GraphBuilder, matmul_nbits, qlinear_conv
+from wake_model import WakeNet
+
+
+def _np(t) -> np.ndarray:
+    return t.detach().cpu().numpy().astype(np.float32)
+
+
+def _qp(aq):
+    p = aq.params()
+    return float(p.scale), int(p.zero_point)
+
+
+def export(model: WakeNet, mode: str, path: str, metadata: dict) -> onnx.ModelProto:
+    """Write ``model`` (folded; fake-quant ranges frozen for int8/mixed4) to ``path``."""
+    m = model
+    c, frames = m.channels, m.frames
+    g = GraphBuilder()
+    x = g.node("Sub", ["mfcc", g.const("mean", _np(m.mean))], "norm_sub")
+    x = g.node("Mul", [x, g.const("inv_std", _np(m.inv_std))], "norm_mul")
+    k1 = m.conv1.weight.shape[-1]
+    conv1_attrs = dict(kernel_shape=[1, k1], strides=[1, 2], pads=[0, k1 // 2, 0, k1 // 2])
+    kd = m.blocks[0].dw.weight.shape[-1]
+    dw_attrs = dict(kernel_shape=[1, kd], pads=[0, kd // 2, 0, kd // 2], group=c)
+
+    def to_nchw(v):
+        v = g.node("Transpose", [v], "to_nct", perm=[0, 2, 1])
+        return g.node("Unsqueeze", [v, g.const("axis2", np.array([2], np.int64))], "to_nc1t")
+
+    if mode == "fp32":
+        x = to_nchw(x)
+        x = g.node("Conv", [x, g.const("w", _np(m.conv1.weight)), g.const("b", _np(m.conv1.bias))],
+                   "conv1", **conv1_attrs)
+        x = g.node("Relu", [x])
+        for blk in m.blocks:
+            x = g.node("Conv", [x, g.const("w", _np(blk.dw.weight)), g.const("b", _np(blk.dw.bias))],
+                       "dw", **dw_attrs)
+            x = g.node("Relu", [x])
+            x = g.node("Conv", [x, g.const("w", _np(blk.pw.weight)), g.const("b", _np(blk.pw.bias))],
+                       "pw", kernel_shape=[1, 1])
+            x = g.node("Relu", [x])
+        x = g.node("GlobalAveragePool", [x])
+        x = g.node("Flatten", [x])
+        x = g.node("Gemm", [x, g.const("w", _np(m.fc.weight)), g.const("b", _np(m.fc.bias))],
+                   "fc", transB=1)
+    else:
+        s_in, z_in = _qp(m.q_in)
+        x = g.node("QuantizeLinear", [x, g.const("s", np.float32(s_in)),
+                                      g.const("z", np.uint8(z_in))], "quant_in")
+        x = to_nchw(x)
+        s0, z0 = _qp(m.q0)
+        x = qlinear_conv(g, x, s_in, z_in, _np(m.conv1.weight), _np(m.conv1.bias), s0, z0,
+                         **conv1_attrs)
+        s_prev, z_prev = s0, z0
+        for blk in m.blocks:
+            s1, z1 = _qp(blk.q1)
+            x = qlinear_conv(g, x, s_prev, z_prev, _np(blk.dw.weight), _np(blk.dw.bias), s1, z1,
+                             **dw_attrs)
+            s2, z2 = _qp(blk.q2)
+            if mode == "int8":
+                x = qlinear_conv(g, x, s1, z1, _np(blk.pw.weight), _np(blk.pw.bias), s2, z2,
+                                 kernel_shape=[1, 1])
+            elif mode == "mixed4":
+                v = g.node("Reshape", [x, g.const("shape", np.array([0, c, -1], np.int64))],
+                           "squeeze_h")
+                v = g.node("Transpose", [v], "to_ntc", perm=[0, 2, 1])
+                v = g.node("DequantizeLinear", [v, g.const("s", np.float32(s1)),
+                                                g.const("z", np.uint8(z1))], "dq")
+                w = _np(blk.pw.weight).reshape(c, c)
+                v = matmul_nbits(g, v, w, blk.pw.spec.block)
+                v = g.node("Add", [v, g.const("b", _np(blk.pw.bias))], "pw_bias")
+                v = g.node("QuantizeLinear", [v, g.const("s", np.float32(s2)),
+                                              g.const("z", np.uint8(z2))], "q_relu")
+                x = to_nchw(v)
+            else:
+                raise ValueError(f"unknown export mode {mode!r}")
+            s_prev, z_prev = s2, z2
+        if mode == "int8":
+            x = g.node("QLinearGlobalAveragePool",
+                       [x, g.const("s", np.float32(s_prev)), g.const("z", np.uint8(z_prev)),
+                        g.const("s", np.float32(s_prev)), g.const("z", np.uint8(z_prev))],
+                       "qpool", domain="com.microsoft", channels_last=0)
+            x = g.node("Flatten", [x])
+            wq_in = _np(m.fc.weight)  # [1, C]
+            from earshot_quant.onnx_export import quantize_weight_int8_per_channel
+
+            wq, ws = quantize_weight_int8_per_channel(wq_in)
+            so, zo = _qp(m.q_out)
+            x = g.node("QLinearMatMul",
+                       [x, g.const("s", np.float32(s_prev)), g.const("z", np.uint8(z_prev)),
+                        g.const("wq", wq.T.copy()), g.const("ws", np.float32(ws[0])),
+                        g.const("wz", np.int8(0)), g.const("s", np.float32(so)),
+                        g.const("z", np.uint8(zo))], "qfc")
+            x = g.node("DequantizeLinear", [x, g.const("s", np.float32(so)),
+                                            g.const("z", np.uint8(zo))], "dq_logit")
+            x = g.node("Add", [x, g.const("b", _np(m.fc.bias))], "fc_bias")
+        else:
+            x = g.node("DequantizeLinear", [x, g.const("s", np.float32(s_prev)),
+                                            g.const("z", np.uint8(z_prev))], "dq")
+            x = g.node("GlobalAveragePool", [x])
+            x = g.node("Flatten", [x])
+            x = matmul_nbits(g, x, _np(m.fc.weight), m.fc.spec.block)
+            x = g.node("Add", [x, g.const("b", _np(m.fc.bias))], "fc_bias")
+    g.nodes.append(helper.make_node("Sigmoid", [x], ["wake"], name="wake"))
+    inp = helper.make_tensor_value_info("mfcc", TensorProto.FLOAT, ["batch", frames, m.n_mfcc])
+    out = helper.make_tensor_value_info("wake", TensorProto.FLOAT, ["batch", 1])
+    model = g.model([inp], [out], opset=17, ms_opset=mode != "fp32",
+                    doc=f"earshot wake word ({mode})", metadata=metadata)
+    onnx.save(model, path)
+    return model
