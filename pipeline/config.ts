@@ -94,6 +94,16 @@ export const asrSchema = z.object({
   /** Give up listening after this long without a command. */
   listenTimeoutMs: z.number().min(500).default(6000),
   maxUtteranceMs: z.number().min(500).default(8000),
+  /** "wake": listen after a wake event; "vad": decode every speech segment (tests, eval). */
+  trigger: z.enum(["wake", "vad"]).default("wake"),
+  /** MFCC frames per acoustic-model run (even; 8 = 80 ms). */
+  chunkFrames: z.number().int().min(2).max(200).multipleOf(2).default(8),
+  /** cmudict path; empty means pocketsphinx-en-us's copy. */
+  cmudict: z.string().default(""),
+  /** espeak-ng executable for words cmudict lacks, or false to disable. */
+  espeak: z.union([z.string().min(1), z.literal(false)]).default("espeak-ng"),
+  /** Extra pronunciations: word -> ARPAbet ("G ER AA ZH") or a list of them. */
+  pronunciations: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
 }).strict();
 
 /** Devices and intents. */

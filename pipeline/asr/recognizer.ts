@@ -1,0 +1,208 @@
+/**
+ * The command recognizer stage: after a wake event (or at every speech start
+ * with `trigger: "vad"`), MFCC frames go through the streaming acoustic model
+ * into the grammar-constrained CTC decoder. The utterance ends at the first of:
+ *
+ * - early commit: speech has started, the best hypothesis is a complete
+ *   command and `earlyCommitMs` of silence followed;
+ * - the VAD's speech end;
+ * - `maxUtteranceMs` after speech started;
+ * - `listenTimeoutMs` without speech (nothing is emitted then).
+ *
+ * Every utterance yields one `transcript` event; below `confidenceThreshold`
+ * it is marked `rejected` (no action).
+ * @module
+ */
+import type { EventBus } from "../bus.ts";
+import type { Config } from "../config.ts";
+import type { TranscriptEvent } from "../events.ts";
+import type { AnalysisFrame, FrameStage } from "../frame.ts";
+import type { WordGrammar } from "../grammar.ts";
+import { grammarWords } from "../grammar.ts";
+import { AcousticModel, CONTEXT } from "./acoustic.ts";
+import { CtcGrammarDecoder, type DecoderOptions } from "./decoder.ts";
+import { buildGraph, type DecodingGraph } from "./graph.ts";
+import { buildLexicon } from "./lexicon.ts";
+
+/** Where the shipped INT8 model lives (relative to the working directory). */
+export const DEFAULT_ASR_MODEL = "models/asr/asr_int8.onnx";
+
+/** Settings of the stage (the `asr` config section). */
+export type RecognizerSettings = Config["asr"];
+
+/** Seconds of 16 kHz audio per frame hop. */
+const HOP_S = 0.01;
+
+type State = "idle" | "listening" | "speaking";
+
+/** The ASR frame stage. */
+export class Recognizer implements FrameStage {
+  readonly model: AcousticModel;
+  readonly graph: DecodingGraph;
+  readonly decoder: CtcGrammarDecoder;
+  readonly #bus: EventBus;
+  readonly #cfg: RecognizerSettings;
+  readonly #negThreshold: number;
+  #state: State = "idle";
+  #history: Float32Array[] = [];
+  #listenT = 0;
+  #speechStart = 0;
+  #lastSpeech = 0;
+  #silentFrames = 0;
+  #frames = 0;
+  #decodeMs = 0;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(
+    bus: EventBus,
+    model: AcousticModel,
+    graph: DecodingGraph,
+    settings: RecognizerSettings,
+    options: { negThreshold?: number; decoder?: DecoderOptions } = {},
+  ) {
+    this.#bus = bus;
+    this.model = model;
+    this.graph = graph;
+    this.#cfg = settings;
+    this.#negThreshold = options.negThreshold ?? 0.35;
+    this.decoder = new CtcGrammarDecoder(graph, {
+      beamWidth: settings.beamWidth,
+      ...options.decoder,
+    });
+    if (settings.trigger === "wake") {
+      this.#unsubscribe = bus.onType("wake", (e) => this.listen(e.t));
+    }
+  }
+
+  /** Whether an utterance is being listened to. */
+  get listening(): boolean {
+    return this.#state !== "idle";
+  }
+
+  /** Start listening for a command (called on wake events). */
+  listen(t: number): void {
+    if (this.#state !== "idle") return;
+    this.#state = "listening";
+    this.#listenT = t;
+    this.#frames = 0;
+    this.#decodeMs = 0;
+    this.#silentFrames = 0;
+    this.decoder.reset();
+    this.model.reset(this.#history);
+  }
+
+  async onFrame(frame: AnalysisFrame): Promise<void> {
+    if (this.#state === "idle" && this.#cfg.trigger === "vad" && frame.speech) {
+      this.listen(frame.t);
+    }
+    if (this.#state === "idle") {
+      this.#remember(frame.mfcc);
+      return;
+    }
+    this.#frames++;
+    const silent = frame.quiet || frame.vadProb < this.#negThreshold;
+    if (this.#state === "listening") {
+      if (frame.speech && !silent) {
+        this.#state = "speaking";
+        this.#speechStart = Math.max(this.#listenT, frame.t - HOP_S);
+      } else if ((frame.t - this.#listenT) * 1000 >= this.#cfg.listenTimeoutMs) {
+        this.#state = "idle";
+        this.#remember(frame.mfcc);
+        return;
+      }
+    }
+    this.#feed(await this.model.push(frame.mfcc));
+    this.#remember(frame.mfcc);
+    if (this.#state !== "speaking") return;
+    if (silent) this.#silentFrames++;
+    else {
+      this.#silentFrames = 0;
+      this.#lastSpeech = frame.t;
+    }
+    const silenceMs = this.#silentFrames * HOP_S * 1000;
+    const early = silenceMs >= this.#cfg.earlyCommitMs && this.decoder.complete();
+    const vadEnd = !frame.speech;
+    const tooLong = (frame.t - this.#speechStart) * 1000 >= this.#cfg.maxUtteranceMs;
+    if (early || vadEnd || tooLong) await this.#commit(frame.t);
+  }
+
+  #remember(mfcc: Float32Array): void {
+    this.#history.push(Float32Array.from(mfcc));
+    if (this.#history.length > CONTEXT) this.#history.shift();
+  }
+
+  #feed(logProbs: Float32Array): void {
+    if (logProbs.length === 0) return;
+    const t0 = performance.now();
+    this.decoder.push(logProbs);
+    this.#decodeMs += performance.now() - t0;
+  }
+
+  async #commit(t: number): Promise<void> {
+    this.#feed(await this.model.flush());
+    const r = this.decoder.result();
+    const decodeMs = this.#decodeMs + this.model.computeMs;
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    const event: TranscriptEvent = {
+      type: "transcript",
+      t,
+      text: r.text,
+      confidence: round(r.confidence),
+      start: round(this.#speechStart),
+      end: round(Math.max(this.#speechStart, this.#lastSpeech)),
+      decodeMs: Math.round(decodeMs * 10) / 10,
+      alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: round(a.confidence) })),
+      rejected: !r.text || r.confidence < this.#cfg.confidenceThreshold,
+    };
+    this.#state = "idle";
+    this.#bus.emit(event);
+  }
+
+  async flush(t: number): Promise<void> {
+    if (this.#state === "speaking") await this.#commit(t);
+    this.#state = "idle";
+  }
+
+  close(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+}
+
+/** Calibration and provenance stored next to a model (`<model>.json`). */
+export interface ModelCardJson {
+  calibration?: { scale: number; offset: number };
+}
+
+/**
+ * Build the recognizer for a grammar: pronunciation lexicon (cmudict +
+ * espeak-ng, warnings returned), decoding graph and the acoustic model.
+ */
+export async function createRecognizer(
+  bus: EventBus,
+  grammar: WordGrammar,
+  settings: RecognizerSettings,
+  options: { negThreshold?: number; modelPath?: string } = {},
+): Promise<{ recognizer: Recognizer; warnings: string[] }> {
+  const path = options.modelPath ?? (settings.model || DEFAULT_ASR_MODEL);
+  const { lexicon, warnings } = await buildLexicon(grammarWords(grammar), {
+    cmudict: settings.cmudict || undefined,
+    espeak: settings.espeak,
+    extra: settings.pronunciations,
+  });
+  const graph = buildGraph(grammar, lexicon);
+  const model = await AcousticModel.load(path, { chunkFrames: settings.chunkFrames });
+  let card: ModelCardJson = {};
+  try {
+    card = JSON.parse(await Deno.readTextFile(path.replace(/\.onnx$/, ".json")));
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) {
+      warnings.push(`${path.replace(/\.onnx$/, ".json")}: ignored: ${(err as Error).message}`);
+    }
+  }
+  const recognizer = new Recognizer(bus, model, graph, settings, {
+    negThreshold: options.negThreshold,
+    decoder: card.calibration ? { ...card.calibration } : {},
+  });
+  return { recognizer, warnings };
+}
