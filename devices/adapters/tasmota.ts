@@ -1,0 +1,128 @@
+/**
+ * Tasmota: commands are plain payloads on `cmnd/<topic>/<Command>` (POWER,
+ * Dimmer, CT, ShutterOpen1, ...); results arrive as JSON on
+ * `stat/<topic>/RESULT`, bare ON/OFF on `stat/<topic>/POWER`, telemetry on
+ * `tele/<topic>/STATE` and availability on `tele/<topic>/LWT`.
+ * @module
+ */
+import type { Device } from "../registry.ts";
+import {
+  type Adapter,
+  AdapterError,
+  clampInt,
+  type Command,
+  type DeviceState,
+  jsonObject,
+  numField,
+  onOffField,
+  type OutMessage,
+  StatePayloadError,
+  toKelvin,
+  toMired,
+} from "./types.ts";
+
+type Tas = Extract<Device["adapter"], { type: "tasmota" }>;
+
+const cfg = (d: Device): Tas => {
+  if (d.adapter.type !== "tasmota") throw new AdapterError(`${d.id}: not a tasmota device`);
+  return d.adapter;
+};
+const power = (c: Tas) => `POWER${c.relay ?? ""}`;
+
+/** The Tasmota adapter. */
+export const tasmota: Adapter = {
+  canToggle: () => true,
+  encode(d: Device, cmd: Command): OutMessage[] {
+    const c = cfg(d);
+    const m = (command: string, payload: string): OutMessage[] => [
+      { topic: `${c.cmndPrefix}/${c.topic}/${command}`, payload },
+    ];
+    const n = c.shutter;
+    switch (cmd.kind) {
+      case "on":
+      case "off":
+      case "toggle":
+        return m(power(c), cmd.kind.toUpperCase());
+      case "brightness":
+        return m("Dimmer", String(clampInt(cmd.value, 0, 100)));
+      case "colorTemp":
+        return m("CT", String(clampInt(toMired(cmd.value), 153, 500)));
+      case "temperature":
+        return m("TempTargetSet", String(cmd.value));
+      case "open":
+        return m(`ShutterOpen${n}`, "");
+      case "close":
+        return m(`ShutterClose${n}`, "");
+      case "stop":
+        return m(`ShutterStop${n}`, "");
+      case "position":
+        return m(`ShutterPosition${n}`, String(clampInt(cmd.value, 0, 100)));
+      case "speed":
+        return m("FanSpeed", String(clampInt(cmd.value / 33.34, 0, 3)));
+      case "activate": {
+        if (!c.sceneCommand) {
+          throw new AdapterError(`${d.id}: tasmota scene needs adapter.sceneCommand`);
+        }
+        const [command, ...rest] = c.sceneCommand.trim().split(/\s+/);
+        return m(command, rest.join(" "));
+      }
+    }
+  },
+  stateTopics(d: Device): string[] {
+    if (d.type === "scene") return [];
+    const c = cfg(d);
+    return [
+      `${c.statPrefix}/${c.topic}/RESULT`,
+      `${c.statPrefix}/${c.topic}/${power(c)}`,
+      `${c.telePrefix}/${c.topic}/STATE`,
+      `${c.telePrefix}/${c.topic}/LWT`,
+    ];
+  },
+  decode(d: Device, topic: string, payload: string): DeviceState | null {
+    const c = cfg(d);
+    if (topic === `${c.telePrefix}/${c.topic}/LWT`) {
+      return { available: onOffField(topic, "LWT", payload, "Online", "Offline") };
+    }
+    if (topic === `${c.statPrefix}/${c.topic}/${power(c)}`) {
+      return { on: onOffField(topic, power(c), payload) };
+    }
+    if (
+      topic !== `${c.statPrefix}/${c.topic}/RESULT` && topic !== `${c.telePrefix}/${c.topic}/STATE`
+    ) {
+      return null;
+    }
+    const o = jsonObject(topic, payload);
+    const s: DeviceState = {};
+    // A single-relay device reports "POWER"; with relay 1 configured accept both POWER1 and POWER.
+    const key = power(c);
+    const pw = o[key] ?? (c.relay === 1 ? o.POWER : undefined);
+    if (pw !== undefined) s.on = onOffField(topic, key, pw);
+    if (o.Dimmer !== undefined) s.brightness = numField(topic, "Dimmer", o.Dimmer);
+    if (o.CT !== undefined) {
+      const ct = numField(topic, "CT", o.CT);
+      if (ct <= 0) throw new StatePayloadError(`${topic}: CT: must be positive, got ${ct}`);
+      s.colorTemp = toKelvin(ct);
+    }
+    if (o.TempTargetSet !== undefined) {
+      s.temperature = numField(topic, "TempTargetSet", o.TempTargetSet);
+    }
+    if (o.FanSpeed !== undefined) {
+      const sp = numField(topic, "FanSpeed", o.FanSpeed);
+      s.speed = clampInt(sp * 33.34, 0, 100);
+      s.on = sp > 0;
+    }
+    const shutter = o[`Shutter${c.shutter}`];
+    if (shutter !== undefined) {
+      if (typeof shutter !== "object" || shutter === null) {
+        throw new StatePayloadError(`${topic}: Shutter${c.shutter}: expected an object`);
+      }
+      const pos = (shutter as Record<string, unknown>).Position;
+      if (pos !== undefined) s.position = numField(topic, `Shutter${c.shutter}.Position`, pos);
+    }
+    return s;
+  },
+  refresh: (d) =>
+    d.type === "scene"
+      ? []
+      : [{ topic: `${cfg(d).cmndPrefix}/${cfg(d).topic}/STATE`, payload: "" }],
+};

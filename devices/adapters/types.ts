@@ -1,0 +1,138 @@
+/**
+ * The adapter contract: turn a normalized command into the MQTT messages an
+ * ecosystem expects, and its state messages back into a normalized state.
+ * Adapters are pure (no I/O), so tests compare exact topics and payloads.
+ * @module
+ */
+import type { Device } from "../registry.ts";
+
+/** A normalized device command (percentages 0..100, kelvin, degrees Celsius). */
+export type Command =
+  | { kind: "on" }
+  | { kind: "off" }
+  | { kind: "toggle" }
+  | { kind: "brightness"; value: number }
+  | { kind: "colorTemp"; value: number }
+  | { kind: "temperature"; value: number }
+  | { kind: "open" }
+  | { kind: "close" }
+  | { kind: "stop" }
+  | { kind: "position"; value: number }
+  | { kind: "speed"; value: number }
+  | { kind: "activate" };
+
+/** A normalized device state (fields the device reported). */
+export interface DeviceState {
+  on?: boolean;
+  /** Percent 0..100. */
+  brightness?: number;
+  /** Kelvin. */
+  colorTemp?: number;
+  /** Setpoint, degrees Celsius. */
+  temperature?: number;
+  /** Measured temperature, degrees Celsius. */
+  currentTemperature?: number;
+  /** Cover position percent (0 closed, 100 open). */
+  position?: number;
+  /** Fan speed percent. */
+  speed?: number;
+  /** Whether the device says it is reachable. */
+  available?: boolean;
+}
+
+/** One MQTT message to publish. */
+export interface OutMessage {
+  topic: string;
+  payload: string;
+  retain?: boolean;
+}
+
+/** A command the device (or its adapter) cannot carry out. */
+export class AdapterError extends Error {
+  override name = "AdapterError";
+}
+
+/** A state payload that could not be read; the message names topic and problem. */
+export class StatePayloadError extends Error {
+  override name = "StatePayloadError";
+}
+
+/** One ecosystem's topics and payloads. */
+export interface Adapter {
+  /** Messages that carry out `cmd`; throws {@link AdapterError} when unsupported. */
+  encode(device: Device, cmd: Command): OutMessage[];
+  /** Whether the ecosystem has a native toggle (else the router sends on/off from the known state). */
+  canToggle(device: Device): boolean;
+  /** Topics (exact, no wildcards) carrying this device's state and availability. */
+  stateTopics(device: Device): string[];
+  /**
+   * The state fields in one message on a state topic; null when the message
+   * carries nothing for this device. Throws {@link StatePayloadError} on malformed payloads.
+   */
+  decode(device: Device, topic: string, payload: string): DeviceState | null;
+  /** Messages that ask the device to report its state (sent at start and after reconnect). */
+  refresh(device: Device): OutMessage[];
+}
+
+/** Clamp and round to an integer. */
+export function clampInt(v: number, lo: number, hi: number): number {
+  return Math.round(Math.min(hi, Math.max(lo, v)));
+}
+
+/** Kelvin <-> mired. */
+export const toMired = (kelvin: number): number => Math.round(1e6 / kelvin);
+/** Mired -> kelvin (rounded to 10 K). */
+export const toKelvin = (mired: number): number => Math.round(1e6 / mired / 10) * 10;
+
+/** Parse a JSON object payload or throw {@link StatePayloadError} naming the topic. */
+export function jsonObject(topic: string, payload: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(payload);
+  } catch {
+    throw new StatePayloadError(
+      `${topic}: payload is not JSON: ${JSON.stringify(payload.slice(0, 80))}`,
+    );
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new StatePayloadError(
+      `${topic}: expected a JSON object, got ${JSON.stringify(payload.slice(0, 80))}`,
+    );
+  }
+  return v as Record<string, unknown>;
+}
+
+/** A finite number field (numbers or numeric strings), or a {@link StatePayloadError}. */
+export function numField(topic: string, field: string, v: unknown): number {
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isFinite(n)) {
+    throw new StatePayloadError(`${topic}: ${field}: expected a number, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+/** ON/OFF-like values to boolean, or a {@link StatePayloadError}. */
+export function onOffField(
+  topic: string,
+  field: string,
+  v: unknown,
+  on = "ON",
+  off = "OFF",
+): boolean {
+  if (typeof v === "boolean") return v;
+  const s = typeof v === "string" ? v.trim() : typeof v === "number" ? String(v) : undefined;
+  if (s !== undefined) {
+    if (s.toUpperCase() === on.toUpperCase()) return true;
+    if (s.toUpperCase() === off.toUpperCase()) return false;
+  }
+  throw new StatePayloadError(
+    `${topic}: ${field}: expected ${JSON.stringify(on)} or ${JSON.stringify(off)}, got ${
+      JSON.stringify(v)
+    }`,
+  );
+}
+
+/** Human text of a command ("brightness 50"). */
+export function describeCommand(cmd: Command): string {
+  return "value" in cmd ? `${cmd.kind} ${cmd.value}` : cmd.kind;
+}

@@ -1,0 +1,414 @@
+/**
+ * The MQTT link: one client to the broker with birth/last-will availability,
+ * reconnect with exponential backoff, re-subscription after every reconnect,
+ * and an offline queue with expiry. A command is written to the broker at most
+ * once: queued ones are sent once after reconnect (if fresh) or dropped and
+ * reported (if stale); one in flight when the connection drops is reported,
+ * never resent.
+ * @module
+ */
+import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import { OfflineQueue, type QueuedMessage } from "./queue.ts";
+
+/** Connection states. */
+export type LinkState = "connecting" | "connected" | "offline" | "closed";
+
+/** Options of {@link MqttLink}. */
+export interface LinkOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId?: string;
+  /** TLS file paths (mqtts:// and wss://) and certificate checking. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized?: boolean;
+  /** Availability topic: "online" (retained) on connect, "offline" as last will and on close. */
+  availabilityTopic?: string;
+  /** Offline queue expiry and size. */
+  queueExpiryMs?: number;
+  queueMax?: number;
+  /** Reconnect backoff: first delay, doubling up to the cap. */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  connectTimeoutMs?: number;
+  /** Wall clock (tests). */
+  now?: () => number;
+  /** Called on state changes and errors (for status and error events). */
+  onState?: (state: LinkState, error?: string) => void;
+}
+
+/** What happened to one published message. */
+export type Delivery =
+  | { status: "sent"; latencyMs: number; queuedMs: number }
+  | { status: "dropped"; reason: string; queuedMs: number };
+
+/** Per-message options. */
+export interface PublishOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+  /** Queue while offline (default true); false drops immediately when offline. */
+  queue?: boolean;
+  /** Called once when the broker acknowledged it or it was given up. */
+  onDone?: (d: Delivery) => void;
+}
+
+/** Link status for the status API. */
+export interface LinkStatus {
+  url: string;
+  state: LinkState;
+  connectedSince?: string;
+  reconnects: number;
+  nextRetryMs?: number;
+  lastError?: string;
+  queued: number;
+  sent: number;
+  dropped: number;
+}
+
+type Handler = (topic: string, payload: string) => void;
+
+/** Whether an MQTT topic filter (with + and #) matches a topic. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return i < t.length || (i === t.length && i > 0);
+    if (i >= t.length) return false;
+    if (f[i] !== "+" && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/** Read a TLS file or throw an error naming the option and file. */
+async function readTls(option: string, path?: string): Promise<Uint8Array | undefined> {
+  if (!path) return undefined;
+  try {
+    return await Deno.readFile(path);
+  } catch (err) {
+    throw new Error(`mqtt.${option}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+interface Meta {
+  onDone?: (d: Delivery) => void;
+}
+
+/** One MQTT connection with queueing and reconnects. Create with {@link MqttLink.connect}. */
+export class MqttLink {
+  #client!: MqttClient;
+  #opts: LinkOptions;
+  #state: LinkState = "connecting";
+  #queue: OfflineQueue<Meta>;
+  #subs = new Map<string, Set<Handler>>();
+  #inflight = new Set<{ done: boolean; fail: (reason: string) => void }>();
+  #attempt = 0;
+  #timer?: ReturnType<typeof setTimeout>;
+  #expiryTimer?: ReturnType<typeof setInterval>;
+  #nextRetryMs?: number;
+  #reconnects = 0;
+  #connectedSince?: number;
+  #lastError?: string;
+  #sent = 0;
+  #dropped = 0;
+  #closing = false;
+  #connectWaiters: Array<() => void> = [];
+  #now: () => number;
+
+  private constructor(opts: LinkOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#queue = new OfflineQueue<Meta>(opts.queueExpiryMs ?? 30000, opts.queueMax ?? 1000);
+  }
+
+  /**
+   * Create the link and start connecting (does not wait for the broker: a
+   * broker that is down at start is retried with backoff while commands queue).
+   */
+  static async connect(opts: LinkOptions): Promise<MqttLink> {
+    let url: URL;
+    try {
+      url = new URL(opts.url);
+    } catch {
+      throw new Error(`mqtt.url: invalid URL ${JSON.stringify(opts.url)}`);
+    }
+    if (!["mqtt:", "mqtts:", "ws:", "wss:", "tcp:", "ssl:", "tls:"].includes(url.protocol)) {
+      throw new Error(`mqtt.url: unsupported protocol "${url.protocol}" (mqtt, mqtts, ws, wss)`);
+    }
+    const link = new MqttLink(opts);
+    const [ca, cert, key] = await Promise.all([
+      readTls("ca", opts.ca),
+      readTls("cert", opts.cert),
+      readTls("key", opts.key),
+    ]);
+    const options: IClientOptions = {
+      clientId: opts.clientId ?? `earshot_${crypto.randomUUID().slice(0, 8)}`,
+      username: opts.username,
+      password: opts.password,
+      reconnectPeriod: 0,
+      connectTimeout: opts.connectTimeoutMs ?? 5000,
+      clean: true,
+      resubscribe: false,
+      ca: ca ? [new TextDecoder().decode(ca)] : undefined,
+      cert: cert ? new TextDecoder().decode(cert) : undefined,
+      key: key ? new TextDecoder().decode(key) : undefined,
+      rejectUnauthorized: opts.rejectUnauthorized ?? true,
+      will: opts.availabilityTopic
+        ? { topic: opts.availabilityTopic, payload: "offline", qos: 1, retain: true }
+        : undefined,
+    };
+    link.#client = connect(opts.url, options);
+    link.#wire();
+    link.#expiryTimer = setInterval(() => link.#reportExpired(), 1000);
+    return link;
+  }
+
+  #setState(state: LinkState, error?: string) {
+    if (error) this.#lastError = error;
+    if (state === this.#state && !error) return;
+    this.#state = state;
+    this.#opts.onState?.(state, error);
+  }
+
+  #wire() {
+    const c = this.#client;
+    c.on("connect", () => {
+      this.#attempt = 0;
+      this.#nextRetryMs = undefined;
+      this.#connectedSince = this.#now();
+      this.#setState("connected");
+      if (this.#opts.availabilityTopic) {
+        c.publish(this.#opts.availabilityTopic, "online", { qos: 1, retain: true });
+      }
+      const filters = [...this.#subs.keys()];
+      if (filters.length) c.subscribe(filters, { qos: 1 });
+      this.#flush();
+      for (const w of this.#connectWaiters.splice(0)) w();
+    });
+    c.on("message", (topic, payload) => {
+      const text = new TextDecoder().decode(payload);
+      for (const [filter, handlers] of this.#subs) {
+        if (!topicMatches(filter, topic)) continue;
+        for (const h of handlers) {
+          try {
+            h(topic, text);
+          } catch (err) {
+            this.#setState(this.#state, `handler for ${topic} threw: ${(err as Error).message}`);
+          }
+        }
+      }
+    });
+    c.on("error", (err) => {
+      this.#lastError = err.message;
+      this.#opts.onState?.(this.#state, err.message);
+    });
+    c.on("close", () => {
+      for (const f of [...this.#inflight]) {
+        f.fail(
+          "connection lost before the broker acknowledged it; not resent so it cannot fire twice",
+        );
+      }
+      if (this.#closing) return;
+      this.#connectedSince = undefined;
+      this.#setState("offline");
+      this.#scheduleReconnect();
+    });
+  }
+
+  #scheduleReconnect() {
+    if (this.#timer || this.#closing) return;
+    const min = this.#opts.backoffMinMs ?? 500;
+    const max = this.#opts.backoffMaxMs ?? 30000;
+    const delay = Math.min(max, min * 2 ** this.#attempt);
+    this.#attempt++;
+    this.#nextRetryMs = delay;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#closing) return;
+      this.#reconnects++;
+      this.#setState("connecting");
+      this.#client.reconnect();
+    }, delay);
+  }
+
+  #flush() {
+    const { fresh, stale } = this.#queue.drain(this.#now());
+    for (const m of stale) this.#drop(m, "expired in the offline queue");
+    for (const m of fresh) this.#send(m);
+  }
+
+  #reportExpired() {
+    for (const m of this.#queue.expire(this.#now())) this.#drop(m, "expired in the offline queue");
+  }
+
+  #drop(m: QueuedMessage<Meta>, reason: string) {
+    this.#dropped++;
+    m.meta?.onDone?.({ status: "dropped", reason, queuedMs: this.#now() - m.queuedAt });
+  }
+
+  #send(m: QueuedMessage<Meta>) {
+    const started = this.#now();
+    const entry = {
+      done: false,
+      fail: (reason: string) => {
+        if (entry.done) return;
+        entry.done = true;
+        this.#inflight.delete(entry);
+        this.#drop(m, reason);
+      },
+    };
+    this.#inflight.add(entry);
+    this.#client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
+      if (entry.done) return;
+      if (err) return entry.fail(`publish failed: ${err.message}`);
+      entry.done = true;
+      this.#inflight.delete(entry);
+      this.#sent++;
+      m.meta?.onDone?.({
+        status: "sent",
+        latencyMs: this.#now() - started,
+        queuedMs: started - m.queuedAt,
+      });
+    });
+  }
+
+  /**
+   * Publish now when connected, else queue (or drop when `queue: false`).
+   * Returns whether the message waits in the offline queue.
+   */
+  publish(topic: string, payload: string, opts: PublishOptions = {}): { queued: boolean } {
+    const m: QueuedMessage<Meta> = {
+      topic,
+      payload,
+      qos: opts.qos ?? 1,
+      retain: opts.retain ?? false,
+      queuedAt: this.#now(),
+      meta: { onDone: opts.onDone },
+    };
+    if (this.#state === "closed") {
+      this.#drop(m, "the MQTT link is closed");
+      return { queued: false };
+    }
+    if (this.#state === "connected" && this.#client.connected) {
+      this.#send(m);
+      return { queued: false };
+    }
+    if (opts.queue === false) {
+      this.#drop(m, "broker offline");
+      return { queued: false };
+    }
+    this.#queue.push(m);
+    return { queued: true };
+  }
+
+  /** Subscribe a handler to a topic filter; returns the unsubscribe function. */
+  subscribe(filter: string, handler: Handler): () => void {
+    let set = this.#subs.get(filter);
+    if (!set) {
+      set = new Set();
+      this.#subs.set(filter, set);
+      if (this.#state === "connected") this.#client.subscribe(filter, { qos: 1 });
+    }
+    set.add(handler);
+    return () => {
+      const s = this.#subs.get(filter);
+      if (!s) return;
+      s.delete(handler);
+      if (!s.size) {
+        this.#subs.delete(filter);
+        if (this.#state === "connected") this.#client.unsubscribe(filter);
+      }
+    };
+  }
+
+  /** Resolve when connected (or reject after `timeoutMs`). */
+  waitConnected(timeoutMs = 5000): Promise<void> {
+    if (this.#state === "connected") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.#connectWaiters.indexOf(done);
+        if (i >= 0) this.#connectWaiters.splice(i, 1);
+        reject(
+          new Error(
+            `MQTT: not connected to ${this.#opts.url} after ${timeoutMs} ms: ${
+              this.#lastError ?? ""
+            }`,
+          ),
+        );
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#connectWaiters.push(done);
+    });
+  }
+
+  /** Current state. */
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  /** Status for the API. */
+  status(): LinkStatus {
+    return {
+      url: redact(this.#opts.url),
+      state: this.#state,
+      connectedSince: this.#connectedSince
+        ? new Date(this.#connectedSince).toISOString()
+        : undefined,
+      reconnects: this.#reconnects,
+      nextRetryMs: this.#state === "offline" ? this.#nextRetryMs : undefined,
+      lastError: this.#lastError,
+      queued: this.#queue.length,
+      sent: this.#sent,
+      dropped: this.#dropped,
+    };
+  }
+
+  /** Publish "offline" (retained), disconnect, report queued messages as dropped. */
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    this.#closing = true;
+    clearTimeout(this.#timer);
+    clearInterval(this.#expiryTimer);
+    const { fresh, stale } = this.#queue.drain(this.#now());
+    for (const m of [...stale, ...fresh]) {
+      this.#drop(m, "earshot stopped before the broker came back");
+    }
+    const c = this.#client;
+    if (c.connected && this.#opts.availabilityTopic) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 1000);
+        c.publish(this.#opts.availabilityTopic!, "offline", { qos: 1, retain: true }, () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    await new Promise<void>((r) => {
+      const t = setTimeout(() => {
+        c.end(true);
+        r();
+      }, 1000);
+      c.end(false, {}, () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+    for (const f of [...this.#inflight]) f.fail("earshot stopped");
+    this.#setState("closed");
+  }
+}
+
+/** Hide a password in a URL. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
