@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { decodeWav } from "../pipeline/audio/wav.ts";
+import { tempDir } from "./helpers/audio.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const DEMO = `${ROOT}assets/demo.wav`;
+const PERMS = [
+  "--allow-read",
+  "--allow-env",
+  `--allow-ffi=${ROOT}node_modules`,
+  "--allow-sys",
+  "--allow-net",
+  "--allow-run",
+  `--allow-write=${ROOT}.earshot`,
+];
+
+async function earshot(args: string[], stdin?: Uint8Array) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, `${ROOT}main.ts`, ...args],
+    cwd: ROOT,
+    stdin: stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin) {
+    const w = child.stdin.getWriter();
+    await w.write(stdin);
+    await w.close();
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+const lines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+
+Deno.test("run --input --json: one JSON event per line with type and stream time", async () => {
+  const r = await earshot(["run", "--input", DEMO, "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const events = lines(r.stdout);
+  for (const e of events) {
+    assert.equal(typeof e.type, "string");
+    assert.equal(typeof e.t, "number");
+  }
+  assert.deepEqual(events.map((e) => e.type === "vad" ? e.state : e.type), [
+    "source",
+    "start",
+    "end",
+    "start",
+    "end",
+    "source",
+  ]);
+  const vad = events.filter((e) => e.type === "vad");
+  // "hey computer" from 0.8 s, "turn on the kitchen light" from about 2.5 s.
+  assert.ok(vad[0].t > 0.7 && vad[0].t < 1.3, `first start ${vad[0].t}`);
+  assert.ok(vad[2].t > 2.3 && vad[2].t < 2.9, `second start ${vad[2].t}`);
+  assert.equal(vad[0].sample, Math.round(vad[0].t * 16000));
+});
+
+Deno.test("--stdin with raw PCM gives the same events as the WAV file", async () => {
+  const wav = decodeWav(await Deno.readFile(DEMO));
+  const pcm = new Uint8Array(wav.samples.length * 2);
+  const v = new DataView(pcm.buffer);
+  wav.samples.forEach((s, i) => v.setInt16(i * 2, Math.round(s * 32768), true));
+  const a = lines((await earshot(["run", "--input", DEMO])).stdout).filter((e) => e.type === "vad");
+  const r = await earshot(["run", "--stdin", "--rate", "16000"], pcm);
+  assert.equal(r.code, 0, r.stderr);
+  const b = lines(r.stdout).filter((e) => e.type === "vad");
+  assert.deepEqual(b, a);
+});
+
+Deno.test("--levels adds periodic level events", async () => {
+  const r = await earshot(["run", "--input", DEMO, "--levels"]);
+  const levels = lines(r.stdout).filter((e) => e.type === "level");
+  assert.ok(levels.length >= 50, `${levels.length} level events for 5 s`);
+  assert.ok(levels.every((e) => typeof e.db === "number" && typeof e.vad === "number"));
+});
+
+Deno.test("demo prints what it hears and the real-time factor", async () => {
+  const r = await earshot(["demo"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /speech starts/);
+  assert.match(r.stderr, /real-time factor 0\.\d+/);
+});
+
+Deno.test("bad input: exit 1 with a message naming the file", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/notes.wav`, "not audio");
+  const r = await earshot(["run", "--input", `${dir.path}/notes.wav`]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /notes\.wav: not a WAV file/);
+  assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/); // no stack trace
+  const missing = await earshot(["run", "--input", `${dir.path}/none.wav`]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /none\.wav: cannot read/);
+});
+
+Deno.test("bad usage and configuration: exit 2 with the problem named", async () => {
+  await using dir = await tempDir();
+  const cases: [string[], RegExp][] = [
+    [["run", "--bogus"], /Unknown option '--bogus'/],
+    [["run", "--input", DEMO, "--stdin"], /choose one of --input, --stdin, --mic/],
+    [["run", "--stdin", "--rate", "fast"], /--rate: expected a positive integer, got "fast"/],
+    [["run"], /no input: give --input FILE/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+  ];
+  await Deno.writeTextFile(`${dir.path}/c.json`, JSON.stringify({ vad: { threshold: "high" } }));
+  cases.push([
+    ["run", "--input", DEMO, "--config", `${dir.path}/c.json`],
+    /c\.json: vad\.threshold: /,
+  ]);
+  for (const [args, re] of cases) {
+    const r = await earshot(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+});
+
+Deno.test("a missing microphone device: exit 1 with arecord's message", async () => {
+  const r = await earshot(["run", "--mic", "--device", "hw:9,0"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /arecord -D hw:9,0 exited .* before any audio/);
+});
+
+Deno.test("models reports the VAD model's inputs and bit widths", async () => {
+  const r = await earshot(["models"]);
+  assert.equal(r.code, 0, r.stderr);
+  const [vad] = lines(r.stdout);
+  assert.match(vad.file, /silero_vad/);
+  assert.ok(vad.weightsByBits["32"] > 0);
+});

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig, parseConfig } from "../../pipeline/config.ts";
+import { tempDir } from "../helpers/audio.ts";
+
+Deno.test("defaults: 16 kHz front end, energy gate, one thread of everything", () => {
+  const c = parseConfig({});
+  assert.equal(c.audio.source, "wav");
+  assert.equal(c.mfcc.melBands, 40);
+  assert.equal(c.mfcc.coefficients, 13);
+  assert.equal(c.vad.energyGateDb, -55);
+  assert.equal(c.api.host, "127.0.0.1");
+});
+
+Deno.test("errors name the source and the path of every problem", () => {
+  assert.throws(
+    () => parseConfig({ vad: { threshold: 2 }, audio: { source: "tape" } }, "earshot.json"),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /^earshot\.json: /m);
+      assert.match(e.message, /earshot\.json: vad\.threshold: /);
+      assert.match(e.message, /earshot\.json: audio\.source: /);
+      return true;
+    },
+  );
+  assert.throws(
+    () => parseConfig({ vad: { thresold: 0.5 } }, "c.json"),
+    /c\.json: vad: .*thresold/,
+  );
+  assert.throws(
+    () => parseConfig({ wake: { models: [{ id: "a", path: "x.onnx" }, { id: "" }] } }, "c.json"),
+    /c\.json: wake\.models\[1\]\.(id|path)/,
+  );
+});
+
+Deno.test("file, environment and flags layer in that order", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/earshot.json`;
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      audio: { micDevice: "hw:1" },
+      mqtt: { siteId: "kitchen" },
+      vad: { padMs: 30 },
+    }),
+  );
+  const c = await loadConfig({
+    file,
+    env: { EARSHOT_SITE_ID: "hall", EARSHOT_API_PORT: "9000" },
+    overrides: { "vad.padMs": 50 },
+  });
+  assert.equal(c.audio.micDevice, "hw:1");
+  assert.equal(c.mqtt.siteId, "hall");
+  assert.equal(c.api.port, 9000);
+  assert.equal(c.vad.padMs, 50);
+});
+
+Deno.test("bad files: unreadable, invalid JSON with its line, not an object, bad env", async () => {
+  await using dir = await tempDir();
+  await assert.rejects(
+    loadConfig({ file: `${dir.path}/none.json` }),
+    /none\.json: cannot read config file/,
+  );
+  const bad = `${dir.path}/bad.json`;
+  await Deno.writeTextFile(bad, '{\n  "vad": {\n    "threshold": 0.5,\n  }\n}\n');
+  await assert.rejects(loadConfig({ file: bad }), /bad\.json:4: invalid JSON/);
+  await Deno.writeTextFile(bad, "[1, 2]");
+  await assert.rejects(loadConfig({ file: bad }), /bad\.json: \(root\): expected a JSON object/);
+  await assert.rejects(
+    loadConfig({ env: { EARSHOT_API_PORT: "eighty" } }),
+    /environment: api\.port: /,
+  );
+});
