@@ -175,7 +175,7 @@ Deno.test("GET /api/status reports models, last events with latencies, devices a
     assert.equal(s.last.wake.event.score, 0.82);
     assert.equal(s.last.transcript.decodeMs, 12.5);
     assert.equal(s.last.transcript.endpointDelayMs, 150);
-    assert.equal(s.last.intent.event.name, "turn_on");
+    assert.equal(s.last.intent.event.name, "TurnOn");
     assert.equal(s.last.intent.sinceWakeMs, 1450);
     assert.equal(typeof s.last.publish.sinceIntentWallMs, "number");
     assert.equal(s.last.confirm.event.latencyMs, 42);
@@ -223,7 +223,7 @@ Deno.test("GET /metrics serves Prometheus text with counters, histograms, RTF an
     const text = await res.text();
     assert.match(text, /^earshot_events_total\{type="wake"\} 1$/m);
     assert.match(text, /^earshot_wake_total\{model="hey_computer"\} 1$/m);
-    assert.match(text, /^earshot_intents_total\{name="turn_on",origin="asr"\} 1$/m);
+    assert.match(text, /^earshot_intents_total\{name="TurnOn",origin="asr"\} 1$/m);
     assert.match(text, /^earshot_asr_decode_seconds_bucket\{le="0.025"\} 1$/m);
     assert.match(text, /^earshot_asr_decode_seconds_count 1$/m);
     assert.match(text, /^earshot_confirm_latency_seconds_sum 0.042$/m);
@@ -342,7 +342,7 @@ Deno.test("POST /api/command runs the text and returns its events", async () => 
       return Promise.resolve(emitAll(bus, [{
         type: "intent",
         t: 0,
-        name: "turn_on",
+        name: "TurnOn",
         slots: { device: "kitchen_light" },
         confidence: 1,
         text,
@@ -356,7 +356,7 @@ Deno.test("POST /api/command runs the text and returns its events", async () => 
     const body = await res.json();
     assert.equal(body.text, "turn on the kitchen light");
     assert.equal(body.events.length, 1);
-    assert.equal(body.events[0].name, "turn_on");
+    assert.equal(body.events[0].name, "TurnOn");
     assert.equal(typeof body.wallMs, "number");
     assert.deepEqual(seen, ["turn on the kitchen light"]);
     // Content-Type parameters are fine.

@@ -51,7 +51,7 @@ export function utteranceEvents(): EarshotEvent[] {
     {
       type: "intent",
       t: 2.35,
-      name: "turn_on",
+      name: "TurnOn",
       slots: { device: "kitchen_light" },
       confidence: 0.91,
       text: "turn on the kitchen light",
