@@ -294,6 +294,14 @@ function onEvent(e) {
     }
   }
   logEvent(e);
+  if (e.type !== "vad" && e.type !== "source") refreshSoon();
+}
+
+// Counters and latencies come from /api/status: refresh shortly after activity.
+let refreshTimer;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(pollStatus, 250);
 }
 
 let source;
