@@ -1,0 +1,395 @@
+/**
+ * Intent router: an intent (from typed or spoken text) -> target devices ->
+ * adapter messages published with QoS 1 -> `publish` events, then a `confirm`
+ * event per device once it reports the new state (or the timeout passes).
+ * Also keeps device state from the state topics and answers state queries.
+ * @module
+ */
+import type { ConfirmEvent, EarshotEvent, PublishEvent } from "../pipeline/events.ts";
+import type { ParsedIntent } from "../pipeline/intent/parser.ts";
+import { adapterFor } from "./adapters/index.ts";
+import { AdapterError, type Command, type DeviceState, describeCommand, StatePayloadError } from "./adapters/types.ts";
+import type { Delivery, PublishOptions } from "./mqtt.ts";
+import type { Device, Registry } from "./registry.ts";
+import type { DeviceType, Feature } from "./schema.ts";
+import { DeviceStates, expectationFor } from "./state.ts";
+
+/** The part of the MQTT link the router needs. */
+export interface Publisher {
+  publish(topic: string, payload: string, opts?: PublishOptions): { queued: boolean };
+  subscribe(filter: string, handler: (topic: string, payload: string) => void): () => void;
+}
+
+/** One device command the router carried out (or tried to). */
+export interface RoutedAction {
+  device: string;
+  command: string;
+  topics: string[];
+  queued: boolean;
+  error?: string;
+}
+
+/** Result of routing one intent. */
+export interface RouteResult {
+  intent: string;
+  actions: RoutedAction[];
+  /** Problems that stopped some or all of the intent ("no lights in the garage"). */
+  errors: string[];
+  /** Spoken-style answer for queries and cancel. */
+  answer?: string;
+  /** Resolves with the confirm events once every device confirmed or timed out. */
+  confirmations: Promise<ConfirmEvent[]>;
+}
+
+/** Router options. */
+export interface RouterOptions {
+  confirmTimeoutMs: number;
+  /** Covers move slowly; their confirmation waits longer. */
+  coverConfirmTimeoutMs?: number;
+  emit: (e: EarshotEvent) => void;
+  now?: () => number;
+}
+
+const DOMAIN_TYPES: Record<string, DeviceType[]> = {
+  light: ["light"],
+  switch: ["switch"],
+  plug: ["plug"],
+  fan: ["fan"],
+  cover: ["cover"],
+  thermostat: ["thermostat"],
+};
+
+const PLURAL: Record<string, string> = {
+  light: "lights",
+  switch: "switches",
+  plug: "plugs",
+  fan: "fans",
+  cover: "blinds",
+  thermostat: "thermostats",
+};
+
+function commandFor(intent: ParsedIntent): { cmd: Command; feature: Feature } | null {
+  const v = Number(intent.slots.value);
+  switch (intent.name) {
+    case "TurnOn":
+      return { cmd: { kind: "on" }, feature: "onoff" };
+    case "TurnOff":
+      return { cmd: { kind: "off" }, feature: "onoff" };
+    case "Toggle":
+      return { cmd: { kind: "toggle" }, feature: "onoff" };
+    case "SetBrightness":
+      return { cmd: { kind: "brightness", value: v }, feature: "brightness" };
+    case "SetColorTemp":
+      return { cmd: { kind: "colorTemp", value: v }, feature: "colorTemp" };
+    case "SetTemperature":
+      return { cmd: { kind: "temperature", value: v }, feature: "temperature" };
+    case "OpenCover":
+      return { cmd: { kind: "open" }, feature: "position" };
+    case "CloseCover":
+      return { cmd: { kind: "close" }, feature: "position" };
+    case "SetCoverPosition":
+      return { cmd: { kind: "position", value: v }, feature: "position" };
+    case "StopDevice":
+      return { cmd: { kind: "stop" }, feature: "position" };
+    case "SetFanSpeed":
+      return { cmd: { kind: "speed", value: v }, feature: "speed" };
+    case "ActivateScene":
+      return { cmd: { kind: "activate" }, feature: "activate" };
+    default:
+      return null;
+  }
+}
+
+/** Routes intents to devices and tracks their state. */
+export class Router {
+  readonly states = new DeviceStates();
+  #unsubs = new Map<string, () => void>();
+  #now: () => number;
+  #pendingTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Stream time of the latest event, for events caused by broker traffic. */
+  streamTime = 0;
+
+  constructor(readonly registry: Registry, readonly link: Publisher, readonly opts: RouterOptions) {
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Subscribe to every device's state topics (again after registry changes). */
+  watchStates(): void {
+    const wanted = new Map<string, Device[]>();
+    for (const d of this.registry.devices) {
+      for (const t of adapterFor(d).stateTopics(d)) {
+        if (!wanted.has(t)) wanted.set(t, []);
+        wanted.get(t)!.push(d);
+      }
+    }
+    for (const [t, unsub] of this.#unsubs) {
+      if (!wanted.has(t)) {
+        unsub();
+        this.#unsubs.delete(t);
+      }
+    }
+    for (const t of wanted.keys()) {
+      if (this.#unsubs.has(t)) continue;
+      this.#unsubs.set(t, this.link.subscribe(t, (topic, payload) => this.onStateMessage(topic, payload)));
+    }
+  }
+
+  /** Ask every device to report its state (adapters that support it). */
+  refreshAll(): void {
+    for (const d of this.registry.devices) {
+      for (const m of adapterFor(d).refresh(d)) this.link.publish(m.topic, m.payload, { qos: 1, queue: false });
+    }
+  }
+
+  /** Feed one state message (exposed for tests); malformed payloads become `error` events. */
+  onStateMessage(topic: string, payload: string): void {
+    for (const d of this.registry.devices) {
+      const adapter = adapterFor(d);
+      if (!adapter.stateTopics(d).includes(topic)) continue;
+      try {
+        const s = adapter.decode(d, topic, payload);
+        if (s && Object.keys(s).length) this.states.update(d.id, s, this.#now());
+      } catch (err) {
+        const msg = err instanceof StatePayloadError ? err.message : `${topic}: ${(err as Error).message}`;
+        this.opts.emit({ type: "error", t: this.streamTime, stage: "devices", message: `${d.id}: ${msg}` });
+      }
+    }
+  }
+
+  /** Carry out an intent. `t` is the stream time of the utterance (or of the typed text). */
+  route(intent: ParsedIntent, t = this.streamTime): RouteResult {
+    const result: RouteResult = { intent: intent.name, actions: [], errors: [], confirmations: Promise.resolve([]) };
+    if (intent.name === "Cancel") {
+      result.answer = "cancelled";
+      return result;
+    }
+    if (intent.name === "QueryState") {
+      result.answer = this.#answer(intent, result.errors);
+      return result;
+    }
+    const plan = commandFor(intent);
+    if (!plan) {
+      result.errors.push(`intent "${intent.name}" has no device action`);
+      return result;
+    }
+    const targets = this.#targets(intent, plan.feature, result.errors);
+    const confirms: Promise<ConfirmEvent>[] = [];
+    for (const d of targets) {
+      let cmd = this.#fit(d, plan.cmd, result.errors);
+      const adapter = adapterFor(d);
+      if (cmd.kind === "toggle" && !adapter.canToggle(d)) {
+        const on = this.states.get(d.id).on;
+        if (on === undefined) {
+          const error = `${d.id}: cannot toggle: its state is unknown`;
+          result.errors.push(error);
+          result.actions.push({ device: d.id, command: "toggle", topics: [], queued: false, error });
+          continue;
+        }
+        cmd = { kind: on ? "off" : "on" };
+      }
+      let messages;
+      try {
+        messages = adapter.encode(d, cmd);
+      } catch (err) {
+        if (!(err instanceof AdapterError)) throw err;
+        result.errors.push(err.message);
+        result.actions.push({ device: d.id, command: describeCommand(cmd), topics: [], queued: false, error: err.message });
+        continue;
+      }
+      const expect = expectationFor(cmd, this.states.get(d.id));
+      const hasState = adapter.stateTopics(d).length > 0;
+      const waiter = expect && hasState ? this.states.expect(d.id, expect) : null;
+      const started = this.#now();
+      let pending = messages.length;
+      let failure: string | undefined;
+      let resolveSent!: () => void;
+      const sent = new Promise<void>((r) => (resolveSent = r));
+      const action: RoutedAction = { device: d.id, command: describeCommand(cmd), topics: [], queued: false };
+      for (const m of messages) {
+        const onDone = (del: Delivery) => {
+          if (del.status === "dropped") failure ??= del.reason;
+          if (--pending === 0) resolveSent();
+        };
+        const { queued } = this.link.publish(m.topic, m.payload, { qos: 1, retain: m.retain, onDone });
+        action.topics.push(m.topic);
+        action.queued ||= queued;
+        const ev: PublishEvent = { type: "publish", t, device: d.id, topic: m.topic, payload: m.payload, qos: 1, queued };
+        this.opts.emit(ev);
+      }
+      result.actions.push(action);
+      confirms.push(this.#confirm(d, cmd, t, started, sent, () => failure, waiter, expect !== null, hasState));
+    }
+    result.confirmations = Promise.all(confirms).then((events) => {
+      for (const e of events) this.opts.emit(e);
+      return events;
+    });
+    return result;
+  }
+
+  async #confirm(
+    d: Device,
+    cmd: Command,
+    t: number,
+    started: number,
+    sent: Promise<void>,
+    failure: () => string | undefined,
+    waiter: { promise: Promise<DeviceState>; cancel: () => void } | null,
+    observable: boolean,
+    hasState: boolean,
+  ): Promise<ConfirmEvent> {
+    const base = { type: "confirm" as const, t, device: d.id };
+    await sent;
+    const why = failure();
+    if (why) {
+      waiter?.cancel();
+      return { ...base, confirmed: false, latencyMs: this.#now() - started, reason: why };
+    }
+    if (!waiter) {
+      return {
+        ...base,
+        confirmed: false,
+        latencyMs: this.#now() - started,
+        reason: !observable ? `${cmd.kind} has no observable state` : "device has no state topic",
+      };
+    }
+    const timeout = d.type === "cover" && (cmd.kind === "open" || cmd.kind === "close" || cmd.kind === "position")
+      ? this.opts.coverConfirmTimeoutMs ?? this.opts.confirmTimeoutMs
+      : this.opts.confirmTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<null>((r) => {
+      timer = setTimeout(() => r(null), timeout);
+      this.#pendingTimers.add(timer);
+    });
+    const state = await Promise.race([waiter.promise, timedOut]);
+    clearTimeout(timer);
+    this.#pendingTimers.delete(timer!);
+    waiter.cancel();
+    const latencyMs = this.#now() - started;
+    if (!state) {
+      return {
+        ...base,
+        confirmed: false,
+        latencyMs,
+        reason: `no state report for ${describeCommand(cmd)} within ${timeout} ms`,
+        state: { ...this.states.get(d.id) },
+      };
+    }
+    return { ...base, confirmed: true, latencyMs, state: { ...state } };
+  }
+
+  /** Clamp values into the device's range; clamping is reported. */
+  #fit(d: Device, cmd: Command, errors: string[]): Command {
+    const clamp = (v: number, [lo, hi]: [number, number], unit: string) => {
+      const c = Math.min(hi, Math.max(lo, v));
+      if (c !== v) errors.push(`${d.id}: ${v} ${unit} is outside ${lo}..${hi}; using ${c}`);
+      return c;
+    };
+    if (cmd.kind === "colorTemp") return { kind: "colorTemp", value: clamp(cmd.value, d.colorTempRange, "K") };
+    if (cmd.kind === "temperature") {
+      return { kind: "temperature", value: clamp(cmd.value, d.temperatureRange, "degrees") };
+    }
+    return cmd;
+  }
+
+  #areaName(area: string): string {
+    return area === "*" ? "the house" : `the ${this.registry.area(area)?.name ?? area}`;
+  }
+
+  #targets(intent: ParsedIntent, feature: Feature, errors: string[]): Device[] {
+    const s = intent.slots;
+    const ref = (s.device ?? s.scene) as string | undefined;
+    if (ref !== undefined) {
+      const d = this.registry.device(String(ref));
+      if (!d) {
+        errors.push(`unknown device "${ref}"`);
+        return [];
+      }
+      if (!d.features.includes(feature)) {
+        errors.push(`${d.id} cannot do ${intent.name} (no "${feature}" feature)`);
+        return [];
+      }
+      return [d];
+    }
+    const domain = String(s.domain ?? "");
+    const types = DOMAIN_TYPES[domain];
+    if (!types) {
+      errors.push(`${intent.name}: no device or device type given`);
+      return [];
+    }
+    if (s.area === undefined) {
+      errors.push(`which room? no area was said and this satellite has no devices.area`);
+      return [];
+    }
+    const area = String(s.area);
+    if (area !== "*" && !this.registry.area(area)) {
+      errors.push(`unknown area "${area}"`);
+      return [];
+    }
+    const devices = this.registry.devicesIn(area, types).filter((d) => d.features.includes(feature));
+    if (!devices.length) errors.push(`no ${PLURAL[domain] ?? domain} in ${this.#areaName(area)}`);
+    return devices;
+  }
+
+  #answer(intent: ParsedIntent, errors: string[]): string {
+    const s = intent.slots;
+    const want = s.state === undefined ? undefined : String(s.state);
+    if (s.device !== undefined) {
+      const d = this.registry.device(String(s.device));
+      if (!d) return `I don't know a device called ${s.device}`;
+      return describe(d, this.states.get(d.id), want);
+    }
+    const types = DOMAIN_TYPES[String(s.domain ?? "")];
+    if (!types || s.area === undefined) {
+      errors.push("which room? no area was said and this satellite has no devices.area");
+      return "which room do you mean?";
+    }
+    const area = String(s.area);
+    const devices = this.registry.devicesIn(area, types);
+    if (!devices.length) return `there are no ${PLURAL[String(s.domain)]} in ${this.#areaName(area)}`;
+    if (want === "temperature") return devices.map((d) => describe(d, this.states.get(d.id), want)).join("; ");
+    const on = devices.filter((d) => this.states.get(d.id).on === true).map((d) => d.name);
+    const unknown = devices.filter((d) => this.states.get(d.id).on === undefined).map((d) => d.name);
+    let text = `${on.length} of ${devices.length} ${PLURAL[String(s.domain)]} in ${this.#areaName(area)} ${
+      on.length === 1 ? "is" : "are"
+    } on${on.length ? `: ${on.join(", ")}` : ""}`;
+    if (unknown.length) text += ` (unknown: ${unknown.join(", ")})`;
+    return text;
+  }
+
+  /** Cancel pending confirmation timers (shutdown). */
+  close(): void {
+    for (const t of this.#pendingTimers) clearTimeout(t);
+    this.#pendingTimers.clear();
+    for (const u of this.#unsubs.values()) u();
+    this.#unsubs.clear();
+  }
+}
+
+/** A short sentence about a device's state. */
+export function describe(d: Device, s: DeviceState, want?: string): string {
+  if (!Object.keys(s).length) return `I don't know the state of the ${d.name} yet`;
+  if (s.available === false) return `the ${d.name} is offline`;
+  if (want === "on" || want === "off") {
+    if (s.on === undefined) return `I don't know whether the ${d.name} is on`;
+    const yes = (want === "on") === s.on;
+    return `${yes ? "yes" : "no"}, the ${d.name} is ${s.on ? "on" : "off"}`;
+  }
+  if (want === "open" || want === "closed") {
+    if (s.position === undefined) return `I don't know whether the ${d.name} is open`;
+    const open = s.position > 1;
+    const yes = (want === "open") === open;
+    return `${yes ? "yes" : "no"}, the ${d.name} is ${open ? `open (${s.position} percent)` : "closed"}`;
+  }
+  const parts: string[] = [];
+  if (s.on !== undefined) parts.push(s.on ? "on" : "off");
+  if (s.brightness !== undefined) parts.push(`brightness ${s.brightness} percent`);
+  if (s.colorTemp !== undefined) parts.push(`${s.colorTemp} kelvin`);
+  if (s.temperature !== undefined) parts.push(`set to ${s.temperature} degrees`);
+  if (s.currentTemperature !== undefined) parts.push(`currently ${s.currentTemperature} degrees`);
+  if (s.position !== undefined) parts.push(s.position <= 1 ? "closed" : `open ${s.position} percent`);
+  if (s.speed !== undefined) parts.push(`speed ${s.speed} percent`);
+  if (want === "temperature" && s.temperature === undefined && s.currentTemperature === undefined) {
+    return `I don't know the temperature of the ${d.name} yet`;
+  }
+  return `the ${d.name} is ${parts.join(", ") || "reporting no state"}`;
+}
