@@ -203,8 +203,10 @@ export class VoiceActivity {
   #vad: SileroVad;
   #gateDb: number;
   #quietRun = 0;
-  /** Chunks seen and chunks the model ran on. */
+  /** Chunks seen by this instance. */
   chunks = 0;
+  /** Chunks the model ran on (the rest were gated). */
+  modelRuns = 0;
 
   constructor(vad: SileroVad, options: VadOptions) {
     this.#vad = vad;
@@ -223,14 +225,10 @@ export class VoiceActivity {
     } else {
       this.#quietRun = 0;
       probability = await this.#vad.process(chunk);
+      this.modelRuns++;
     }
     const change = this.hysteresis.push(sample, chunk.length, probability);
     return { probability, quiet, change };
-  }
-
-  /** Model runs so far. */
-  get modelRuns(): number {
-    return this.#vad.runs;
   }
 
   /** The Silero wrapper. */

@@ -126,21 +126,30 @@ export class Resampler {
     const taps = this.#taps;
     // Output n needs inputs up to floor(n*down/up) + half.
     const totalOut = final ? Math.ceil((this.#inCount * up) / down) : Infinity;
-    const out: number[] = [];
-    while (this.#outIndex < totalOut) {
+    // Upper bound of outputs available now: inputs up to #inCount - 1 - half.
+    const bound = final
+      ? totalOut - this.#outIndex
+      : Math.max(0, Math.floor(((this.#inCount - half) * up) / down) - this.#outIndex + 1);
+    const out = new Float32Array(Math.max(0, bound));
+    const buf = this.#buf;
+    let produced = 0;
+    while (this.#outIndex < totalOut && produced < out.length) {
       const num = this.#outIndex * down;
       const base = Math.floor(num / up);
       const phase = num - base * up;
-      const last = base + half;
-      if (!final && last >= this.#inCount) break;
+      if (!final && base + half >= this.#inCount) break;
       const coeffs = this.#table ? this.#table[phase] : this.#phaseTaps(phase / up);
-      const first = base - half + 1;
+      const idx0 = base - half + 1 - this.#bufStart;
       let acc = 0;
-      for (let k = 0; k < taps; k++) {
-        const idx = first + k - this.#bufStart;
-        if (idx >= 0 && idx < this.#buf.length) acc += coeffs[k] * this.#buf[idx];
+      if (idx0 >= 0 && idx0 + taps <= buf.length) {
+        for (let k = 0; k < taps; k++) acc += coeffs[k] * buf[idx0 + k];
+      } else {
+        for (let k = 0; k < taps; k++) {
+          const idx = idx0 + k;
+          if (idx >= 0 && idx < buf.length) acc += coeffs[k] * buf[idx];
+        }
       }
-      out.push(acc);
+      out[produced++] = acc;
       this.#outIndex++;
     }
     // Drop input no longer needed by the next output.
@@ -151,7 +160,7 @@ export class Resampler {
       this.#buf = this.#buf.slice(Math.min(drop, this.#buf.length));
       this.#bufStart += drop;
     }
-    return Float32Array.from(out);
+    return produced === out.length ? out : out.slice(0, produced);
   }
 }
 

@@ -1,0 +1,73 @@
+/**
+ * ASR latency, fp32 vs INT8 (one intra-op thread, as on the Pi):
+ *
+ *   deno bench --allow-read --allow-env --allow-ffi=./node_modules --allow-sys bench/asr_bench.ts
+ *
+ * - "chunk": one streaming run of 8 MFCC frames (80 ms of audio) with state;
+ * - "utterance": 3 s of audio (300 frames) in one run;
+ * - "decoder": grammar-constrained beam search over 150 frames of a real
+ *   command grammar (example registry).
+ * Each group's baseline is fp32, so `deno bench` prints the INT8 speed-up.
+ * @module
+ */
+import { AcousticModel } from "../pipeline/asr/acoustic.ts";
+import { CtcGrammarDecoder } from "../pipeline/asr/decoder.ts";
+import { buildGraph } from "../pipeline/asr/graph.ts";
+import { buildLexicon } from "../pipeline/asr/lexicon.ts";
+import { grammarWords } from "../pipeline/grammar.ts";
+import { NUM_LABELS } from "../pipeline/asr/phones.ts";
+import { loadRegistry } from "../devices/registry.ts";
+import { buildCommandGrammar } from "../pipeline/intent/index.ts";
+
+const MODELS = { fp32: "models/asr/asr_fp32.onnx", int8: "models/asr/asr_int8.onnx" };
+
+function frames(n: number, seed: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let t = 0; t < n; t++) {
+    out.push(
+      new Float32Array(13).map((_, i) =>
+        (i === 0 ? 40 : 0) + 8 * Math.sin(0.37 * t * (i + 1) + seed)
+      ),
+    );
+  }
+  return out;
+}
+
+for (const [name, path] of Object.entries(MODELS)) {
+  const chunkModel = await AcousticModel.load(path, { chunkFrames: 8 });
+  const uttModel = await AcousticModel.load(path, { chunkFrames: 300 });
+  const chunk = frames(8, 1);
+  const utt = frames(300, 2);
+  chunkModel.reset();
+  Deno.bench(
+    { name: `asr ${name} chunk (8 frames)`, group: "chunk", baseline: name === "fp32" },
+    async () => {
+      for (const f of chunk) await chunkModel.push(f);
+    },
+  );
+  Deno.bench({
+    name: `asr ${name} utterance (300 frames)`,
+    group: "utterance",
+    baseline: name === "fp32",
+  }, async () => {
+    uttModel.reset();
+    for (const f of utt) await uttModel.push(f);
+  });
+}
+
+const registry = await loadRegistry("devices/example.devices.json");
+const grammar = buildCommandGrammar(registry);
+const { lexicon } = await buildLexicon(grammarWords(grammar));
+const graph = buildGraph(grammar, lexicon);
+const lp = new Float32Array(150 * NUM_LABELS);
+for (let t = 0; t < 150; t++) {
+  const hot = t % 3 === 0 ? 0 : 1 + ((t * 7) % 39);
+  for (let k = 0; k < NUM_LABELS; k++) {
+    lp[t * NUM_LABELS + k] = Math.log(k === hot ? 0.6 : 0.4 / 39);
+  }
+}
+Deno.bench({ name: "decoder beam 16, 150 frames (3 s)", group: "decoder" }, () => {
+  const dec = new CtcGrammarDecoder(graph, { beamWidth: 16 });
+  dec.push(lp);
+  dec.result();
+});
