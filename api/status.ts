@@ -149,6 +149,7 @@ export class StatusCollector {
   #wakeWall?: number;
   #transcriptWall?: number;
   #intentWall?: number;
+  #audioWall?: number;
 
   /** `now` returns wall-clock milliseconds (tests inject a fake clock). */
   constructor(bus: EventBus, options: { now?: () => number } = {}) {
@@ -164,6 +165,7 @@ export class StatusCollector {
     const c = s.counters;
     bump(c.events, e.type);
     if (Number.isFinite(e.t)) s.streamTime = e.t;
+    if (e.type === "level" || e.type === "vad" || e.type === "source") this.#audioWall = wall;
     switch (e.type) {
       case "source":
         s.source = { event: e, at };
@@ -233,6 +235,14 @@ export class StatusCollector {
         s.last.error = { event: e, at };
         break;
     }
+  }
+
+  /**
+   * The audio source as events describe it: its last source event and the wall
+   * time (ms) of the latest audio-driven event (level, vad, source).
+   */
+  audio(): { source?: SourceEvent; lastAudioAt?: number } {
+    return { source: this.#state.source?.event, lastAudioAt: this.#audioWall };
   }
 
   /** A deep copy of the collected state. */

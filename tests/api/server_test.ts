@@ -177,3 +177,29 @@ Deno.test("real port: a taken port and a bad token file fail with clear errors",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("real port: a client that goes away is unsubscribed; keep-alives reach open clients", async () => {
+  const config = parseConfig({ api: { port: 0, token: "abcdefghijklmnopqrstuvwxyz" } });
+  const bus = new EventBus();
+  const server = await startApi(config, { bus });
+  // Keep-alives every 1 s is the configured minimum; use a hub-level override for speed.
+  server.api.hub.options.keepAliveMs = 50;
+  try {
+    const abort = new AbortController();
+    const res = await fetch(`${server.url}/api/events?types=wake`, { signal: abort.signal });
+    const reader = new SseReader(res.body!);
+    assert.match((await reader.nextBlock())!, /: connected/);
+    assert.equal(server.api.hub.clients, 1);
+    assert.equal(await reader.nextBlock(), ": keep-alive");
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    const deadline = Date.now() + 3000;
+    while (server.api.hub.clients > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      bus.emit({ type: "wake", t: 0, model: "m", phrase: "p", score: 1, sample: 0 });
+    }
+    assert.equal(server.api.hub.clients, 0, "the server noticed the disconnect");
+  } finally {
+    await server.close();
+  }
+});
