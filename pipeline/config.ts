@@ -114,6 +114,10 @@ export const devicesSchema = z.object({
   area: z.string().optional(),
   /** Seconds to wait for a device to report the commanded state. */
   confirmTimeoutMs: z.number().min(0).default(3000),
+  /** Covers move slowly: wait this long for open/close/position reports. */
+  coverConfirmTimeoutMs: z.number().min(0).default(60000),
+  /** Typed or transcribed text below this intent confidence is not acted on. */
+  minIntentConfidence: z.number().min(0).max(1).default(0.75),
 }).strict();
 
 /** MQTT connection. */
@@ -138,6 +142,16 @@ export const mqttSchema = z.object({
   /** Arbitration window for several satellites waking on one utterance. */
   arbitrationMs: z.number().min(0).default(150),
   topicPrefix: z.string().default("earshot"),
+  /** Reconnect backoff: first delay, doubling up to the cap (ms). */
+  backoffMinMs: z.number().min(10).default(500),
+  backoffMaxMs: z.number().min(10).default(30000),
+  /** Most commands kept while offline (older ones are dropped and reported). */
+  queueMax: z.number().int().min(1).default(1000),
+  /** Publish Rhasspy Hermes events (hotword, textCaptured, intent). */
+  hermes: z.boolean().default(true),
+  /** Publish Home Assistant discovery for earshot's own entities (under haPrefix). */
+  haDiscovery: z.boolean().default(true),
+  haPrefix: z.string().default("homeassistant"),
 }).strict();
 
 /** Status API and dashboard. */
