@@ -41,7 +41,9 @@ export class Counter {
 
   /** Add `by` (default 1) to the series with these labels. */
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
+    const keys = Object.keys(labels);
+    // One-label series (the common case) skip building the exposition text.
+    const key = keys.length === 1 ? `${keys[0]}\u0000${labels[keys[0]]}` : labelText(labels);
     const s = this.#values.get(key);
     if (s) s.value += by;
     else this.#values.set(key, { labels, value: by });
@@ -49,7 +51,9 @@ export class Counter {
 
   /** Current value of one series (0 when never incremented). */
   get(labels: Labels = {}): number {
-    return this.#values.get(labelText(labels))?.value ?? 0;
+    const keys = Object.keys(labels);
+    const key = keys.length === 1 ? `${keys[0]}\u0000${labels[keys[0]]}` : labelText(labels);
+    return this.#values.get(key)?.value ?? 0;
   }
 
   /** Exposition text. */

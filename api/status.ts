@@ -160,12 +160,13 @@ export class StatusCollector {
   /** Record one event (called by the bus subscription). */
   observe(e: EarshotEvent): void {
     const wall = this.#now();
-    const at = new Date(wall).toISOString();
     const s = this.#state;
     const c = s.counters;
     bump(c.events, e.type);
     if (Number.isFinite(e.t)) s.streamTime = e.t;
     if (e.type === "level" || e.type === "vad" || e.type === "source") this.#audioWall = wall;
+    if (e.type === "level") return; // the hot path: about 10 per second
+    const at = new Date(wall).toISOString();
     switch (e.type) {
       case "source":
         s.source = { event: e, at };

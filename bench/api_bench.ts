@@ -1,0 +1,63 @@
+/**
+ * Status API benchmarks: `deno bench --allow-read --allow-env bench/api_bench.ts`.
+ * What the API adds to the pipeline per event (collectors and SSE fan-out) and
+ * what its read endpoints cost, measured in-process with `app.request()`.
+ */
+import { EventBus } from "../pipeline/bus.ts";
+import type { EarshotEvent } from "../pipeline/events.ts";
+import { createApp } from "../api/app.ts";
+
+const level: EarshotEvent = { type: "level", t: 1, db: -30, vad: 0.2, wake: { hey_computer: 0.1 } };
+const wake: EarshotEvent = {
+  type: "wake",
+  t: 1,
+  model: "hey_computer",
+  phrase: "hey computer",
+  score: 0.9,
+  sample: 16000,
+};
+
+const bare = new EventBus();
+Deno.bench("bus.emit(level) with no API subscribed", { group: "per event", baseline: true }, () => {
+  bare.emit(level);
+});
+
+const withApi = new EventBus();
+const idle = createApp({ bus: withApi, token: "x".repeat(32) });
+Deno.bench("bus.emit(level) with status, metrics and SSE hub (no clients)", {
+  group: "per event",
+}, () => {
+  withApi.emit(level);
+});
+
+// SSE: one event to 8 connected clients, each reading it.
+const fanBus = new EventBus();
+const fan = createApp({ bus: fanBus, token: "x".repeat(32) });
+const readers = await Promise.all(Array.from({ length: 8 }, async () => {
+  const res = await fan.app.request("/api/events");
+  const reader = res.body!.getReader();
+  await reader.read(); // greeting
+  return reader;
+}));
+Deno.bench("SSE: emit one wake event and deliver it to 8 clients", async () => {
+  fanBus.emit(wake);
+  await Promise.all(readers.map((r) => r.read()));
+});
+
+// Read endpoints after a realistic amount of activity.
+for (let i = 0; i < 1000; i++) withApi.emit({ ...level, t: i / 10 });
+withApi.emit(wake);
+Deno.bench("GET /api/status", { group: "endpoints" }, async () => {
+  await (await idle.app.request("/api/status")).arrayBuffer();
+});
+Deno.bench("GET /metrics", { group: "endpoints" }, async () => {
+  await (await idle.app.request("/metrics")).arrayBuffer();
+});
+Deno.bench("GET /health (3 probes)", { group: "endpoints" }, async () => {
+  await (await probed.app.request("/health")).arrayBuffer();
+});
+const probed = createApp({
+  bus: new EventBus(),
+  token: "x".repeat(32),
+  probes: { audio: () => true, models: () => true, mqtt: () => ({ ok: true }) },
+});
