@@ -18,6 +18,8 @@ APT_PACKAGES=(
   pocketsphinx pocketsphinx-en-us pocketsphinx-testdata
   python3-torch python3-torchaudio python3-onnx python3-numpy
   chromium                               # dashboard browser test (playwright-core drives it)
+  qemu-user-static                       # runs the arm64 (Raspberry Pi) build in tests
+  libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64
 )
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -27,6 +29,9 @@ for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(dpkg --print-architecture)" != arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    sudo_ dpkg --add-architecture arm64
+  fi
   echo "install-deps: apt packages: ${missing[*]}" >&2
   sudo_ apt-get update -qq
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
