@@ -13,7 +13,7 @@
  * @module
  */
 import type { Config } from "../../pipeline/config.ts";
-import type { EventBus } from "../../pipeline/bus.ts";
+import { EventBus } from "../../pipeline/bus.ts";
 import type { EarshotEvent } from "../../pipeline/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
@@ -97,16 +97,21 @@ export async function pipelineServices(
     bus,
     version: "test",
     usesStandIn: () => standIn,
-    runAudio: (bytes) =>
-      runAudio(bytes, config, {
-        bus,
+    // A private bus per upload: the response holds only this file's events (not those of a
+    // live source on the main bus), and everything is forwarded to the main bus for SSE.
+    runAudio: (bytes) => {
+      const upload = new EventBus();
+      upload.on((e) => bus.emit(e));
+      return runAudio(bytes, config, {
+        bus: upload,
         vad,
         makeStages: async (b) => {
           const stages = await createStages(config, b);
           standIn = stages.length === 0;
           return standIn ? [new StandInSpeechStage(b, registry)] : stages;
         },
-      }),
+      });
+    },
     runText: (text) => {
       const events: EarshotEvent[] = [];
       const intent = parseIntent(text, registry);
