@@ -17,8 +17,25 @@ import { EVENT_TYPES, SseHub, type SseOptions, TooManyClientsError } from "./sse
 import { buildStatus, redactUrl, StatusCollector, type StatusInfo } from "./status.ts";
 import { tokensEqual } from "./token.ts";
 
-/** Runs typed text through the intent router; resolves with the events it caused. */
-export type RunText = (text: string) => Promise<EarshotEvent[]>;
+/** The outcome of a text command, when the runner knows more than its events. */
+export interface CommandOutcome {
+  /** The events the command caused (intent, publish, confirm, error). */
+  events: EarshotEvent[];
+  /** False when no intent matched the text. */
+  understood?: boolean;
+  /** A spoken-style answer for queries ("the kitchen light is on"). */
+  answer?: string;
+  /** Problems ("no lights in the garage"). */
+  errors?: string[];
+  /** Why nothing was done on purpose. */
+  skipped?: string;
+}
+
+/**
+ * Runs typed text through the intent router; resolves with the events it
+ * caused, or a {@link CommandOutcome} (see api/commands.ts for the devices runtime).
+ */
+export type RunText = (text: string) => Promise<EarshotEvent[] | CommandOutcome>;
 /** Runs a whole WAV file through the pipeline; resolves with the events it caused. */
 export type RunAudio = (bytes: Uint8Array) => Promise<EarshotEvent[]>;
 
@@ -369,18 +386,24 @@ export function createApp(deps: ApiDeps): ApiApp {
       throw new HttpError(503, "text commands are not available: the intent router is not running");
     }
     const started = performance.now();
-    let events: EarshotEvent[];
+    let outcome: EarshotEvent[] | CommandOutcome;
     try {
-      events = await withTimeout(deps.runText(body.text), limits.commandTimeoutMs, "command");
+      outcome = await withTimeout(deps.runText(body.text), limits.commandTimeoutMs, "command");
     } catch (err) {
       if (err instanceof HttpError) throw err;
       logError(`command ${JSON.stringify(body.text)}: ${err instanceof Error ? err.stack : err}`);
       throw new HttpError(500, `command failed: ${safeMessage(err)}`);
     }
+    const result: CommandOutcome = Array.isArray(outcome) ? { events: outcome } : outcome;
+    const understood = result.understood ?? result.events.some((e) => e.type === "intent");
     return c.json({
       text: body.text,
+      understood,
+      ...(result.answer !== undefined ? { answer: result.answer } : {}),
+      errors: result.errors ?? [],
+      ...(result.skipped !== undefined ? { skipped: result.skipped } : {}),
       wallMs: Math.round((performance.now() - started) * 10) / 10,
-      events,
+      events: result.events,
     });
   });
 

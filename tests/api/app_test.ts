@@ -355,6 +355,8 @@ Deno.test("POST /api/command runs the text and returns its events", async () => 
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.text, "turn on the kitchen light");
+    assert.equal(body.understood, true);
+    assert.deepEqual(body.errors, []);
     assert.equal(body.events.length, 1);
     assert.equal(body.events[0].name, "TurnOn");
     assert.equal(typeof body.wallMs, "number");
@@ -672,6 +674,33 @@ Deno.test("every response carries the security headers", async () => {
       assert.equal(res.headers.get("referrer-policy"), "no-referrer", path);
       await res.body?.cancel();
     }
+  } finally {
+    api.close();
+  }
+});
+
+Deno.test("POST /api/command passes a runner's outcome through: not understood, answer, errors", async () => {
+  const { app, api } = makeApp({
+    runText: (text) =>
+      Promise.resolve(
+        text === "is the fan on"
+          ? { events: [], understood: true, answer: "the fan is off", errors: [] }
+          : {
+            events: [],
+            understood: false,
+            errors: ["not understood"],
+            skipped: "no intent matched",
+          },
+      ),
+  });
+  try {
+    const q = await (await app.request("/api/command", json({ text: "is the fan on" }))).json();
+    assert.equal(q.understood, true);
+    assert.equal(q.answer, "the fan is off");
+    const n = await (await app.request("/api/command", json({ text: "sing" }))).json();
+    assert.equal(n.understood, false);
+    assert.deepEqual(n.errors, ["not understood"]);
+    assert.equal(n.skipped, "no intent matched");
   } finally {
     api.close();
   }
