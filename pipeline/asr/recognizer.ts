@@ -19,7 +19,7 @@ import type { TranscriptEvent } from "../events.ts";
 import type { AnalysisFrame, FrameStage } from "../frame.ts";
 import type { WordGrammar } from "../grammar.ts";
 import { grammarWords } from "../grammar.ts";
-import { AcousticModel, CONTEXT } from "./acoustic.ts";
+import { AcousticModel } from "./acoustic.ts";
 import { CtcGrammarDecoder, type DecoderOptions } from "./decoder.ts";
 import { buildGraph, type DecodingGraph } from "./graph.ts";
 import { buildLexicon } from "./lexicon.ts";
@@ -128,7 +128,7 @@ export class Recognizer implements FrameStage {
 
   #remember(mfcc: Float32Array): void {
     this.#history.push(Float32Array.from(mfcc));
-    if (this.#history.length > CONTEXT) this.#history.shift();
+    if (this.#history.length > this.model.context) this.#history.shift();
   }
 
   #feed(logProbs: Float32Array): void {

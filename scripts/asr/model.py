@@ -2,46 +2,49 @@
 
 Input: the project's own MFCC frames (13 per 10 ms, scripts/features.ts = pipeline/mfcc.ts).
   1. normalization (training-set mean/std, baked into the model),
-  2. Conv1d kernel 5, stride 2 (20 ms output frames; learns deltas), ReLU,
-  3. unidirectional LSTM layers with explicit state in/out (streaming),
-  4. Linear to 40 labels (CTC blank + 39 ARPAbet phones), log-softmax.
+  2. Conv1d kernel 5, stride 2 -> 20 ms frames (learns deltas), BatchNorm, ReLU,
+  3. causal dilated Conv1d k3 (dilation 1, 2, 4) + a pointwise Conv1d, BatchNorm, ReLU
+     ("valid" convolutions: no right context, no padding),
+  4. pointwise Conv1d to 40 labels (CTC blank + 39 ARPAbet phones), log-softmax.
+BatchNorm folds into the convolutions at export, so the ONNX graph is Convs + Relus only,
+which static INT8 PTQ turns into QLinearConv kernels.
 
-Streaming contract (ONNX graph "asr"): feats [1, 2m + 3, 13] where the first CONTEXT = 3
-frames are the last 3 frames of the previous chunk (or copies of the first frame at the
-start of an utterance), h0/c0 [layers, 1, hidden]; outputs logprobs [1, m, 40] and hn/cn.
+Streaming contract (ONNX graph; metadata "context" and "stride"): feats [1, CONTEXT + 2m, 13],
+where the first CONTEXT frames are the frames before the chunk (copies of the first frame at
+the start of a stream); output logprobs [1, m, 40] for the 2m new frames. No hidden state:
+the runtime keeps the last CONTEXT frames.
 """
 
 import torch
 from torch import nn
 
-KERNEL = 5
 STRIDE = 2
-CONTEXT = KERNEL - STRIDE  # frames carried over from the previous chunk
+DILATIONS = (1, 2, 4)
+# Input frames before a chunk that the outputs still depend on.
+CONTEXT = (5 - STRIDE) + STRIDE * sum(2 * d for d in DILATIONS)
 NUM_LABELS = 40
 
 
 class AsrNet(nn.Module):
-    def __init__(self, n_in=13, conv=160, hidden=160, layers=2, mean=None, std=None):
+    def __init__(self, n_in=13, channels=160, mean=None, std=None):
         super().__init__()
-        self.hidden = hidden
-        self.layers = layers
         self.register_buffer("mean", torch.zeros(n_in) if mean is None else mean.clone())
         self.register_buffer("inv_std", torch.ones(n_in) if std is None else 1.0 / std.clone())
-        self.conv = nn.Conv1d(n_in, conv, KERNEL, stride=STRIDE)
-        self.lstm = nn.LSTM(conv, hidden, num_layers=layers, batch_first=True)
-        self.out = nn.Linear(hidden, NUM_LABELS)
+        layers = [nn.Conv1d(n_in, channels, 5, stride=STRIDE), nn.BatchNorm1d(channels),
+                  nn.ReLU()]
+        for d in DILATIONS:
+            layers += [nn.Conv1d(channels, channels, 3, dilation=d), nn.BatchNorm1d(channels),
+                       nn.ReLU()]
+        layers += [nn.Conv1d(channels, channels, 1), nn.BatchNorm1d(channels), nn.ReLU(),
+                   nn.Conv1d(channels, NUM_LABELS, 1)]
+        self.net = nn.Sequential(*layers)
 
-    def forward(self, feats, h0, c0):
-        x = (feats - self.mean) * self.inv_std  # [B, T, F]
-        x = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)  # [B, m, C]
-        y, (hn, cn) = self.lstm(x, (h0, c0))
-        return torch.log_softmax(self.out(y), dim=-1), hn, cn
-
-    def zero_state(self, batch=1):
-        z = torch.zeros(self.layers, batch, self.hidden)
-        return z, z.clone()
+    def forward(self, feats):
+        x = ((feats - self.mean) * self.inv_std).transpose(1, 2)  # [B, F, T]
+        y = self.net(x).transpose(1, 2)  # [B, m, 40]
+        return torch.log_softmax(y, dim=-1)
 
 
 def out_frames(t_in: int) -> int:
     """Output frames for t_in input frames (including the CONTEXT frames)."""
-    return max(0, (t_in - KERNEL) // STRIDE + 1)
+    return max(0, (t_in - CONTEXT) // STRIDE)

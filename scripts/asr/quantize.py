@@ -1,17 +1,15 @@
 #!/usr/bin/python3
-"""INT8 post-training quantization of the ASR model (fp32 ONNX -> int8 ONNX).
+"""INT8 static post-training quantization of the ASR model (fp32 ONNX -> int8 ONNX).
 
-- Conv front end and output projection: static PTQ. Activation ranges come from a
-  calibration set (features of training utterances run through the fp32 torch model, 0.01 /
-  99.99 percentiles); the graph gets QDQ pairs with int8 per-channel weights and int32 bias,
-  which onnxruntime fuses into QLinearConv / QLinearMatMul.
-- LSTM layers: dynamic quantization (com.microsoft DynamicQuantizeLSTM: int8 weights,
-  activations quantized at run time).
-Passes live in scripts/train/earshot_quant/ptq.py.
+Every Conv (the front end, the dilated layers and the output projection) gets int8 weights per
+output channel, an int32 bias and uint8 activations whose ranges come from a calibration set:
+features of training utterances run through the fp32 torch model (0.01 / 99.99 percentiles of
+each layer's input and output). The QDQ graph is fused by onnxruntime into QLinearConv kernels
+(the Relus fold into the output quantization). Passes: scripts/train/earshot_quant/ptq.py.
 
 Usage: /usr/bin/python3 scripts/asr/quantize.py --checkpoint data/asr/model/asr.pt
-       --fp32 data/asr/model/asr_fp32.onnx --features data/asr/feat_train --out models/asr/asr_int8.onnx
-       [--calibration 200] [--dynamic-output]
+       --fp32 models/asr/asr_fp32.onnx --features data/asr/feat_train1 --out models/asr/asr_int8.onnx
+       [--calibration 200]
 """
 
 import argparse
@@ -22,18 +20,13 @@ import sys
 import numpy as np
 import onnx
 import torch
+from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "train"))
 from model import CONTEXT, AsrNet  # noqa: E402
-from earshot_quant.ptq import (  # noqa: E402
-    quantize_conv_static,
-    quantize_lstm_dynamic,
-    quantize_matmul_dynamic,
-    quantize_matmul_static,
-    weights_by_bits,
-)
+from earshot_quant.ptq import quantize_conv_static, weights_by_bits  # noqa: E402
 
 
 def calibration_features(features_dir: str, n: int):
@@ -43,6 +36,8 @@ def calibration_features(features_dir: str, n: int):
             cols = line.rstrip("\n").split("\t")
             if len(cols) >= 3 and cols[2] != "-1":
                 rows.append(cols[1])
+    if not rows:
+        sys.exit(f"quantize: no features listed in {features_dir}/index.tsv")
     rng = np.random.default_rng(0)
     pick = rng.choice(len(rows), size=min(n, len(rows)), replace=False)
     out = []
@@ -52,28 +47,37 @@ def calibration_features(features_dir: str, n: int):
     return out
 
 
-def ranges(model: AsrNet, feats):
-    """Calibrated (lo, hi) of the conv input/output and the output projection input/output."""
-    acts = {"conv_in": [], "conv_out": [], "out_in": [], "out_mm": []}
+def conv_ranges(model: AsrNet, feats):
+    """(input range, output range) of every Conv in order; outputs after the following ReLU.
+
+    BatchNorm is part of the conv (folded at export), so the output is taken after it.
+    """
+    mods = list(model.net)
+    convs = [i for i, m in enumerate(mods) if isinstance(m, nn.Conv1d)]
+    ins = {i: [] for i in convs}
+    outs = {i: [] for i in convs}
     model.eval()
     with torch.no_grad():
         for x in feats:
-            t = torch.from_numpy(x)[None]
-            xn = (t - model.mean) * model.inv_std
-            c = torch.relu(model.conv(xn.transpose(1, 2))).transpose(1, 2)
-            h0, c0 = model.zero_state(1)
-            y, _ = model.lstm(c, (h0, c0))
-            mm = y @ model.out.weight.t()
-            acts["conv_in"].append(xn.flatten().numpy())
-            acts["conv_out"].append(c.flatten().numpy())
-            acts["out_in"].append(y.flatten().numpy())
-            acts["out_mm"].append(mm.flatten().numpy())
-    out = {}
-    for k, v in acts.items():
+            h = ((torch.from_numpy(x)[None] - model.mean) * model.inv_std).transpose(1, 2)
+            cur = None
+            for j, m in enumerate(mods):
+                if j in ins:
+                    ins[j].append(h.flatten().numpy())
+                    cur = j
+                h = m(h)
+                nxt = mods[j + 1] if j + 1 < len(mods) else None
+                if cur is not None and not isinstance(nxt, nn.BatchNorm1d) and \
+                        not (isinstance(m, nn.BatchNorm1d) and isinstance(nxt, nn.ReLU)):
+                    outs[cur].append(h.flatten().numpy())
+                    cur = None
+
+    def rng(v, lo_zero=False):
         a = np.concatenate(v)
-        out[k] = (float(np.percentile(a, 0.01)), float(np.percentile(a, 99.99)))
-    out["conv_out"] = (0.0, out["conv_out"][1])
-    return out
+        lo = 0.0 if lo_zero else float(np.percentile(a, 0.01))
+        return (lo, float(np.percentile(a, 99.99)))
+
+    return [(rng(ins[i]), rng(outs[i], lo_zero=i != convs[-1])) for i in convs]
 
 
 def main():
@@ -83,34 +87,24 @@ def main():
     ap.add_argument("--features", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--calibration", type=int, default=200)
-    ap.add_argument("--dynamic-output", action="store_true",
-                    help="output projection with MatMulInteger instead of static QDQ")
     args = ap.parse_args()
     torch.set_num_threads(1)
     ck = torch.load(args.checkpoint)
-    a = ck["args"]
-    model = AsrNet(conv=a["conv"], hidden=a["hidden"], layers=a["layers"])
+    model = AsrNet(channels=ck["args"]["channels"])
     model.load_state_dict(ck["model"])
-    r = ranges(model, calibration_features(args.features, args.calibration))
+    ranges = conv_ranges(model, calibration_features(args.features, args.calibration))
     m = onnx.load(args.fp32)
-    by_type = {}
-    for n in m.graph.node:
-        by_type.setdefault(n.op_type, []).append(n.name)
-    if len(by_type.get("Conv", [])) != 1 or len(by_type.get("MatMul", [])) != 1:
-        sys.exit(f"quantize: unexpected graph ops {sorted(by_type)}")
-    quantize_conv_static(m, by_type["Conv"][0], r["conv_in"], r["conv_out"])
-    if args.dynamic_output:
-        quantize_matmul_dynamic(m, by_type["MatMul"][0])
-    else:
-        quantize_matmul_static(m, by_type["MatMul"][0], r["out_in"], r["out_mm"])
-    for name in by_type.get("LSTM", []):
-        quantize_lstm_dynamic(m, name)
+    convs = [n.name for n in m.graph.node if n.op_type == "Conv"]
+    if len(convs) != len(ranges):
+        sys.exit(f"quantize: {len(convs)} Conv nodes in {args.fp32}, {len(ranges)} in the model")
+    for name, (x_range, y_range) in zip(convs, ranges):
+        quantize_conv_static(m, name, x_range, y_range)
     onnx.checker.check_model(m)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     onnx.save(m, args.out)
-    report = {"ranges": r, "weights": weights_by_bits(m), "bytes": os.path.getsize(args.out),
+    report = {"ranges": ranges, "weights": weights_by_bits(m), "bytes": os.path.getsize(args.out),
               "fp32_bytes": os.path.getsize(args.fp32)}
-    print(json.dumps(report, indent=1))
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -22,11 +22,12 @@ import sys
 import time
 
 import numpy as np
+import onnx
 import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import CONTEXT, AsrNet, out_frames  # noqa: E402
+from model import CONTEXT, STRIDE, AsrNet, out_frames  # noqa: E402
 
 
 def load_npy(path: str) -> np.ndarray:
@@ -94,7 +95,7 @@ def collate(data, idx, train: bool, rng: np.random.Generator):
         if train:
             # Feature-domain augmentation: random time masks (SpecAugment-style).
             for _ in range(2):
-                w = rng.integers(0, 8)
+                w = rng.integers(1, 8)
                 s = rng.integers(0, max(1, len(x) - w))
                 x[s:s + w] = x[s:s + w].mean(axis=0)
         X[j, :len(x)] = x
@@ -111,8 +112,7 @@ def greedy_per(model, data, limit=300):
     errs = total = 0
     with torch.no_grad():
         for uid, x, y in data[:limit]:
-            h0, c0 = model.zero_state(1)
-            lp, _, _ = model(torch.from_numpy(x)[None], h0, c0)
+            lp = model(torch.from_numpy(x)[None])
             best = lp[0].argmax(-1).tolist()
             hyp, prev = [], 0
             for b in best:
@@ -138,11 +138,15 @@ def edit_distance(a, b):
 def export_onnx(model, path):
     model.eval()
     feats = torch.zeros(1, 2 * 8 + CONTEXT, 13)
-    h0, c0 = model.zero_state(1)
     torch.onnx.export(
-        model, (feats, h0, c0), path, opset_version=17,
-        input_names=["feats", "h0", "c0"], output_names=["logprobs", "hn", "cn"],
+        model, (feats,), path, opset_version=17, do_constant_folding=True,
+        input_names=["feats"], output_names=["logprobs"],
         dynamic_axes={"feats": {1: "time"}, "logprobs": {1: "frames"}})
+    m = onnx.load(path)
+    for k, v in {"context": str(CONTEXT), "stride": str(STRIDE), "labels": "blank+arpabet39",
+                 "features": "mfcc13"}.items():
+        m.metadata_props.add(key=k, value=v)
+    onnx.save(m, path)
 
 
 def main():
@@ -152,9 +156,7 @@ def main():
     ap.add_argument("--targets", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=float, default=25)
-    ap.add_argument("--hidden", type=int, default=160)
-    ap.add_argument("--conv", type=int, default=160)
-    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--channels", type=int, default=160)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--batch-frames", type=int, default=12000)
     ap.add_argument("--seed", type=int, default=1)
@@ -179,7 +181,7 @@ def main():
     print(f"train: {len(train)} utterances ({frames / 100 / 3600:.2f} h), val {len(val)}",
           flush=True)
 
-    model = AsrNet(conv=args.conv, hidden=args.hidden, layers=args.layers, mean=mean, std=std)
+    model = AsrNet(channels=args.channels, mean=mean, std=std)
     if args.resume:
         model.load_state_dict(torch.load(args.resume)["model"])
     params = sum(p.numel() for p in model.parameters())
@@ -199,8 +201,7 @@ def main():
             if time.time() > deadline:
                 break
             X, in_lens, tgt, tgt_lens = collate(train, idx, True, nrng)
-            h0, c0 = model.zero_state(len(idx))
-            lp, _, _ = model(X, h0, c0)
+            lp = model(X)
             loss = ctc(lp.transpose(0, 1), tgt, in_lens, tgt_lens)
             opt.zero_grad()
             loss.backward()

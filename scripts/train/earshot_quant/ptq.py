@@ -100,15 +100,23 @@ def _consumers(gr: _Graph, name: str):
 
 
 def quantize_conv_static(model: onnx.ModelProto, node_name: str,
-                         x_range: Tuple[float, float], y_range: Tuple[float, float]) -> None:
-    """Static QDQ around a Conv (and a directly following Relu)."""
+                         x_range: Optional[Tuple[float, float]],
+                         y_range: Tuple[float, float]) -> None:
+    """Static QDQ around a Conv (and a directly following Relu). When the input comes from a
+    DequantizeLinear (the previous layer's output), its scale is reused and x_range ignored."""
     gr = _Graph(model)
     node = next(n for n in gr.g.node if n.name == node_name and n.op_type == "Conv")
     w = gr.init(node.input[1])
     if w is None:
         raise ValueError(f"{node_name}: Conv weight {node.input[1]} is not an initializer")
-    xs, xz = _act_params(*x_range)
-    pre, x_dq = _qdq(gr, node.input[0], xs, xz, node_name + "_x")
+    producer = next((n for n in gr.g.node if node.input[0] in n.output), None)
+    if producer is not None and producer.op_type == "DequantizeLinear":
+        # Input already quantized by the previous layer's output QDQ: reuse its scale.
+        xs = float(gr.init(producer.input[1]))
+        pre, x_dq = [], node.input[0]
+    else:
+        xs, xz = _act_params(*x_range)
+        pre, x_dq = _qdq(gr, node.input[0], xs, xz, node_name + "_x")
     wq, ws = _sym_int8(w, axis=0)
     w_q = gr.add_init(wq, node_name + "_w_int8")
     w_s = gr.add_init(ws, node_name + "_w_scale")
