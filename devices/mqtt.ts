@@ -64,7 +64,10 @@ export interface LinkStatus {
   lastError?: string;
   queued: number;
   sent: number;
+  /** Commands given up (stale in the queue, lost in flight, closed). */
   dropped: number;
+  /** Unqueued messages (events, refreshes) skipped while offline. */
+  skipped: number;
 }
 
 type Handler = (topic: string, payload: string) => void;
@@ -112,6 +115,7 @@ export class MqttLink {
   #lastError?: string;
   #sent = 0;
   #dropped = 0;
+  #skipped = 0;
   #closing = false;
   #connectWaiters: Array<() => void> = [];
   #now: () => number;
@@ -295,7 +299,8 @@ export class MqttLink {
       return { queued: false };
     }
     if (opts.queue === false) {
-      this.#drop(m, "broker offline");
+      this.#skipped++;
+      m.meta?.onDone?.({ status: "dropped", reason: "broker offline", queuedMs: 0 });
       return { queued: false };
     }
     this.#queue.push(m);
@@ -364,6 +369,7 @@ export class MqttLink {
       queued: this.#queue.length,
       sent: this.#sent,
       dropped: this.#dropped,
+      skipped: this.#skipped,
     };
   }
 

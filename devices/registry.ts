@@ -62,6 +62,11 @@ export class RegistryError extends Error {
   override name = "RegistryError";
 }
 
+/** An id from an external identifier: "0x00158d/Light 1" -> "0x00158d_light_1". */
+export function idSlug(raw: string): string {
+  return raw.toLowerCase().replace(/[^a-z0-9.-]+/g, "_").replace(/^_+|_+$/g, "") || "device";
+}
+
 /** "Kitchen Light 2" -> "kitchen_light_two". */
 export function slug(name: string): string {
   return normalizeText(name).replace(/ /g, "_") || "device";

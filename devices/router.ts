@@ -8,7 +8,13 @@
 import type { ConfirmEvent, EarshotEvent, PublishEvent } from "../pipeline/events.ts";
 import type { ParsedIntent } from "../pipeline/intent/parser.ts";
 import { adapterFor } from "./adapters/index.ts";
-import { AdapterError, type Command, type DeviceState, describeCommand, StatePayloadError } from "./adapters/types.ts";
+import {
+  AdapterError,
+  type Command,
+  describeCommand,
+  type DeviceState,
+  StatePayloadError,
+} from "./adapters/types.ts";
 import type { Delivery, PublishOptions } from "./mqtt.ts";
 import type { Device, Registry } from "./registry.ts";
 import type { DeviceType, Feature } from "./schema.ts";
@@ -130,14 +136,19 @@ export class Router {
     }
     for (const t of wanted.keys()) {
       if (this.#unsubs.has(t)) continue;
-      this.#unsubs.set(t, this.link.subscribe(t, (topic, payload) => this.onStateMessage(topic, payload)));
+      this.#unsubs.set(
+        t,
+        this.link.subscribe(t, (topic, payload) => this.onStateMessage(topic, payload)),
+      );
     }
   }
 
   /** Ask every device to report its state (adapters that support it). */
   refreshAll(): void {
     for (const d of this.registry.devices) {
-      for (const m of adapterFor(d).refresh(d)) this.link.publish(m.topic, m.payload, { qos: 1, queue: false });
+      for (const m of adapterFor(d).refresh(d)) {
+        this.link.publish(m.topic, m.payload, { qos: 1, queue: false });
+      }
     }
   }
 
@@ -150,15 +161,27 @@ export class Router {
         const s = adapter.decode(d, topic, payload);
         if (s && Object.keys(s).length) this.states.update(d.id, s, this.#now());
       } catch (err) {
-        const msg = err instanceof StatePayloadError ? err.message : `${topic}: ${(err as Error).message}`;
-        this.opts.emit({ type: "error", t: this.streamTime, stage: "devices", message: `${d.id}: ${msg}` });
+        const msg = err instanceof StatePayloadError
+          ? err.message
+          : `${topic}: ${(err as Error).message}`;
+        this.opts.emit({
+          type: "error",
+          t: this.streamTime,
+          stage: "devices",
+          message: `${d.id}: ${msg}`,
+        });
       }
     }
   }
 
   /** Carry out an intent. `t` is the stream time of the utterance (or of the typed text). */
   route(intent: ParsedIntent, t = this.streamTime): RouteResult {
-    const result: RouteResult = { intent: intent.name, actions: [], errors: [], confirmations: Promise.resolve([]) };
+    const result: RouteResult = {
+      intent: intent.name,
+      actions: [],
+      errors: [],
+      confirmations: Promise.resolve([]),
+    };
     if (intent.name === "Cancel") {
       result.answer = "cancelled";
       return result;
@@ -182,7 +205,13 @@ export class Router {
         if (on === undefined) {
           const error = `${d.id}: cannot toggle: its state is unknown`;
           result.errors.push(error);
-          result.actions.push({ device: d.id, command: "toggle", topics: [], queued: false, error });
+          result.actions.push({
+            device: d.id,
+            command: "toggle",
+            topics: [],
+            queued: false,
+            error,
+          });
           continue;
         }
         cmd = { kind: on ? "off" : "on" };
@@ -193,7 +222,13 @@ export class Router {
       } catch (err) {
         if (!(err instanceof AdapterError)) throw err;
         result.errors.push(err.message);
-        result.actions.push({ device: d.id, command: describeCommand(cmd), topics: [], queued: false, error: err.message });
+        result.actions.push({
+          device: d.id,
+          command: describeCommand(cmd),
+          topics: [],
+          queued: false,
+          error: err.message,
+        });
         continue;
       }
       const expect = expectationFor(cmd, this.states.get(d.id));
@@ -204,20 +239,39 @@ export class Router {
       let failure: string | undefined;
       let resolveSent!: () => void;
       const sent = new Promise<void>((r) => (resolveSent = r));
-      const action: RoutedAction = { device: d.id, command: describeCommand(cmd), topics: [], queued: false };
+      const action: RoutedAction = {
+        device: d.id,
+        command: describeCommand(cmd),
+        topics: [],
+        queued: false,
+      };
       for (const m of messages) {
         const onDone = (del: Delivery) => {
           if (del.status === "dropped") failure ??= del.reason;
           if (--pending === 0) resolveSent();
         };
-        const { queued } = this.link.publish(m.topic, m.payload, { qos: 1, retain: m.retain, onDone });
+        const { queued } = this.link.publish(m.topic, m.payload, {
+          qos: 1,
+          retain: m.retain,
+          onDone,
+        });
         action.topics.push(m.topic);
         action.queued ||= queued;
-        const ev: PublishEvent = { type: "publish", t, device: d.id, topic: m.topic, payload: m.payload, qos: 1, queued };
+        const ev: PublishEvent = {
+          type: "publish",
+          t,
+          device: d.id,
+          topic: m.topic,
+          payload: m.payload,
+          qos: 1,
+          queued,
+        };
         this.opts.emit(ev);
       }
       result.actions.push(action);
-      confirms.push(this.#confirm(d, cmd, t, started, sent, () => failure, waiter, expect !== null, hasState));
+      confirms.push(
+        this.#confirm(d, cmd, t, started, sent, () => failure, waiter, expect !== null),
+      );
     }
     result.confirmations = Promise.all(confirms).then((events) => {
       for (const e of events) this.opts.emit(e);
@@ -235,7 +289,6 @@ export class Router {
     failure: () => string | undefined,
     waiter: { promise: Promise<DeviceState>; cancel: () => void } | null,
     observable: boolean,
-    hasState: boolean,
   ): Promise<ConfirmEvent> {
     const base = { type: "confirm" as const, t, device: d.id };
     await sent;
@@ -252,9 +305,10 @@ export class Router {
         reason: !observable ? `${cmd.kind} has no observable state` : "device has no state topic",
       };
     }
-    const timeout = d.type === "cover" && (cmd.kind === "open" || cmd.kind === "close" || cmd.kind === "position")
-      ? this.opts.coverConfirmTimeoutMs ?? this.opts.confirmTimeoutMs
-      : this.opts.confirmTimeoutMs;
+    const timeout =
+      d.type === "cover" && (cmd.kind === "open" || cmd.kind === "close" || cmd.kind === "position")
+        ? this.opts.coverConfirmTimeoutMs ?? this.opts.confirmTimeoutMs
+        : this.opts.confirmTimeoutMs;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<null>((r) => {
       timer = setTimeout(() => r(null), timeout);
@@ -284,7 +338,9 @@ export class Router {
       if (c !== v) errors.push(`${d.id}: ${v} ${unit} is outside ${lo}..${hi}; using ${c}`);
       return c;
     };
-    if (cmd.kind === "colorTemp") return { kind: "colorTemp", value: clamp(cmd.value, d.colorTempRange, "K") };
+    if (cmd.kind === "colorTemp") {
+      return { kind: "colorTemp", value: clamp(cmd.value, d.colorTempRange, "K") };
+    }
     if (cmd.kind === "temperature") {
       return { kind: "temperature", value: clamp(cmd.value, d.temperatureRange, "degrees") };
     }
@@ -325,7 +381,9 @@ export class Router {
       errors.push(`unknown area "${area}"`);
       return [];
     }
-    const devices = this.registry.devicesIn(area, types).filter((d) => d.features.includes(feature));
+    const devices = this.registry.devicesIn(area, types).filter((d) =>
+      d.features.includes(feature)
+    );
     if (!devices.length) errors.push(`no ${PLURAL[domain] ?? domain} in ${this.#areaName(area)}`);
     return devices;
   }
@@ -345,13 +403,19 @@ export class Router {
     }
     const area = String(s.area);
     const devices = this.registry.devicesIn(area, types);
-    if (!devices.length) return `there are no ${PLURAL[String(s.domain)]} in ${this.#areaName(area)}`;
-    if (want === "temperature") return devices.map((d) => describe(d, this.states.get(d.id), want)).join("; ");
+    if (!devices.length) {
+      return `there are no ${PLURAL[String(s.domain)]} in ${this.#areaName(area)}`;
+    }
+    if (want === "temperature") {
+      return devices.map((d) => describe(d, this.states.get(d.id), want)).join("; ");
+    }
     const on = devices.filter((d) => this.states.get(d.id).on === true).map((d) => d.name);
-    const unknown = devices.filter((d) => this.states.get(d.id).on === undefined).map((d) => d.name);
-    let text = `${on.length} of ${devices.length} ${PLURAL[String(s.domain)]} in ${this.#areaName(area)} ${
-      on.length === 1 ? "is" : "are"
-    } on${on.length ? `: ${on.join(", ")}` : ""}`;
+    const unknown = devices.filter((d) => this.states.get(d.id).on === undefined).map((d) =>
+      d.name
+    );
+    let text = `${on.length} of ${devices.length} ${PLURAL[String(s.domain)]} in ${
+      this.#areaName(area)
+    } ${on.length === 1 ? "is" : "are"} on${on.length ? `: ${on.join(", ")}` : ""}`;
     if (unknown.length) text += ` (unknown: ${unknown.join(", ")})`;
     return text;
   }
@@ -378,7 +442,9 @@ export function describe(d: Device, s: DeviceState, want?: string): string {
     if (s.position === undefined) return `I don't know whether the ${d.name} is open`;
     const open = s.position > 1;
     const yes = (want === "open") === open;
-    return `${yes ? "yes" : "no"}, the ${d.name} is ${open ? `open (${s.position} percent)` : "closed"}`;
+    return `${yes ? "yes" : "no"}, the ${d.name} is ${
+      open ? `open (${s.position} percent)` : "closed"
+    }`;
   }
   const parts: string[] = [];
   if (s.on !== undefined) parts.push(s.on ? "on" : "off");
@@ -386,7 +452,9 @@ export function describe(d: Device, s: DeviceState, want?: string): string {
   if (s.colorTemp !== undefined) parts.push(`${s.colorTemp} kelvin`);
   if (s.temperature !== undefined) parts.push(`set to ${s.temperature} degrees`);
   if (s.currentTemperature !== undefined) parts.push(`currently ${s.currentTemperature} degrees`);
-  if (s.position !== undefined) parts.push(s.position <= 1 ? "closed" : `open ${s.position} percent`);
+  if (s.position !== undefined) {
+    parts.push(s.position <= 1 ? "closed" : `open ${s.position} percent`);
+  }
   if (s.speed !== undefined) parts.push(`speed ${s.speed} percent`);
   if (want === "temperature" && s.temperature === undefined && s.currentTemperature === undefined) {
     return `I don't know the temperature of the ${d.name} yet`;

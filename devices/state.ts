@@ -14,7 +14,8 @@ export interface TrackedState extends DeviceState {
 /** Whether the merged state (after a report carrying `partial`) shows the command took effect. */
 export type Expectation = (state: DeviceState, partial: DeviceState) => boolean;
 
-const near = (a: number | undefined, b: number, tol: number) => a !== undefined && Math.abs(a - b) <= tol;
+const near = (a: number | undefined, b: number, tol: number) =>
+  a !== undefined && Math.abs(a - b) <= tol;
 
 /**
  * What a device must report for `cmd` to count as confirmed; null when the
@@ -29,7 +30,9 @@ export function expectationFor(cmd: Command, before: DeviceState): Expectation |
     case "toggle":
       return before.on === undefined ? (_s, p) => p.on !== undefined : (s) => s.on === !before.on;
     case "brightness":
-      return cmd.value <= 0 ? (s) => s.on === false : (s) => s.on !== false && near(s.brightness, cmd.value, 2);
+      return cmd.value <= 0
+        ? (s) => s.on === false
+        : (s) => s.on !== false && near(s.brightness, cmd.value, 2);
     case "colorTemp":
       return (s) => near(s.colorTemp, cmd.value, Math.max(50, cmd.value * 0.03));
     case "temperature":
@@ -43,7 +46,9 @@ export function expectationFor(cmd: Command, before: DeviceState): Expectation |
     case "stop":
       return (_s, p) => p.position !== undefined;
     case "speed":
-      return cmd.value <= 0 ? (s) => s.on === false || s.speed === 0 : (s) => near(s.speed, cmd.value, 17);
+      return cmd.value <= 0
+        ? (s) => s.on === false || s.speed === 0
+        : (s) => near(s.speed, cmd.value, 17);
     case "activate":
       return null;
   }

@@ -46,7 +46,11 @@ export class Mosquitto {
     const dir = await Deno.makeTempDir({ prefix: "earshot-mosquitto-" });
     const conf = [
       "user root",
-      "persistence false",
+      // Sessions survive a graceful restart (SIGTERM saves them), so a test device with a
+      // persistent session gets what was published while it reconnected; SIGKILL loses them.
+      "persistence true",
+      `persistence_location ${dir}/`,
+      "autosave_interval 0",
       "log_dest stdout",
       "log_type error",
       "log_type warning",
@@ -89,13 +93,16 @@ export class Mosquitto {
     throw new Error(`mosquitto did not start on ${this.port}: ${this.#log.join("")}`);
   }
 
-  /** Kill the broker (SIGKILL: clients see the TCP connection drop). */
-  async kill(): Promise<void> {
+  /**
+   * Stop the broker: SIGKILL (a crash: clients see the TCP connection drop,
+   * sessions are lost) or SIGTERM (a restart: sessions are saved).
+   */
+  async kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
     const p = this.#proc;
     if (!p) return;
     this.#proc = undefined;
     try {
-      p.kill("SIGKILL");
+      p.kill(signal);
     } catch { /* already gone */ }
     await p.status;
     for (let i = 0; i < 100 && await canConnect(this.port); i++) {
@@ -128,9 +135,17 @@ export class Watcher {
     });
   }
 
-  /** Connect and subscribe to `filters`. */
-  static async connect(url: string, filters: string[] = ["#"]): Promise<Watcher> {
-    const client = connect(url, { reconnectPeriod: 100, connectTimeout: 3000 });
+  /** Connect and subscribe to `filters` (a `clientId` makes the session persistent). */
+  static async connect(
+    url: string,
+    filters: string[] = ["#"],
+    clientId?: string,
+  ): Promise<Watcher> {
+    const client = connect(url, {
+      reconnectPeriod: 50,
+      connectTimeout: 3000,
+      ...(clientId ? { clientId, clean: false } : {}),
+    });
     await new Promise<void>((resolve, reject) => {
       client.once("connect", () => resolve());
       client.once("error", reject);

@@ -255,8 +255,12 @@ Deno.test(
       const [sc] = await scene.confirmations;
       assert.equal(sc.confirmed, false);
       assert.match(sc.reason!, /activate has no observable state/);
-      await until(() => s.sim.commands.some((c) => c.topic.includes("living_group")), 2000, "scene");
-    assert.deepEqual(s.sim.commands.at(-1), {
+      await until(
+        () => s.sim.commands.some((c) => c.topic.includes("living_group")),
+        2000,
+        "scene",
+      );
+      assert.deepEqual(s.sim.commands.at(-1), {
         topic: "zigbee2mqtt/living_group/set",
         payload: '{"scene_recall":1}',
       });

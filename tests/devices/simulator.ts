@@ -14,8 +14,12 @@ export class Simulator {
   commands: Array<{ topic: string; payload: string }> = [];
   private constructor(readonly client: MqttClient) {}
 
-  static async start(url: string): Promise<Simulator> {
-    const client = connect(url, { reconnectPeriod: 100 });
+  /** Connect; a `clientId` gives a persistent session that survives broker restarts. */
+  static async start(url: string, clientId?: string): Promise<Simulator> {
+    const client = connect(url, {
+      reconnectPeriod: 50,
+      ...(clientId ? { clientId, clean: false } : {}),
+    });
     await new Promise<void>((r, j) => {
       client.once("connect", () => r());
       client.once("error", j);

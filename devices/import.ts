@@ -1,0 +1,352 @@
+/**
+ * Device import from the broker, so devices appear without hand-written
+ * config: Home Assistant MQTT discovery (`<prefix>/<component>/[<node>/]<object>/config`)
+ * and Zigbee2MQTT's retained device list (`<base>/bridge/devices`).
+ * The converters are pure; {@link Importer} wires them to the MQTT link.
+ * @module
+ */
+import { normalizeText } from "../pipeline/intent/numbers.ts";
+import { expandDiscovery, supportedTemplate } from "./adapters/homeassistant.ts";
+import type { DeviceInput, Registry } from "./registry.ts";
+import { idSlug, RegistryError } from "./registry.ts";
+import type { DeviceType, Feature } from "./schema.ts";
+
+/** Result of converting one discovery/bridge message. */
+export interface ImportResult {
+  devices: DeviceInput[];
+  /** Ids to remove (empty discovery payloads). */
+  remove: string[];
+  /** Problems worth reporting (skipped entities, unsupported templates). */
+  problems: string[];
+}
+
+const HA_TYPES: Record<string, DeviceType> = {
+  light: "light",
+  switch: "switch",
+  climate: "thermostat",
+  cover: "cover",
+  fan: "fan",
+  scene: "scene",
+  button: "scene",
+};
+
+/** Guess the area: suggested area, else an area whose name starts the device name, else the default. */
+export function guessArea(
+  registry: Registry,
+  name: string,
+  suggested?: unknown,
+  fallback?: string,
+): string | undefined {
+  if (typeof suggested === "string" && suggested.trim()) {
+    const a = registry.area(suggested);
+    if (a) return a.id;
+  }
+  const n = normalizeText(name);
+  const byPrefix = registry.areas
+    .flatMap((a) => [a.name, ...a.aliases].map((w) => [w, a.id] as const))
+    .filter(([w]) => n === w || n.startsWith(`${w} `))
+    .sort((x, y) => y[0].length - x[0].length)[0];
+  if (byPrefix) return byPrefix[1];
+  return fallback && registry.area(fallback) ? registry.area(fallback)!.id : undefined;
+}
+
+const TOPIC = /^(.+?)\/([a-z_]+)\/(?:([A-Za-z0-9_-]+)\/)?([A-Za-z0-9_-]+)\/config$/;
+
+/** Convert one Home Assistant discovery message into a device (or a removal). */
+export function importHaDiscovery(
+  registry: Registry,
+  topic: string,
+  payload: string,
+  defaultArea?: string,
+): ImportResult {
+  const out: ImportResult = { devices: [], remove: [], problems: [] };
+  const m = TOPIC.exec(topic);
+  if (!m) {
+    out.problems.push(`${topic}: not a discovery config topic`);
+    return out;
+  }
+  const [, , component, node, object] = m;
+  const topicId = `ha_${idSlug(`${node ? `${node}_` : ""}${object}`)}`;
+  if (payload.trim() === "") {
+    // Removal uses the id derived from the topic or the unique_id seen before.
+    const known = registry.devices.find((d) =>
+      d.source === "homeassistant" && (d.id === topicId || (d.adapter.type === "homeassistant" &&
+        (d.adapter.discovery as Record<string, unknown>)["__topic"] === topic))
+    );
+    out.remove.push(known?.id ?? topicId);
+    return out;
+  }
+  const type = HA_TYPES[component];
+  if (!type) return out; // sensors and other components are not commandable
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload);
+  } catch {
+    out.problems.push(`${topic}: discovery payload is not JSON`);
+    return out;
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    out.problems.push(`${topic}: discovery payload is not a JSON object`);
+    return out;
+  }
+  const c = expandDiscovery(raw as Record<string, unknown>);
+  const uid = typeof c.unique_id === "string" ? c.unique_id : undefined;
+  if (uid?.startsWith("earshot_")) return out; // earshot's own entities
+  const dev = (c.device ?? {}) as Record<string, unknown>;
+  const entityName = typeof c.name === "string" ? c.name : "";
+  const devName = typeof dev.name === "string" ? dev.name : "";
+  const name = normalizeText(
+    entityName && devName && !normalizeText(entityName).startsWith(normalizeText(devName))
+      ? `${devName} ${entityName}`
+      : entityName || devName || object.replace(/_/g, " "),
+  );
+  if (!name) {
+    out.problems.push(`${topic}: entity has no usable name`);
+    return out;
+  }
+  const cmdKey = component === "climate" ? "temperature_command_topic" : "command_topic";
+  if (typeof c[cmdKey] !== "string") {
+    out.problems.push(`${topic}: no ${cmdKey}; "${name}" cannot be commanded and was skipped`);
+    return out;
+  }
+  for (const k of Object.keys(c)) {
+    if (/template$/.test(k) && !supportedTemplate(c[k])) {
+      out.problems.push(
+        `${topic}: ${k} ${
+          JSON.stringify(c[k])
+        } is not supported; that state will be reported as an error`,
+      );
+    }
+  }
+  const features: Feature[] = [];
+  const modes = Array.isArray(c.supported_color_modes) ? c.supported_color_modes as string[] : [];
+  switch (component) {
+    case "light":
+      features.push("onoff");
+      if (c.schema === "json") {
+        if (c.brightness === true || modes.some((x) => x !== "onoff")) features.push("brightness");
+        if (c.color_temp === true || modes.includes("color_temp")) features.push("colorTemp");
+      } else {
+        if (typeof c.brightness_command_topic === "string") features.push("brightness");
+        if (typeof c.color_temp_command_topic === "string") features.push("colorTemp");
+      }
+      break;
+    case "switch":
+      features.push("onoff");
+      break;
+    case "climate":
+      features.push("temperature");
+      if (typeof c.mode_command_topic === "string") features.push("onoff");
+      break;
+    case "cover":
+      features.push("position");
+      break;
+    case "fan":
+      features.push("onoff");
+      if (typeof c.percentage_command_topic === "string") features.push("speed");
+      break;
+    default:
+      features.push("activate");
+  }
+  const range = (lo: unknown, hi: unknown): [number, number] | undefined =>
+    typeof lo === "number" && typeof hi === "number" && lo < hi ? [lo, hi] : undefined;
+  const mireds = range(c.min_mireds, c.max_mireds);
+  out.devices.push({
+    id: uid ? `ha_${idSlug(uid)}` : topicId,
+    name,
+    area: guessArea(registry, name, dev.suggested_area, defaultArea),
+    type,
+    features,
+    adapter: {
+      type: "homeassistant",
+      component: component as "light",
+      discovery: { ...(raw as Record<string, unknown>), __topic: topic },
+    },
+    colorTempRange: mireds ? [Math.round(1e6 / mireds[1]), Math.round(1e6 / mireds[0])] : undefined,
+    temperatureRange: range(c.min_temp, c.max_temp),
+    source: "homeassistant",
+  });
+  return out;
+}
+
+interface Expose {
+  type?: string;
+  name?: string;
+  property?: string;
+  endpoint?: string;
+  features?: Expose[];
+  values?: unknown[];
+}
+
+/** Convert Zigbee2MQTT's `bridge/devices` list into devices. */
+export function importZ2mDevices(
+  registry: Registry,
+  payload: string,
+  baseTopic = "zigbee2mqtt",
+  defaultArea?: string,
+): ImportResult {
+  const out: ImportResult = { devices: [], remove: [], problems: [] };
+  const topic = `${baseTopic}/bridge/devices`;
+  let list: unknown;
+  try {
+    list = JSON.parse(payload);
+  } catch {
+    out.problems.push(`${topic}: payload is not JSON`);
+    return out;
+  }
+  if (!Array.isArray(list)) {
+    out.problems.push(`${topic}: expected a JSON array of devices`);
+    return out;
+  }
+  const configured = new Set(
+    registry.devices.filter((d) => d.source !== "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt")
+      .map((d) => d.adapter.type === "zigbee2mqtt" ? d.adapter.name : ""),
+  );
+  list.forEach((entry, i) => {
+    if (!entry || typeof entry !== "object") {
+      out.problems.push(`${topic}[${i}]: expected an object`);
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    const friendly = e.friendly_name;
+    if (typeof friendly !== "string" || !friendly) {
+      out.problems.push(`${topic}[${i}]: missing friendly_name`);
+      return;
+    }
+    if (e.type === "Coordinator" || e.disabled === true || configured.has(friendly)) return;
+    const def = e.definition as { exposes?: Expose[] } | null | undefined;
+    const exposes = Array.isArray(def?.exposes) ? def!.exposes : [];
+    const main = exposes.find((x) =>
+      ["light", "switch", "fan", "cover", "climate"].includes(x.type ?? "") && !x.endpoint
+    );
+    const props = new Set<string>();
+    const walk = (xs: Expose[]) => {
+      for (const x of xs) {
+        if (x.property && !x.endpoint) props.add(x.property);
+        if (Array.isArray(x.features)) walk(x.features);
+      }
+    };
+    walk(exposes);
+    let type: DeviceType | undefined;
+    const features: Feature[] = [];
+    let setpoint = "occupied_heating_setpoint";
+    switch (main?.type) {
+      case "light":
+        type = "light";
+        features.push("onoff");
+        if (props.has("brightness")) features.push("brightness");
+        if (props.has("color_temp")) features.push("colorTemp");
+        break;
+      case "switch":
+        type = "switch";
+        features.push("onoff");
+        break;
+      case "fan":
+        type = "fan";
+        features.push("onoff", "speed");
+        break;
+      case "cover":
+        type = "cover";
+        features.push("position");
+        break;
+      case "climate":
+        type = "thermostat";
+        features.push("temperature");
+        if (!props.has("occupied_heating_setpoint") && props.has("current_heating_setpoint")) {
+          setpoint = "current_heating_setpoint";
+        }
+        break;
+      default:
+        if (props.has("fan_mode")) {
+          type = "fan";
+          features.push("onoff", "speed");
+        }
+    }
+    if (!type) return; // sensors, remotes: nothing to command
+    const name = normalizeText(
+      typeof e.description === "string" && e.description.length < 40 && e.description
+        ? e.description
+        : friendly,
+    );
+    if (!name) {
+      out.problems.push(`${topic}[${i}]: "${friendly}" has no usable name`);
+      return;
+    }
+    out.devices.push({
+      id: `z2m_${idSlug(friendly)}`,
+      name,
+      area: guessArea(registry, name, undefined, defaultArea),
+      type,
+      features,
+      adapter: { type: "zigbee2mqtt", name: friendly, baseTopic, setpoint },
+      source: "zigbee2mqtt",
+    });
+  });
+  const keep = new Set(out.devices.map((d) => d.id));
+  for (const d of registry.devices) {
+    if (
+      d.source === "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt" &&
+      d.adapter.baseTopic === baseTopic && !keep.has(d.id)
+    ) {
+      out.remove.push(d.id);
+    }
+  }
+  return out;
+}
+
+/** The part of the MQTT link the importer needs. */
+export interface Subscriber {
+  subscribe(filter: string, handler: (topic: string, payload: string) => void): () => void;
+}
+
+/** Applies import results to the registry; problems go to `report`. */
+export function applyImport(
+  registry: Registry,
+  result: ImportResult,
+  report: (msg: string) => void,
+): void {
+  for (const p of result.problems) report(p);
+  for (const id of result.remove) registry.remove(id);
+  for (const d of result.devices) {
+    const existing = registry.devices.find((x) => x.id === d.id);
+    if (existing && existing.source === "file") {
+      report(
+        `imported device "${d.id}" clashes with a device in the registry file; kept the file's`,
+      );
+      continue;
+    }
+    try {
+      registry.add(d);
+    } catch (err) {
+      if (!(err instanceof RegistryError)) throw err;
+      report(`import skipped: ${err.message}`);
+    }
+  }
+}
+
+/** Subscribes to the discovery topics the registry's `import` section enables. */
+export function startImport(
+  registry: Registry,
+  link: Subscriber,
+  report: (msg: string) => void,
+): () => void {
+  const opts = registry.import;
+  const unsubs: Array<() => void> = [];
+  if (opts.homeassistant) {
+    const handler = (topic: string, payload: string) =>
+      applyImport(registry, importHaDiscovery(registry, topic, payload, opts.defaultArea), report);
+    unsubs.push(link.subscribe(`${opts.haPrefix}/+/+/config`, handler));
+    unsubs.push(link.subscribe(`${opts.haPrefix}/+/+/+/config`, handler));
+  }
+  if (opts.zigbee2mqtt) {
+    unsubs.push(
+      link.subscribe(`${opts.z2mBaseTopic}/bridge/devices`, (_t, payload) =>
+        applyImport(
+          registry,
+          importZ2mDevices(registry, payload, opts.z2mBaseTopic, opts.defaultArea),
+          report,
+        )),
+    );
+  }
+  return () => unsubs.forEach((u) => u());
+}
