@@ -37,7 +37,14 @@ export interface CommandOutcome {
  */
 export type RunText = (text: string) => Promise<EarshotEvent[] | CommandOutcome>;
 /** Runs a whole WAV file through the pipeline; resolves with the events it caused. */
-export type RunAudio = (bytes: Uint8Array) => Promise<EarshotEvent[]>;
+export type RunAudio = (bytes: Uint8Array) => Promise<EarshotEvent[] | AudioOutcome>;
+
+/** The outcome of an upload, when the runner measures the pipeline apart from what follows. */
+export interface AudioOutcome {
+  events: EarshotEvent[];
+  /** Wall ms of the pipeline alone (not the device confirmations waited for after it). */
+  pipelineMs?: number;
+}
 
 /** Result of one health probe. */
 export interface ProbeResult {
@@ -481,9 +488,13 @@ export function createApp(deps: ApiDeps): ApiApp {
         throw err;
       }
       const started = performance.now();
-      let events: EarshotEvent[];
+      let outcome: EarshotEvent[] | AudioOutcome;
       try {
-        events = await withTimeout(deps.runAudio(bytes), limits.audioTimeoutMs, "audio processing");
+        outcome = await withTimeout(
+          deps.runAudio(bytes),
+          limits.audioTimeoutMs,
+          "audio processing",
+        );
       } catch (err) {
         if (err instanceof HttpError) throw err;
         if (err instanceof WavError) throw new HttpError(400, err.message);
@@ -491,7 +502,10 @@ export function createApp(deps: ApiDeps): ApiApp {
         throw new HttpError(500, `audio processing failed: ${safeMessage(err)}`);
       }
       const wallMs = performance.now() - started;
-      metrics.observeUpload(seconds, wallMs / 1000);
+      const { events, pipelineMs = wallMs } = Array.isArray(outcome)
+        ? { events: outcome }
+        : outcome;
+      metrics.observeUpload(seconds, pipelineMs / 1000);
       const keepLevels = levels === "1" || levels === "true";
       return c.json({
         file: {
@@ -503,7 +517,9 @@ export function createApp(deps: ApiDeps): ApiApp {
           seconds: Math.round(seconds * 1000) / 1000,
         },
         wallMs: Math.round(wallMs * 10) / 10,
-        realTimeFactor: seconds > 0 ? Math.round((wallMs / 1000 / seconds) * 1e4) / 1e4 : null,
+        pipelineMs: Math.round(pipelineMs * 10) / 10,
+        /** Pipeline seconds per audio second. */
+        realTimeFactor: seconds > 0 ? Math.round((pipelineMs / 1000 / seconds) * 1e4) / 1e4 : null,
         events: keepLevels ? events : events.filter((e) => e.type !== "level"),
       });
     } finally {

@@ -1,13 +1,15 @@
 /**
- * Adapts a text handler (the devices runtime's `handleText`) to the API's
- * {@link RunText}: runs the text, collects the events it causes on the bus
- * (intent, publish, error, and the confirms once devices report or time out)
- * and reports whether it was understood, the answer and the problems.
+ * Adapters from the running stages to the API's runners:
+ * {@link textRunner} turns a text handler (the devices runtime's
+ * `handleText`) into {@link RunText}, collecting the events the command causes
+ * (intent, publish, error, and the confirms once devices report or time out);
+ * {@link audioRunner} turns a whole-file pipeline run into {@link RunAudio},
+ * including what the devices runtime does with the file's transcripts.
  * @module
  */
-import type { EventBus } from "../pipeline/bus.ts";
 import type { ConfirmEvent, EarshotEvent } from "../pipeline/events.ts";
-import type { CommandOutcome, RunText } from "./app.ts";
+import { EventBus } from "../pipeline/bus.ts";
+import type { AudioOutcome, CommandOutcome, RunAudio, RunText } from "./app.ts";
 
 /** What a text handler reports (structurally the devices runtime's HandleResult). */
 export interface TextOutcome {
@@ -52,6 +54,77 @@ export function textRunner(
         errors: outcome.errors,
         skipped: outcome.skipped,
       };
+    } finally {
+      off();
+    }
+  };
+}
+
+/** Options of {@link audioRunner}. */
+export interface AudioRunnerOptions {
+  /** Longest wait after the audio for each accepted transcript's intent (arbitration, parsing). */
+  intentWaitMs?: number;
+  /** Longest wait for the confirms of the commands published (the devices' confirm timeout). */
+  confirmWaitMs?: number;
+}
+
+/**
+ * A {@link RunAudio} that runs each upload on a private bus forwarded to the
+ * main one (SSE and the devices runtime see everything; the answer holds only
+ * this file's events, never a live source's) and then collects what the
+ * devices runtime does with the upload's transcripts on the main bus (intent,
+ * publish, confirm, error), waiting until every accepted transcript has an
+ * intent and every publish a confirm, or the waits run out.
+ *
+ * `run(bytes, uploadBus)` is the pipeline, e.g.
+ * `(b, bus) => runAudio(b, config, { bus, vad, makeStages })`.
+ */
+export function audioRunner(
+  run: (bytes: Uint8Array, uploadBus: EventBus) => Promise<EarshotEvent[]>,
+  bus: EventBus,
+  options: AudioRunnerOptions = {},
+): RunAudio {
+  const intentWaitMs = options.intentWaitMs ?? 1500;
+  const confirmWaitMs = options.confirmWaitMs ?? 5000;
+  return async (bytes: Uint8Array): Promise<AudioOutcome> => {
+    const upload = new EventBus();
+    const forwarded = new WeakSet<EarshotEvent>();
+    upload.on((e) => {
+      forwarded.add(e);
+      bus.emit(e);
+    });
+    const commands: EarshotEvent[] = [];
+    let check = () => {};
+    const off = bus.on((e) => {
+      if (!forwarded.has(e) && COMMAND_EVENTS.has(e.type)) {
+        commands.push(e);
+        check();
+      }
+    });
+    try {
+      const started = performance.now();
+      const events = await run(bytes, upload);
+      const pipelineMs = performance.now() - started;
+      const transcripts = events.filter((e) => e.type === "transcript" && !e.rejected).length;
+      const count = (type: string) => commands.filter((e) => e.type === type).length;
+      const waitFor = (done: () => boolean, ms: number) =>
+        new Promise<void>((resolve) => {
+          if (done()) return resolve();
+          const timer = setTimeout(finish, ms);
+          function finish() {
+            clearTimeout(timer);
+            check = () => {};
+            resolve();
+          }
+          check = () => {
+            if (done()) finish();
+          };
+        });
+      if (transcripts) {
+        await waitFor(() => count("intent") >= transcripts, intentWaitMs);
+        await waitFor(() => count("confirm") >= count("publish"), confirmWaitMs);
+      }
+      return { events: [...events, ...commands], pipelineMs };
     } finally {
       off();
     }

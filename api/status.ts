@@ -55,8 +55,8 @@ export interface MqttInfo {
 export interface DeviceStatus {
   /** Last command sent to it. */
   lastCommand?: { topic: string; payload: string; queued: boolean; t: number; at: string };
-  /** Last state it reported (from a confirm event). */
-  state?: Record<string, unknown>;
+  /** Last state it reported (from a confirm event or the devices runtime). */
+  state?: object;
   /** Whether the last command was confirmed; undefined while waiting. */
   confirmed?: boolean;
   /** Publish-to-report latency of the last confirm, wall ms. */

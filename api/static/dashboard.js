@@ -137,7 +137,7 @@ function renderDevices() {
     const cmd = d.lastCommand
       ? `${d.lastCommand.payload}${d.lastCommand.queued ? " (queued)" : ""}`
       : "–";
-    const st = d.state ? JSON.stringify(d.state) : "–";
+    const st = d.state && Object.keys(d.state).length ? JSON.stringify(d.state) : "–";
     const conf = d.confirmed === undefined || d.confirmed === null
       ? (d.lastCommand ? "waiting" : "–")
       : `${d.confirmed ? "yes" : "no"}${
@@ -445,7 +445,15 @@ $("command-form").addEventListener("submit", async (e) => {
     const data = await post("/api/command", JSON.stringify({ text }), {
       "Content-Type": "application/json",
     });
-    showResult(`command: ${summary(data.events)} (${ms(data.wallMs)})`);
+    if (data.understood === false) {
+      showResult(`command not understood: "${data.text}"`, true);
+    } else {
+      const extra = [data.answer, ...(data.errors ?? [])].filter(Boolean).join("; ");
+      showResult(
+        `command: ${summary(data.events)} (${ms(data.wallMs)})${extra ? ` · ${extra}` : ""}`,
+        (data.errors ?? []).length > 0,
+      );
+    }
   } catch (err) {
     showResult(`command failed: ${err.message}`, true);
   } finally {

@@ -10,100 +10,118 @@ import { parseConfig } from "../../pipeline/config.ts";
 import type { EarshotEvent } from "../../pipeline/events.ts";
 import { startApi } from "../../api/server.ts";
 import { SseReader } from "./helpers.ts";
-import { DEMO_WAV, pipelineServices } from "./wiring.ts";
+import { DEMO_WAV, MQTT_TEST, pipelineServices, testConfig } from "./wiring.ts";
 
 async function tempDir() {
   return await Deno.makeTempDir({ prefix: "earshot-api-" });
 }
 
-Deno.test("real port: token file, auth, SSE during a WAV upload through the real pipeline", async () => {
-  const dir = await tempDir();
-  const config = parseConfig({ api: { port: 0, tokenFile: `${dir}/token` } });
-  const bus = new EventBus();
-  const server = await startApi(config, await pipelineServices(config, bus));
-  try {
-    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.equal(server.token.source, "generated");
-    assert.equal((await Deno.stat(`${dir}/token`)).mode! & 0o777, 0o600);
-    const token = (await Deno.readTextFile(`${dir}/token`)).trim();
-    assert.equal(token, server.token.token);
+Deno.test(
+  "real port: token file, auth, SSE during a WAV upload through the real pipeline",
+  MQTT_TEST,
+  async () => {
+    const dir = await tempDir();
+    const config = testConfig({ tokenFile: `${dir}/token` });
+    const bus = new EventBus();
+    const services = await pipelineServices(config, bus);
+    const server = await startApi(config, services);
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(server.token.source, "generated");
+      assert.equal((await Deno.stat(`${dir}/token`)).mode! & 0o777, 0o600);
+      const token = (await Deno.readTextFile(`${dir}/token`)).trim();
+      assert.equal(token, server.token.token);
 
-    const health = await fetch(`${server.url}/health`);
-    assert.equal(health.status, 200);
-    assert.equal((await health.json()).checks.models.ok, true);
+      const health = await fetch(`${server.url}/health`);
+      assert.equal(health.status, 200);
+      const checks = (await health.json()).checks;
+      assert.equal(checks.models.ok, true);
+      assert.equal(checks.mqtt.ok, true);
 
-    const status = await (await fetch(`${server.url}/api/status`)).text();
-    assert.ok(!status.includes(token) && !status.includes("secret"), "no secrets in status");
-    const doc = JSON.parse(status);
-    assert.equal(doc.models[0].kind, "vad");
-    assert.ok(doc.models[0].sizeBytes > 1e6);
-    assert.ok(doc.models[0].bitWidths["32"] > 0);
-    assert.equal(doc.devices.kitchen_light.area, "kitchen");
+      const status = await (await fetch(`${server.url}/api/status`)).text();
+      assert.ok(!status.includes(token) && !status.includes("secret"), "no secrets in status");
+      const doc = JSON.parse(status);
+      assert.equal(doc.models[0].kind, "vad");
+      assert.ok(doc.models[0].sizeBytes > 1e6);
+      assert.ok(doc.models[0].bitWidths["32"] > 0);
+      assert.equal(doc.devices.kitchen_light.area, "kitchen");
 
-    const sse = await fetch(`${server.url}/api/events`);
-    assert.equal(sse.status, 200);
-    const reader = new SseReader(sse.body!);
-    assert.match((await reader.nextBlock())!, /: connected/);
+      const sse = await fetch(`${server.url}/api/events`);
+      assert.equal(sse.status, 200);
+      const reader = new SseReader(sse.body!);
+      assert.match((await reader.nextBlock())!, /: connected/);
 
-    const wav = await Deno.readFile(DEMO_WAV);
-    const denied = await fetch(`${server.url}/api/audio`, { method: "POST", body: wav });
-    assert.equal(denied.status, 401);
-    await denied.body?.cancel();
+      const wav = await Deno.readFile(DEMO_WAV);
+      const denied = await fetch(`${server.url}/api/audio`, { method: "POST", body: wav });
+      assert.equal(denied.status, 401);
+      await denied.body?.cancel();
 
-    const upload = fetch(`${server.url}/api/audio`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "audio/wav" },
-      body: wav,
-    });
-    // The events arrive on the stream while the upload is processed.
-    const streamed: EarshotEvent[] = [];
-    while (!streamed.some((e) => e.type === "intent")) {
-      const m = await reader.next();
-      assert.ok(m, "stream ended early");
-      streamed.push(m.data as EarshotEvent);
+      const upload = fetch(`${server.url}/api/audio`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "audio/wav" },
+        body: wav,
+      });
+      // The events arrive on the stream while the upload is processed.
+      const streamed: EarshotEvent[] = [];
+      while (!streamed.some((e) => e.type === "intent")) {
+        const m = await reader.next();
+        assert.ok(m, "stream ended early");
+        streamed.push(m.data as EarshotEvent);
+      }
+      const res = await upload;
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      assert.ok(body.file.seconds > 4 && body.file.seconds < 6);
+      assert.ok(body.realTimeFactor > 0 && body.realTimeFactor < 1, "faster than real time");
+      const types = body.events.map((e: EarshotEvent) => e.type);
+      assert.deepEqual(
+        types.filter((t: string) => t !== "vad"),
+        ["wake", "transcript", "intent", "publish", "confirm"],
+      );
+      assert.equal(types.filter((t: string) => t === "vad").length, 4);
+      const intent = body.events.find((e: EarshotEvent) => e.type === "intent");
+      assert.equal(intent.name, "TurnOn");
+      assert.equal(intent.slots.device, "kitchen_light");
+      assert.equal(intent.origin, "asr");
+      assert.equal(body.events.at(-1).confirmed, true);
+      assert.ok(streamed.some((e) => e.type === "level"), "levels are streamed live");
+      assert.ok(streamed.some((e) => e.type === "wake"));
+
+      const cmd = await fetch(`${server.url}/api/command`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ text: "turn off the kitchen light" }),
+      });
+      assert.equal(cmd.status, 200);
+      const cmdBody = await cmd.json();
+      assert.equal(cmdBody.understood, true);
+      assert.deepEqual(cmdBody.events.map((e: EarshotEvent) => e.type), [
+        "intent",
+        "publish",
+        "confirm",
+      ]);
+      assert.equal(cmdBody.events[0].name, "TurnOff");
+      // Typed commands appear on the stream too.
+      let m;
+      do m = await reader.next(); while (m && (m.data as EarshotEvent).type !== "intent");
+      assert.equal((m!.data as EarshotEvent & { origin: string }).origin, "text");
+
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /^earshot_upload_realtime_factor_count 1$/m);
+      assert.match(metrics, /^earshot_sse_clients 1$/m);
+
+      // Shutdown with the stream still open: the stream ends, close() returns.
+      await server.close();
+      let rest = 0;
+      while (await reader.next() !== null) rest++; // what was already sent, then the end
+      assert.ok(rest < 10);
+    } finally {
+      await server.close();
+      await services.close();
+      await Deno.remove(dir, { recursive: true });
     }
-    const res = await upload;
-    assert.equal(res.status, 200);
-    const body = await res.json();
-    assert.ok(body.file.seconds > 4 && body.file.seconds < 6);
-    assert.ok(body.realTimeFactor > 0 && body.realTimeFactor < 1, "faster than real time");
-    const types = body.events.map((e: EarshotEvent) => e.type);
-    assert.deepEqual(
-      types.filter((t: string) => t !== "vad"),
-      ["wake", "transcript", "intent"],
-    );
-    assert.equal(types.filter((t: string) => t === "vad").length, 4);
-    const intent = body.events.find((e: EarshotEvent) => e.type === "intent");
-    assert.equal(intent.name, "TurnOn");
-    assert.equal(intent.slots.device, "kitchen_light");
-    assert.ok(streamed.some((e) => e.type === "level"), "levels are streamed live");
-    assert.ok(streamed.some((e) => e.type === "wake"));
-
-    const cmd = await fetch(`${server.url}/api/command`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ text: "turn off the kitchen light" }),
-    });
-    assert.equal(cmd.status, 200);
-    const cmdBody = await cmd.json();
-    assert.equal(cmdBody.events[0].name, "TurnOff");
-    // Typed commands appear on the stream too.
-    let m;
-    do m = await reader.next(); while (m && (m.data as EarshotEvent).type !== "intent");
-    assert.equal((m!.data as EarshotEvent & { origin: string }).origin, "text");
-
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    assert.match(metrics, /^earshot_upload_realtime_factor_count 1$/m);
-    assert.match(metrics, /^earshot_sse_clients 1$/m);
-
-    // Shutdown with the stream still open: the stream ends, close() returns.
-    await server.close();
-    assert.equal(await reader.next(), null);
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
 Deno.test("real port: an oversized upload is refused with 413 before it is processed", async () => {
   const dir = await tempDir();

@@ -1,28 +1,30 @@
 /**
- * Wires the API to the real pipeline for the integration and browser tests,
- * the way main.ts does: `runAudio` is the real pipeline (Silero VAD, MFCC and
- * whatever model stages `createStages` builds), `runText` the real intent
- * parser over the example device registry.
+ * Wires the API to the real parts for the integration and browser tests, the
+ * way main.ts does: `runAudio` is the real pipeline (Silero VAD, MFCC and the
+ * model stages `createStages` builds), `runText` and spoken commands go through
+ * the real devices runtime (embedded MQTT broker, example registry) with
+ * simulated Zigbee2MQTT/Tasmota devices answering on the broker.
  *
- * Until the wake and ASR models land, `createStages` returns no stages; then a
- * clearly labelled stand-in stage takes their place for the bundled demo
- * recording ("hey computer" ... "turn on the kitchen light"): it reports the
- * end of the first speech segment as the wake word and the second segment as
- * that known sentence, parsed by the real intent parser. Once `createStages`
- * returns real stages the stand-in is not used and nothing else changes.
+ * Where the wake or ASR models are missing, a clearly labelled stand-in stage
+ * fills in for the bundled demo recording ("hey computer" ... "turn on the
+ * kitchen light"): at the end of the first speech segment it reports the wake
+ * word, at the end of the second that known sentence as the transcript, each
+ * only if the real stages reported none. The devices runtime turns the
+ * transcript into intent, publish and confirm exactly as for real ASR output.
  * @module
  */
-import type { Config } from "../../pipeline/config.ts";
 import { EventBus } from "../../pipeline/bus.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import type { Config } from "../../pipeline/config.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import { createStages } from "../../pipeline/stages.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
-import { loadRegistry, type Registry } from "../../devices/registry.ts";
-import { parseIntent } from "../../pipeline/intent/index.ts";
+import { parseConfig } from "../../pipeline/config.ts";
+import { type DeviceRuntime, startDevices } from "../../devices/runtime.ts";
 import type { ApiServices } from "../../api/server.ts";
 import { describeModels } from "../../api/models.ts";
+import { audioRunner, textRunner } from "../../api/commands.ts";
+import { Simulator } from "../devices/simulator.ts";
 
 /** The bundled demo recording. */
 export const DEMO_WAV = new URL("../../assets/demo.wav", import.meta.url).pathname;
@@ -31,31 +33,41 @@ const EXAMPLE_DEVICES = new URL("../../devices/example.devices.json", import.met
 /** What the demo recording says after the wake word. */
 export const DEMO_COMMAND = "turn on the kitchen light";
 
+/** Test options that tolerate the MQTT client's timers (as in tests/devices). */
+export const MQTT_TEST = { sanitizeOps: false, sanitizeResources: false };
+
 /**
- * STAND-IN for the wake and ASR stages while their models do not exist:
- * segment 1 of speech -> wake, segment 2 -> transcript of {@link DEMO_COMMAND}
- * and its intent from the real parser. Only valid for the demo recording.
+ * STAND-IN for missing wake/ASR stages, valid only for the demo recording:
+ * speech segment 1 -> wake, segment 2 -> transcript of {@link DEMO_COMMAND},
+ * each only when the real stages produced none in this run.
  */
 class StandInSpeechStage implements FrameStage {
   #segments = 0;
   #speech = false;
   #start = 0;
-  constructor(readonly bus: EventBus, readonly registry: Registry) {}
+  #sawWake = false;
+  #sawTranscript = false;
+  constructor(readonly bus: EventBus) {
+    bus.on((e) => {
+      if (e.type === "wake" && e.score < 1) this.#sawWake = true;
+      if (e.type === "transcript" && e.decodeMs > 0) this.#sawTranscript = true;
+    });
+  }
 
   onFrame(frame: AnalysisFrame): void {
     if (frame.speech && !this.#speech) this.#start = frame.t;
     if (!frame.speech && this.#speech) {
       this.#segments++;
-      if (this.#segments === 1) {
+      if (this.#segments === 1 && !this.#sawWake) {
         this.bus.emit({
           type: "wake",
           t: frame.t,
           model: "hey_computer",
           phrase: "hey computer",
-          score: 0.9,
+          score: 1,
           sample: Math.round(frame.t * 16000),
         });
-      } else if (this.#segments === 2) {
+      } else if (this.#segments === 2 && !this.#sawTranscript) {
         this.bus.emit({
           type: "transcript",
           t: frame.t,
@@ -67,78 +79,74 @@ class StandInSpeechStage implements FrameStage {
           alternatives: [],
           rejected: false,
         });
-        const intent = parseIntent(DEMO_COMMAND, this.registry);
-        if (intent) {
-          this.bus.emit({
-            type: "intent",
-            t: frame.t,
-            name: intent.name,
-            slots: intent.slots,
-            confidence: intent.confidence,
-            text: intent.text,
-            origin: "asr",
-          });
-        }
       }
     }
     this.#speech = frame.speech;
   }
 }
 
-/** Services for startApi/createApp backed by the real pipeline. */
+/** Config for the tests: embedded broker on a free port, the example registry, quick confirms. */
+export function testConfig(api: Record<string, unknown> = {}): Config {
+  return parseConfig({
+    api: { port: 0, ...api },
+    devices: { file: EXAMPLE_DEVICES, area: "kitchen", confirmTimeoutMs: 1000 },
+    mqtt: { embeddedPort: 0, url: undefined },
+  });
+}
+
+/** Services for startApi backed by the real pipeline and devices runtime; `close()` stops them. */
 export async function pipelineServices(
   config: Config,
   bus: EventBus,
-): Promise<ApiServices & { usesStandIn: () => boolean }> {
-  const registry = await loadRegistry(EXAMPLE_DEVICES);
+): Promise<ApiServices & { devices: DeviceRuntime; close(): Promise<void> }> {
   const vad = await SileroVad.load(config.vad.model);
-  let standIn = false;
+  const devices = await startDevices(config, bus);
+  const sim = await Simulator.start(devices.brokerUrl);
+  await devices.ready();
   return {
     bus,
     version: "test",
-    usesStandIn: () => standIn,
-    // A private bus per upload: the response holds only this file's events (not those of a
-    // live source on the main bus), and everything is forwarded to the main bus for SSE.
-    runAudio: (bytes) => {
-      const upload = new EventBus();
-      upload.on((e) => bus.emit(e));
-      return runAudio(bytes, config, {
-        bus: upload,
-        vad,
-        makeStages: async (b) => {
-          const stages = await createStages(config, b);
-          standIn = stages.length === 0;
-          return standIn ? [new StandInSpeechStage(b, registry)] : stages;
-        },
-      });
-    },
-    runText: (text) => {
-      const events: EarshotEvent[] = [];
-      const intent = parseIntent(text, registry);
-      const e: EarshotEvent = intent
-        ? {
-          type: "intent",
-          t: 0,
-          name: intent.name,
-          slots: intent.slots,
-          confidence: intent.confidence,
-          text: intent.text,
-          origin: "text",
-        }
-        : { type: "error", t: 0, stage: "intent", message: `no intent in "${text}"` };
-      bus.emit(e);
-      events.push(e);
-      return Promise.resolve(events);
-    },
+    devices,
+    // Each upload runs on a private bus forwarded to this one, where the devices runtime turns
+    // its transcript into a command; the answer includes that command's events.
+    runAudio: audioRunner(
+      (bytes, upload) =>
+        runAudio(bytes, config, {
+          bus: upload,
+          vad,
+          makeStages: async (b) => [...await createStages(config, b), new StandInSpeechStage(b)],
+        }),
+      bus,
+      { confirmWaitMs: config.devices.confirmTimeoutMs + 500 },
+    ),
+    runText: textRunner(devices, bus),
     probes: {
       audio: () => ({ ok: true, detail: "uploads only" }),
       models: () => ({ ok: true, detail: "silero-vad loaded" }),
+      mqtt: () => {
+        const m = devices.status().mqtt;
+        return { ok: m.state === "connected", detail: `${m.state} ${m.url}` };
+      },
     },
-    info: async () => ({
-      audio: { kind: "upload" },
-      models: await describeModels(config),
-      mqtt: { connected: false, url: "mqtt://earshot:secret@127.0.0.1:1883" },
-      devices: Object.fromEntries(registry.devices.map((d) => [d.id, { area: d.area }])),
-    }),
+    info: async () => {
+      const d = devices.status();
+      return {
+        audio: { kind: "upload" },
+        models: await describeModels(config),
+        mqtt: {
+          connected: d.mqtt.state === "connected",
+          url: d.mqtt.url,
+          embedded: d.mqtt.embedded,
+          queued: d.mqtt.queued,
+        },
+        devices: Object.fromEntries(
+          d.devices.map((x) => [x.id, { name: x.name, area: x.area, state: x.state }]),
+        ),
+      };
+    },
+    async close() {
+      sim.client.end(true);
+      await devices.close();
+    },
   };
 }
