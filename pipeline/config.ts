@@ -68,10 +68,20 @@ export const wakeModelSchema = z.object({
   refractoryMs: z.number().min(0).optional(),
 }).strict();
 
-/** Wake word detection. */
+/** The shipped default wake word (models/wake/hey_computer.md). */
+export const DEFAULT_WAKE_MODELS = [
+  { id: "hey_computer", path: "models/wake/hey_computer.onnx", phrase: "hey computer" },
+];
+
+/** Wake word detection (pipeline/wake.ts). */
 export const wakeSchema = z.object({
   enabled: z.boolean().default(true),
-  models: z.array(wakeModelSchema).default([]),
+  /**
+   * Models run side by side. A relative path is tried against the working directory, then the
+   * repository. A model's threshold: its entry's `threshold`, else the one tuned at training
+   * (ONNX metadata), else `threshold` below.
+   */
+  models: z.array(wakeModelSchema).default(DEFAULT_WAKE_MODELS),
   /** Score the window every N frames. */
   strideFrames: z.number().int().min(1).max(50).default(4),
   /** Moving average over this many scores. */

@@ -1,0 +1,159 @@
+/**
+ * Train a custom wake word end to end:
+ *
+ *   deno task train-wakeword "hey pixel" [--id hey_pixel] [--scale 1] [--epochs 30]
+ *                                       [--qat-epochs 4] [--force]
+ *
+ * 1. synthesize positives and hard negatives with every local TTS voice, augment, split by
+ *    voice, and compute features with the pipeline's MFCC extractor
+ *    (scripts/synth/build_wake_data.py, cached and resumable under data/wake/<id>/);
+ * 2. train float, fold BN, QAT fine-tune INT8 and 4-bit mixed, export fp32/INT8/4-bit ONNX
+ *    to models/wake/ (scripts/train/train_wake.py; skipped when models/wake/<id>.metrics.json
+ *    exists, unless --force);
+ * 3. measure latency per inference in onnxruntime-node (scripts/wake/latency.ts);
+ * 4. write the model card models/wake/<id>.md (scripts/train/wake_card.py).
+ *
+ * Needs Debian's /usr/bin/python3 with python3-torch and python3-onnx, espeak-ng, flite,
+ * festival and sox. Each step prints its own progress bar; a rerun resumes where it stopped.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { measure } from "./wake/latency.ts";
+
+const PYTHON = Deno.env.get("EARSHOT_PYTHON") ?? "/usr/bin/python3";
+
+/** "Hey Pixel!" -> "hey_pixel". */
+export function phraseId(phrase: string): string {
+  return phrase.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "_").replace(
+    /^_+|_+$/g,
+    "",
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function step(title: string, cmd: string, args: string[]): Promise<void> {
+  console.error(`\n== ${title}`);
+  const t0 = performance.now();
+  let status: Deno.CommandStatus;
+  try {
+    status = await new Deno.Command(cmd, { args, stdout: "inherit", stderr: "inherit" }).spawn()
+      .status;
+  } catch (err) {
+    throw new Error(`${title}: cannot run ${cmd}: ${(err as Error).message}`);
+  }
+  if (!status.success) throw new Error(`${title} failed (exit code ${status.code})`);
+  console.error(`== ${title}: done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** Run the whole recipe; returns the model path. */
+export async function trainWakeword(phrase: string, options: {
+  id?: string;
+  scale?: number;
+  epochs?: number;
+  qatEpochs?: number;
+  force?: boolean;
+}): Promise<string> {
+  const words = phrase.trim().split(/\s+/).filter(Boolean);
+  if (!words.length) throw new Error("train-wakeword: the phrase is empty");
+  if (!/^[a-zA-Z' ,.!?-]+$/.test(phrase)) {
+    throw new Error(
+      `train-wakeword: "${phrase}": use English letters only (TTS voices need words)`,
+    );
+  }
+  const id = options.id ?? phraseId(phrase);
+  if (!/^[a-z0-9_]+$/.test(id)) throw new Error(`train-wakeword: bad id "${id}" (a-z, 0-9, _)`);
+  const data = `data/wake/${id}`;
+  await step("1/4 synthesize data and features", PYTHON, [
+    "scripts/synth/build_wake_data.py",
+    "--phrase",
+    phrase,
+    "--out",
+    data,
+    "--scale",
+    String(options.scale ?? 1),
+  ]);
+  const metrics = `models/wake/${id}.metrics.json`;
+  if (options.force || !await exists(metrics)) {
+    await step("2/4 train, quantize (QAT) and export", PYTHON, [
+      "scripts/train/train_wake.py",
+      "--data",
+      data,
+      "--id",
+      id,
+      "--phrase",
+      phrase,
+      "--epochs",
+      String(options.epochs ?? 30),
+      "--qat-epochs",
+      String(options.qatEpochs ?? 4),
+    ]);
+  } else {
+    console.error(`\n== 2/4 ${metrics} exists: training skipped (use --force to retrain)`);
+  }
+  console.error("\n== 3/4 latency per inference (onnxruntime-node, 1 thread)");
+  const latency = await measure(id, 2000);
+  await Deno.mkdir("build/wake", { recursive: true });
+  const latencyPath = `build/wake/${id}.latency.json`;
+  await Deno.writeTextFile(latencyPath, JSON.stringify(latency, null, 1));
+  for (const [k, v] of Object.entries(latency)) {
+    console.error(`   ${k}: ${v.median_us.toFixed(1)} us median, ${v.bytes} bytes`);
+  }
+  await step("4/4 model card", PYTHON, [
+    "scripts/train/wake_card.py",
+    metrics,
+    "--latency",
+    latencyPath,
+  ]);
+  return `models/wake/${id}.onnx`;
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      id: { type: "string" },
+      scale: { type: "string", default: "1" },
+      epochs: { type: "string", default: "30" },
+      "qat-epochs": { type: "string", default: "4" },
+      force: { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length !== 1) {
+    console.error('usage: deno task train-wakeword "hey pixel" [--id hey_pixel] [--force]');
+    Deno.exit(2);
+  }
+  const num = (name: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) {
+      console.error(`--${name} must be a positive number, got ${v}`);
+      Deno.exit(2);
+    }
+    return n;
+  };
+  try {
+    const path = await trainWakeword(positionals[0], {
+      id: values.id,
+      scale: num("scale", values.scale),
+      epochs: num("epochs", values.epochs),
+      qatEpochs: num("qat-epochs", values["qat-epochs"]),
+      force: values.force,
+    });
+    console.error(`\nwake word model: ${path}`);
+    console.error(
+      `use it: add {"id": "${values.id ?? phraseId(positionals[0])}", "path": "${path}"} ` +
+        "to wake.models in your config",
+    );
+  } catch (err) {
+    console.error(`train-wakeword: ${(err as Error).message}`);
+    Deno.exit(1);
+  }
+}
