@@ -37,7 +37,7 @@ def load_npy(path: str) -> np.ndarray:
     return a.astype(np.float32)
 
 
-def load_set(features: str, manifest: str, targets: str):
+def load_set(features_dirs, manifest: str, targets: str):
     wav2id = {}
     with open(manifest, encoding="utf-8") as f:
         for line in f:
@@ -51,12 +51,16 @@ def load_set(features: str, manifest: str, targets: str):
             if seq:
                 labels[uid] = [int(x) for x in seq.split()]
     data = []
-    with open(os.path.join(features, "index.tsv"), encoding="utf-8") as f:
-        for line in f:
+    lines = []
+    for d in features_dirs:
+        with open(os.path.join(d, "index.tsv"), encoding="utf-8") as f:
+            lines += f.read().splitlines()
+    if True:
+        for line in lines:
             cols = line.rstrip("\n").split("\t")
             if len(cols) < 3 or cols[2] == "-1":
                 continue
-            uid = wav2id.get(cols[0])
+            uid = wav2id.get(cols[0], os.path.splitext(os.path.basename(cols[0]))[0])
             if uid is None or uid not in labels:
                 continue
             x = load_npy(cols[1])
@@ -151,7 +155,7 @@ def export_onnx(model, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--features", required=True)
+    ap.add_argument("--features", required=True, nargs="+", help="feature dirs")
     ap.add_argument("--manifest", required=True)
     ap.add_argument("--targets", required=True)
     ap.add_argument("--out", required=True)

@@ -1,0 +1,148 @@
+/**
+ * The recognizer stage end to end: real Silero VAD, real MFCC front end, the
+ * shipped INT8 ONNX model and the grammar of the example device registry, on
+ * audio synthesized by flite's slt voice (a voice held out from training).
+ */
+import assert from "node:assert/strict";
+import { EventBus } from "../../pipeline/bus.ts";
+import { parseConfig } from "../../pipeline/config.ts";
+import type { EarshotEvent, TranscriptEvent } from "../../pipeline/events.ts";
+import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
+import { runAudio } from "../../pipeline/pipeline.ts";
+import { SileroVad } from "../../pipeline/vad.ts";
+import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
+import { AcousticModel } from "../../pipeline/asr/acoustic.ts";
+import { loadRegistry } from "../../devices/registry.ts";
+import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
+import { decodeWav, encodeWav } from "../../pipeline/audio/wav.ts";
+
+const vad = await SileroVad.load();
+const registry = await loadRegistry("devices/example.devices.json");
+const grammar = buildCommandGrammar(registry);
+
+/** flite slt rendering of `text` at 16 kHz with silence before/after and a -60 dBFS floor. */
+async function say(parts: (string | number)[]): Promise<Uint8Array> {
+  const chunks: Float32Array[] = [];
+  for (const p of parts) {
+    if (typeof p === "number") {
+      chunks.push(new Float32Array(Math.round(p * 16000)));
+      continue;
+    }
+    const tmp = await Deno.makeTempFile({ suffix: ".wav" });
+    try {
+      const res = await new Deno.Command("flite", { args: ["-voice", "slt", "-t", p, "-o", tmp] })
+        .output();
+      assert.ok(res.success, "flite failed");
+      const w = decodeWav(await Deno.readFile(tmp));
+      assert.equal(w.sampleRate, 16000);
+      chunks.push(w.samples);
+    } finally {
+      await Deno.remove(tmp);
+    }
+  }
+  const n = chunks.reduce((a, c) => a + c.length, 0);
+  const x = new Float32Array(n);
+  let off = 0;
+  for (const c of chunks) {
+    x.set(c, off);
+    off += c.length;
+  }
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    x[i] += ((s / 4294967296) * 2 - 1) * 0.001;
+  }
+  return encodeWav(x, 16000);
+}
+
+/** A stand-in for the wake stage: emits a wake event at stream time `at`. */
+function wakeAt(bus: EventBus, at: number): FrameStage {
+  let fired = false;
+  return {
+    onFrame(f: AnalysisFrame) {
+      if (!fired && f.t >= at) {
+        fired = true;
+        bus.emit({ type: "wake", t: f.t, model: "test", phrase: "hey computer", score: 1, sample: f.sample });
+      }
+    },
+  };
+}
+
+async function transcripts(
+  wav: Uint8Array,
+  asr: Record<string, unknown>,
+  wake?: number,
+): Promise<{ events: EarshotEvent[]; transcripts: TranscriptEvent[] }> {
+  const config = parseConfig({ asr });
+  const events = await runAudio(wav, config, {
+    vad,
+    makeStages: async (bus) => {
+      const { recognizer } = await createRecognizer(bus, grammar, config.asr);
+      return wake === undefined ? [recognizer] : [wakeAt(bus, wake), recognizer];
+    },
+  });
+  return {
+    events,
+    transcripts: events.filter((e): e is TranscriptEvent => e.type === "transcript"),
+  };
+}
+
+Deno.test("after a wake event, the command is transcribed and committed early", async () => {
+  const wav = await Deno.readFile("assets/demo.wav");
+  const { transcripts: ts, events } = await transcripts(wav, { trigger: "wake" }, 1.6);
+  assert.equal(ts.length, 1, JSON.stringify(events.filter((e) => e.type !== "level")));
+  const t = ts[0];
+  assert.equal(t.text, "turn on the kitchen light");
+  assert.equal(t.rejected, false);
+  assert.ok(t.confidence >= 0.5, `confidence ${t.confidence}`);
+  assert.ok(t.start > 1.6 && t.start < t.end, `start ${t.start} end ${t.end}`);
+  // Early commit: well before the VAD's 300 ms hangover would end the segment.
+  assert.ok(t.t - t.end <= 0.3, `committed ${Math.round((t.t - t.end) * 1000)} ms after speech`);
+  assert.ok(t.decodeMs > 0);
+});
+
+Deno.test("VAD-triggered commands from the example registry, held-out voice", async () => {
+  const sentences = [
+    "turn off the floor lamp",
+    "set the kitchen light to fifty percent",
+    "close the living room blinds",
+  ];
+  const wav = await say([0.6, sentences[0], 1.2, sentences[1], 1.2, sentences[2], 1.0]);
+  const { transcripts: ts } = await transcripts(wav, { trigger: "vad" });
+  assert.deepEqual(ts.map((t) => t.text), sentences);
+  for (const t of ts) assert.equal(t.rejected, false, `${t.text}: ${t.confidence}`);
+});
+
+Deno.test("out-of-grammar speech is rejected", async () => {
+  const wav = await say([0.6, "please enter your password followed by the pound key", 1.0]);
+  const { transcripts: ts } = await transcripts(wav, { trigger: "vad" });
+  assert.ok(ts.length >= 1);
+  for (const t of ts) assert.equal(t.rejected, true, `"${t.text}" accepted at ${t.confidence}`);
+});
+
+Deno.test("no speech after the wake event: nothing is transcribed (listen timeout)", async () => {
+  const wav = await say([4.0]);
+  const { transcripts: ts } = await transcripts(wav, { trigger: "wake", listenTimeoutMs: 1000 }, 0.5);
+  assert.deepEqual(ts, []);
+});
+
+Deno.test("an utterance longer than maxUtteranceMs is cut there", async () => {
+  const wav = await say([0.5, "turn on the kitchen light and then turn off the floor lamp and", 1]);
+  const { transcripts: ts } = await transcripts(wav, { trigger: "vad", maxUtteranceMs: 1200 });
+  assert.ok(ts.length >= 1);
+  const first = ts[0];
+  assert.ok(first.t - first.start <= 1.25, `cut after ${first.t - first.start} s`);
+});
+
+Deno.test("bad model files give errors naming the file", async () => {
+  await assert.rejects(() => AcousticModel.load("models/asr/nope.onnx"), /nope.onnx: model file not found/);
+  // Another project's ONNX model (a plain MatMul fixture) is not an ASR model.
+  await assert.rejects(
+    () => AcousticModel.load("tests/fixtures/onnx/fp32.onnx"),
+    /fp32.onnx: not an earshot ASR model/,
+  );
+  await assert.rejects(
+    () => AcousticModel.load("models/asr/asr_int8.onnx", { chunkFrames: 3 }),
+    /chunkFrames must be an even integer/,
+  );
+});
