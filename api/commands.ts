@@ -3,13 +3,13 @@
  * {@link textRunner} turns a text handler (the devices runtime's
  * `handleText`) into {@link RunText}, collecting the events the command causes
  * (intent, publish, error, and the confirms once devices report or time out);
- * {@link audioRunner} turns a whole-file pipeline run into {@link RunAudio},
+ * {@link audioRunner} turns a whole-file pipeline run into `RunAudio`,
  * including what the devices runtime does with the file's transcripts.
  * @module
  */
 import type { ConfirmEvent, EarshotEvent } from "../pipeline/events.ts";
 import { EventBus } from "../pipeline/bus.ts";
-import type { AudioOutcome, CommandOutcome, RunAudio, RunText } from "./app.ts";
+import type { AudioOutcome, CommandOutcome, RunText } from "./app.ts";
 
 /** What a text handler reports (structurally the devices runtime's HandleResult). */
 export interface TextOutcome {
@@ -69,7 +69,7 @@ export interface AudioRunnerOptions {
 }
 
 /**
- * A {@link RunAudio} that runs each upload on a private bus forwarded to the
+ * A `RunAudio` that runs each upload on a private bus forwarded to the
  * main one (SSE and the devices runtime see everything; the answer holds only
  * this file's events, never a live source's) and then collects what the
  * devices runtime does with the upload's transcripts on the main bus (intent,
@@ -83,7 +83,7 @@ export function audioRunner(
   run: (bytes: Uint8Array, uploadBus: EventBus) => Promise<EarshotEvent[]>,
   bus: EventBus,
   options: AudioRunnerOptions = {},
-): RunAudio {
+): (bytes: Uint8Array) => Promise<AudioOutcome> {
   const intentWaitMs = options.intentWaitMs ?? 1500;
   const confirmWaitMs = options.confirmWaitMs ?? 5000;
   return async (bytes: Uint8Array): Promise<AudioOutcome> => {

@@ -1,37 +1,66 @@
 /**
  * Model descriptions for `/api/status`: file, size, weight bit widths (read
- * from the ONNX file itself, no session needed) and the thresholds the config
- * puts on each model.
+ * from the ONNX file itself, no session needed) and the thresholds in effect.
+ * Paths and thresholds resolve the way the stages resolve them: a relative
+ * path is tried against the working directory, then the repository; a wake
+ * model's threshold is its config entry's, else the one tuned at training
+ * (ONNX metadata "threshold"), else `wake.threshold`.
  * @module
  */
 import type { Config } from "../pipeline/config.ts";
 import { defaultVadModelPath } from "../pipeline/vad.ts";
-import { readOnnxInfo } from "../models/onnx_info.ts";
+import { type OnnxInfo, readOnnxInfo } from "../models/onnx_info.ts";
 import type { ModelInfo } from "./status.ts";
 
-function shortPath(path: string): string {
-  const cwd = Deno.cwd() + "/";
-  return path.startsWith(cwd) ? path.slice(cwd.length) : path;
+const REPO = new URL("../", import.meta.url);
+
+async function exists(path: string | URL): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** Describe one model file; a missing or unreadable file gives sizeBytes null and an error. */
+/** The file a configured model path refers to (cwd first, then the repository). */
+export async function resolveModelPath(path: string): Promise<string> {
+  if (path.startsWith("/") || await exists(path)) return path;
+  const inRepo = new URL(path, REPO);
+  return await exists(inRepo) ? inRepo.pathname : path;
+}
+
+function shortPath(path: string): string {
+  for (const base of [Deno.cwd() + "/", REPO.pathname]) {
+    if (path.startsWith(base)) return path.slice(base.length);
+  }
+  return path;
+}
+
+/** A model entry plus the problem with its file, if any. */
+export type ModelReport = ModelInfo & { error?: string };
+
+/**
+ * Describe one model file. `refine` may adjust the entry from the file's
+ * metadata. A missing or unreadable file gives sizeBytes null and an error.
+ */
 export async function describeModelFile(
   path: string,
   base: Omit<ModelInfo, "file" | "sizeBytes">,
-): Promise<ModelInfo & { error?: string }> {
-  const file = shortPath(path);
+  refine?: (info: OnnxInfo, entry: ModelReport) => void,
+): Promise<ModelReport> {
+  const resolved = await resolveModelPath(path);
+  const file = shortPath(resolved);
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = await Deno.readFile(resolved);
   } catch (err) {
     const reason = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
     return { ...base, file, sizeBytes: null, error: reason };
   }
+  let info: OnnxInfo;
   try {
-    const info = readOnnxInfo(bytes);
-    const bitWidths: Record<string, number> = {};
-    for (const [bits, count] of Object.entries(info.weightsByBits)) bitWidths[bits] = count;
-    return { ...base, file, sizeBytes: bytes.length, bitWidths };
+    info = readOnnxInfo(bytes);
   } catch (err) {
     return {
       ...base,
@@ -40,6 +69,16 @@ export async function describeModelFile(
       error: `not a readable ONNX model: ${(err as Error).message}`,
     };
   }
+  const bitWidths: Record<string, number> = {};
+  for (const [bits, count] of Object.entries(info.weightsByBits)) bitWidths[bits] = count;
+  const entry: ModelReport = { ...base, file, sizeBytes: bytes.length, bitWidths };
+  refine?.(info, entry);
+  return entry;
+}
+
+function tunedThreshold(info: OnnxInfo): number | undefined {
+  const v = Number(info.metadata.threshold);
+  return info.metadata.threshold !== undefined && v > 0 && v < 1 ? v : undefined;
 }
 
 /**
@@ -47,8 +86,8 @@ export async function describeModelFile(
  * with `bitWidths` mapping storage bits to the number of weights stored so,
  * e.g. `{ "4": 9000, "32": 64 }`.
  */
-export async function describeModels(config: Config): Promise<ModelInfo[]> {
-  const out: Promise<ModelInfo>[] = [
+export async function describeModels(config: Config): Promise<ModelReport[]> {
+  const out: Promise<ModelReport>[] = [
     describeModelFile(config.vad.model || defaultVadModelPath(), {
       id: "vad",
       kind: "vad",
@@ -64,8 +103,13 @@ export async function describeModels(config: Config): Promise<ModelInfo[]> {
       out.push(describeModelFile(m.path, {
         id: m.id,
         kind: "wake",
-        phrase: m.phrase,
+        phrase: m.phrase ?? m.id.replaceAll("_", " "),
         thresholds: { wake: m.threshold ?? config.wake.threshold },
+      }, (info, entry) => {
+        if (m.threshold === undefined) {
+          entry.thresholds = { wake: tunedThreshold(info) ?? config.wake.threshold };
+        }
+        if (m.phrase === undefined && info.metadata.phrase) entry.phrase = info.metadata.phrase;
       }));
     }
   }

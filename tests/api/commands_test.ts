@@ -9,9 +9,10 @@ import { EventBus } from "../../pipeline/bus.ts";
 import { parseConfig } from "../../pipeline/config.ts";
 import type { EarshotEvent } from "../../pipeline/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
-import { textRunner } from "../../api/commands.ts";
+import { audioRunner, textRunner } from "../../api/commands.ts";
+import { runAudio } from "../../pipeline/pipeline.ts";
 import { Simulator } from "../devices/simulator.ts";
-import { AUTH, makeApp } from "./helpers.ts";
+import { AUTH, makeApp, toneWav } from "./helpers.ts";
 
 // The MQTT client library keeps timers past close (as in tests/devices).
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -63,6 +64,68 @@ Deno.test(
       assert.deepEqual(nb.events, []);
     } finally {
       api.close();
+      sim.client.end(true);
+      await rt.close();
+    }
+  },
+);
+
+Deno.test(
+  "audioRunner: a transcript's command events are collected; silence returns at once",
+  opts,
+  async () => {
+    const bus = new EventBus();
+    const config = parseConfig({
+      devices: { file: EXAMPLE, area: "kitchen", confirmTimeoutMs: 800 },
+      mqtt: { embeddedPort: 0 },
+    });
+    const rt = await startDevices(config, bus);
+    const sim = await Simulator.start(rt.brokerUrl);
+    const live: EarshotEvent[] = [];
+    bus.on((e) => live.push(e));
+    try {
+      await rt.ready();
+      await new Promise((r) => setTimeout(r, 200));
+      // The real pipeline on a tone: no speech, no transcript, nothing to wait for.
+      const silent = audioRunner(
+        (bytes, upload) => runAudio(bytes, config, { bus: upload }),
+        bus,
+        { intentWaitMs: 5000, confirmWaitMs: 5000 },
+      );
+      const t0 = performance.now();
+      const quiet = await silent(toneWav(0.5));
+      assert.ok(performance.now() - t0 < 4000, "did not wait for commands");
+      assert.ok(quiet.pipelineMs! > 0);
+      assert.ok(quiet.events.every((e) => ["level", "vad"].includes(e.type)));
+      assert.ok(live.some((e) => e.type === "level"), "upload events reach the main bus");
+
+      // A transcript on the upload bus (what the ASR stage emits) becomes a command.
+      const spoken = audioRunner((_bytes, upload) => {
+        const t: EarshotEvent = {
+          type: "transcript",
+          t: 2,
+          text: "turn on the counter lights",
+          confidence: 0.9,
+          start: 1,
+          end: 2,
+          decodeMs: 5,
+          alternatives: [],
+          rejected: false,
+        };
+        upload.emit(t);
+        return Promise.resolve([t]);
+      }, bus);
+      const out = await spoken(toneWav(0.1));
+      assert.deepEqual(out.events.map((e) => e.type), [
+        "transcript",
+        "intent",
+        "publish",
+        "confirm",
+      ]);
+      const confirm = out.events[3] as EarshotEvent & { confirmed: boolean; device: string };
+      assert.equal(confirm.device, "counter_lights");
+      assert.equal(confirm.confirmed, true);
+    } finally {
       sim.client.end(true);
       await rt.close();
     }
