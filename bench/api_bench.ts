@@ -1,11 +1,15 @@
 /**
- * Status API benchmarks: `deno bench --allow-read --allow-env bench/api_bench.ts`.
+ * Status API benchmarks: `deno task bench bench/api_bench.ts` (or `deno bench --allow-read
+ * --allow-env --allow-sys --allow-ffi=./node_modules bench/api_bench.ts`).
  * What the API adds to the pipeline per event (collectors and SSE fan-out) and
  * what its read endpoints cost, measured in-process with `app.request()`.
  */
 import { EventBus } from "../pipeline/bus.ts";
 import type { EarshotEvent } from "../pipeline/events.ts";
 import { createApp } from "../api/app.ts";
+import { parseConfig } from "../pipeline/config.ts";
+import { runAudio } from "../pipeline/pipeline.ts";
+import { SileroVad } from "../pipeline/vad.ts";
 
 const level: EarshotEvent = { type: "level", t: 1, db: -30, vad: 0.2, wake: { hey_computer: 0.1 } };
 const wake: EarshotEvent = {
@@ -60,4 +64,28 @@ const probed = createApp({
   bus: new EventBus(),
   token: "x".repeat(32),
   probes: { audio: () => true, models: () => true, mqtt: () => ({ ok: true }) },
+});
+
+// A whole upload: the demo recording (5.2 s) through the real front end, directly and via the API.
+const demo = await Deno.readFile(new URL("../assets/demo.wav", import.meta.url));
+const config = parseConfig({ wake: { models: [] } });
+const vad = await SileroVad.load();
+Deno.bench("runAudio(demo.wav) directly", { group: "upload", baseline: true }, async () => {
+  await runAudio(demo, config, { vad });
+});
+const uploads = createApp({
+  bus: new EventBus(),
+  token: "x".repeat(32),
+  runAudio: (bytes) => runAudio(bytes, config, { vad }),
+});
+Deno.bench("POST /api/audio demo.wav (auth, WAV check, pipeline, JSON)", {
+  group: "upload",
+}, async () => {
+  const res = await uploads.app.request("/api/audio", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${"x".repeat(32)}`, "Content-Type": "audio/wav" },
+    body: demo,
+  });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  await res.arrayBuffer();
 });
