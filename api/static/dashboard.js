@@ -305,8 +305,13 @@ function refreshSoon() {
 }
 
 let source;
+let lastId;
 function connect() {
-  source = new EventSource("/api/events?replay=100");
+  // First connection: the recent history; after an overflow: exactly what was missed.
+  // (EventSource's own reconnects send Last-Event-ID, which the server prefers over replay.)
+  source = new EventSource(
+    lastId === undefined ? "/api/events?replay=100" : `/api/events?lastEventId=${lastId}`,
+  );
   source.onopen = () => {
     $("connection").textContent = "live";
     $("connection").className = "badge ok";
@@ -316,6 +321,7 @@ function connect() {
     $("connection").className = "badge bad";
   };
   source.onmessage = (m) => {
+    if (m.lastEventId) lastId = Number(m.lastEventId);
     try {
       onEvent(JSON.parse(m.data));
     } catch (err) {
