@@ -32,6 +32,8 @@ export type RecognizerSettings = Config["asr"];
 
 /** Seconds of 16 kHz audio per frame hop. */
 const HOP_S = 0.01;
+/** Frames before a VAD speech start that are decoded too (covers minSpeechMs + onset). */
+const PREROLL_FRAMES = 30;
 
 type State = "idle" | "listening" | "speaking";
 
@@ -52,6 +54,11 @@ export class Recognizer implements FrameStage {
   #frames = 0;
   #decodeMs = 0;
   #unsubscribe: (() => void) | null = null;
+  #pendingWake: number | null = null;
+  #vadStart: number | null = null;
+  #lastFrameSpeech = false;
+  #speechAtListen = false;
+  #offVad: () => void;
 
   constructor(
     bus: EventBus,
@@ -69,8 +76,13 @@ export class Recognizer implements FrameStage {
       beamWidth: settings.beamWidth,
       ...options.decoder,
     });
+    this.#offVad = bus.onType("vad", (e) => {
+      if (e.state === "start") this.#vadStart = e.t;
+    });
     if (settings.trigger === "wake") {
-      this.#unsubscribe = bus.onType("wake", (e) => this.listen(e.t));
+      this.#unsubscribe = bus.onType("wake", (e) => {
+        this.#pendingWake = e.t;
+      });
     }
   }
 
@@ -79,22 +91,35 @@ export class Recognizer implements FrameStage {
     return this.#state !== "idle";
   }
 
-  /** Start listening for a command (called on wake events). */
-  listen(t: number): void {
+  /**
+   * Start listening for a command (called on wake events). `prerollFrames`
+   * of the frames already heard are decoded too (the VAD trigger fires only
+   * after `minSpeechMs` of speech).
+   */
+  async listen(t: number, prerollFrames = 0): Promise<void> {
     if (this.#state !== "idle") return;
     this.#state = "listening";
     this.#listenT = t;
+    this.#speechAtListen = prerollFrames === 0 && this.#lastFrameSpeech;
     this.#frames = 0;
     this.#decodeMs = 0;
     this.#silentFrames = 0;
     this.decoder.reset();
-    this.model.reset(this.#history);
+    const n = Math.min(prerollFrames, this.#history.length);
+    const preroll = this.#history.slice(this.#history.length - n);
+    this.model.reset(this.#history.slice(0, this.#history.length - n));
+    for (const f of preroll) this.#feed(await this.model.push(f));
   }
 
   async onFrame(frame: AnalysisFrame): Promise<void> {
-    if (this.#state === "idle" && this.#cfg.trigger === "vad" && frame.speech) {
-      this.listen(frame.t);
+    if (this.#pendingWake !== null) {
+      await this.listen(this.#pendingWake);
+      this.#pendingWake = null;
     }
+    if (this.#state === "idle" && this.#cfg.trigger === "vad" && frame.speech) {
+      await this.listen(frame.t, PREROLL_FRAMES);
+    }
+    this.#lastFrameSpeech = frame.speech;
     if (this.#state === "idle") {
       this.#remember(frame.mfcc);
       return;
@@ -102,9 +127,15 @@ export class Recognizer implements FrameStage {
     this.#frames++;
     const silent = frame.quiet || frame.vadProb < this.#negThreshold;
     if (this.#state === "listening") {
-      if (frame.speech && !silent) {
+      // Speech still open from the wake phrase itself does not start the command.
+      if (!frame.speech) this.#speechAtListen = false;
+      if (frame.speech && !silent && !this.#speechAtListen) {
         this.#state = "speaking";
-        this.#speechStart = Math.max(this.#listenT, frame.t - HOP_S);
+        // The VAD's start event marks the onset more precisely than this (delayed) frame.
+        const onset = this.#vadStart !== null && this.#vadStart >= this.#listenT - 0.5
+          ? this.#vadStart
+          : frame.t - HOP_S;
+        this.#speechStart = Math.max(this.#cfg.trigger === "wake" ? this.#listenT : 0, onset);
       } else if ((frame.t - this.#listenT) * 1000 >= this.#cfg.listenTimeoutMs) {
         this.#state = "idle";
         this.#remember(frame.mfcc);
@@ -128,7 +159,7 @@ export class Recognizer implements FrameStage {
 
   #remember(mfcc: Float32Array): void {
     this.#history.push(Float32Array.from(mfcc));
-    if (this.#history.length > this.model.context) this.#history.shift();
+    if (this.#history.length > this.model.context + PREROLL_FRAMES) this.#history.shift();
   }
 
   #feed(logProbs: Float32Array): void {
@@ -165,6 +196,7 @@ export class Recognizer implements FrameStage {
 
   close(): void {
     this.#unsubscribe?.();
+    this.#offVad();
     this.#unsubscribe = null;
   }
 }

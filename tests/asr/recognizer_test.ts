@@ -62,7 +62,14 @@ function wakeAt(bus: EventBus, at: number): FrameStage {
     onFrame(f: AnalysisFrame) {
       if (!fired && f.t >= at) {
         fired = true;
-        bus.emit({ type: "wake", t: f.t, model: "test", phrase: "hey computer", score: 1, sample: f.sample });
+        bus.emit({
+          type: "wake",
+          t: f.t,
+          model: "test",
+          phrase: "hey computer",
+          score: 1,
+          sample: f.sample,
+        });
       }
     },
   };
@@ -122,7 +129,11 @@ Deno.test("out-of-grammar speech is rejected", async () => {
 
 Deno.test("no speech after the wake event: nothing is transcribed (listen timeout)", async () => {
   const wav = await say([4.0]);
-  const { transcripts: ts } = await transcripts(wav, { trigger: "wake", listenTimeoutMs: 1000 }, 0.5);
+  const { transcripts: ts } = await transcripts(
+    wav,
+    { trigger: "wake", listenTimeoutMs: 1000 },
+    0.5,
+  );
   assert.deepEqual(ts, []);
 });
 
@@ -135,7 +146,10 @@ Deno.test("an utterance longer than maxUtteranceMs is cut there", async () => {
 });
 
 Deno.test("bad model files give errors naming the file", async () => {
-  await assert.rejects(() => AcousticModel.load("models/asr/nope.onnx"), /nope.onnx: model file not found/);
+  await assert.rejects(
+    () => AcousticModel.load("models/asr/nope.onnx"),
+    /nope.onnx: model file not found/,
+  );
   // Another project's ONNX model (a plain MatMul fixture) is not an ASR model.
   await assert.rejects(
     () => AcousticModel.load("tests/fixtures/onnx/fp32.onnx"),
