@@ -14,8 +14,10 @@ export type ApiServices = Omit<ApiDeps, "token" | "limits">;
 
 /** A running API. */
 export interface RunningApi {
-  /** Base URL, e.g. "http://127.0.0.1:8089" (IPv6 hosts in brackets). */
+  /** Base URL, e.g. "http://127.0.0.1:8089" (IPv6 hosts in brackets; loopback for 0.0.0.0). */
   url: string;
+  /** The address actually bound, e.g. "0.0.0.0". */
+  hostname: string;
   /** The bound port (useful with port 0). */
   port: number;
   /** Where the token came from (never log `token.token` itself unless generated). */
@@ -69,10 +71,17 @@ export async function startApi(
     throw new Error(`api: cannot listen on ${c.host}:${c.port}: ${msg}`);
   }
   const addr = server.addr;
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  // A wildcard bind is reached through loopback on this machine.
+  const reach = addr.hostname === "0.0.0.0"
+    ? "127.0.0.1"
+    : addr.hostname === "::"
+    ? "::1"
+    : addr.hostname;
+  const host = reach.includes(":") ? `[${reach}]` : reach;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${addr.port}`,
+    hostname: addr.hostname,
     port: addr.port,
     token,
     api,

@@ -168,6 +168,22 @@ Deno.test("real port: an oversized upload is refused with 413 before it is proce
   }
 });
 
+Deno.test("real port: a wildcard bind is reported and reachable through loopback", async () => {
+  const server = await startApi(
+    parseConfig({ api: { host: "0.0.0.0", port: 0, token: "abcdefghijklmnopqrstuvwxyz" } }),
+    { bus: new EventBus() },
+  );
+  try {
+    assert.equal(server.hostname, "0.0.0.0");
+    assert.equal(server.url, `http://127.0.0.1:${server.port}`);
+    const res = await fetch(`${server.url}/health/live`);
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("real port: a taken port and a bad token file fail with clear errors", async () => {
   const dir = await tempDir();
   const first = await startApi(
