@@ -9,6 +9,11 @@ import type { Config } from "../pipeline/config.ts";
 import { type ApiApp, type ApiDeps, createApp } from "./app.ts";
 import { type ResolvedToken, resolveToken } from "./token.ts";
 
+/** The API cannot listen (address in use, permission, bad host); the message names host:port. */
+export class ApiListenError extends Error {
+  override name = "ApiListenError";
+}
+
 /** What the CLI supplies: everything of {@link ApiDeps} but the token and limits. */
 export type ApiServices = Omit<ApiDeps, "token" | "limits">;
 
@@ -27,7 +32,11 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Start the API with `config.api` (host, port, token, tokenFile, limits). */
+/**
+ * Start the API with `config.api` (host, port, token, tokenFile, limits).
+ * Throws TokenError (api/token.ts) for a bad token or token file and
+ * {@link ApiListenError} when the address cannot be bound.
+ */
 export async function startApi(
   config: Pick<Config, "api">,
   services: ApiServices,
@@ -68,7 +77,7 @@ export async function startApi(
     const msg = err instanceof Deno.errors.AddrInUse
       ? "address already in use"
       : (err as Error).message;
-    throw new Error(`api: cannot listen on ${c.host}:${c.port}: ${msg}`);
+    throw new ApiListenError(`api: cannot listen on ${c.host}:${c.port}: ${msg}`);
   }
   const addr = server.addr;
   // A wildcard bind is reached through loopback on this machine.

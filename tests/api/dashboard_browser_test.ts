@@ -38,6 +38,13 @@ Deno.test(
   "dashboard in Chromium: live wake and intent from an uploaded WAV, commands, screenshot",
   MQTT_TEST,
   async () => {
+    try {
+      await Deno.stat(CHROMIUM);
+    } catch {
+      throw new Error(
+        `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium)`,
+      );
+    }
     const bus = new EventBus();
     const config = testConfig({ token: TOKEN });
     const services = await pipelineServices(config, bus);

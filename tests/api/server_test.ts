@@ -196,7 +196,9 @@ Deno.test("real port: a taken port and a bad token file fail with clear errors",
         parseConfig({ api: { port: first.port, token: "abcdefghijklmnopqrstuvwxyz" } }),
         { bus: new EventBus() },
       ),
-      new RegExp(`^Error: api: cannot listen on 127.0.0.1:${first.port}: address already in use$`),
+      new RegExp(
+        `^ApiListenError: api: cannot listen on 127.0.0.1:${first.port}: address already in use$`,
+      ),
     );
     await Deno.writeTextFile(`${dir}/token`, "abcdefghijklmnopqrstuvwxyz");
     await Deno.chmod(`${dir}/token`, 0o644);
