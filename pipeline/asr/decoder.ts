@@ -62,7 +62,8 @@ export interface DecodeResult {
 }
 
 interface Hyp {
-  text: string;
+  /** Word history id (see #histText). */
+  hist: number;
   node: number;
   pB: number;
   pNB: number;
@@ -91,6 +92,9 @@ export class CtcGrammarDecoder {
   readonly #offset: number;
   readonly #alternatives: number;
   #beam: Hyp[] = [];
+  /** Word histories: id -> text, and (parent id, word) -> child id. */
+  #histText: string[] = [""];
+  #histChild = new Map<string, number>();
   #free = 0;
   #frames = 0;
   #speechFrames = 0;
@@ -111,7 +115,9 @@ export class CtcGrammarDecoder {
 
   /** Forget the utterance and start a new one. */
   reset(): void {
-    this.#beam = [{ text: "", node: this.#graph.start, pB: 0, pNB: NEG }];
+    this.#histText = [""];
+    this.#histChild = new Map();
+    this.#beam = [{ hist: 0, node: this.#graph.start, pB: 0, pNB: NEG }];
     this.#free = 0;
     this.#frames = 0;
     this.#speechFrames = 0;
@@ -156,14 +162,15 @@ export class CtcGrammarDecoder {
 
   #step(row: Float32Array | number[], max: number): void {
     const g = this.#graph;
-    const next = new Map<string, Hyp>();
-    const add = (text: string, node: number, pB: number, pNB: number) => {
-      const key = `${node}|${text}`;
+    const next = new Map<number, Hyp>();
+    const size = g.size;
+    const add = (hist: number, node: number, pB: number, pNB: number) => {
+      const key = hist * size + node;
       const h = next.get(key);
       if (h) {
         h.pB = logAdd(h.pB, pB);
         h.pNB = logAdd(h.pNB, pNB);
-      } else next.set(key, { text, node, pB, pNB });
+      } else next.set(key, { hist, node, pB, pNB });
     };
     const floor = max - this.#labelPrune;
     const blank = row[BLANK];
@@ -171,33 +178,47 @@ export class CtcGrammarDecoder {
       const total = logAdd(h.pB, h.pNB);
       const last = g.phone[h.node];
       // Stay: a blank, or the same phone again (collapsed).
-      add(h.text, h.node, total + blank, last >= 0 ? h.pNB + row[last] : NEG);
+      add(h.hist, h.node, total + blank, last >= 0 ? h.pNB + row[last] : NEG);
       // Next phone of the current word.
       for (const [c, child] of g.children[h.node]) {
         const lp = row[c];
         if (lp < floor) continue;
-        add(h.text, child, NEG, (c === last ? h.pB : total) + lp);
+        add(h.hist, child, NEG, (c === last ? h.pB : total) + lp);
       }
       // Word boundary: the next word's first phone.
       for (const end of g.wordEnds[h.node]) {
         const root = g.rootOf(end.to);
         if (root === undefined) continue;
-        const text = h.text ? `${h.text} ${end.word}` : end.word;
+        let hist = -1;
         for (const [c, child] of g.children[root]) {
           const lp = row[c];
           if (lp < floor) continue;
-          add(text, child, NEG, (c === last ? h.pB : total) + lp);
+          if (hist < 0) hist = this.#extend(h.hist, end.word);
+          add(hist, child, NEG, (c === last ? h.pB : total) + lp);
         }
       }
     }
-    const hyps = [...next.values()];
-    const score = (h: Hyp) => logAdd(h.pB, h.pNB);
-    hyps.sort((a, b) => score(b) - score(a));
-    const best = hyps.length ? score(hyps[0]) : NEG;
-    this.#beam = hyps.slice(0, this.#beamWidth).filter((h) => score(h) >= best - this.#beamPrune);
+    const scored = [...next.values()].map((h) => ({ h, s: logAdd(h.pB, h.pNB) }));
+    scored.sort((a, b) => b.s - a.s);
+    const best = scored.length ? scored[0].s : NEG;
+    this.#beam = scored.slice(0, this.#beamWidth).filter((x) => x.s >= best - this.#beamPrune)
+      .map((x) => x.h);
     this.#free += max;
     this.#frames++;
     if (Math.exp(blank) < 0.5) this.#speechFrames++;
+  }
+
+  /** History id of `hist` followed by `word`. */
+  #extend(hist: number, word: string): number {
+    const key = `${hist}|${word}`;
+    let id = this.#histChild.get(key);
+    if (id === undefined) {
+      id = this.#histText.length;
+      const prev = this.#histText[hist];
+      this.#histText.push(prev ? `${prev} ${word}` : word);
+      this.#histChild.set(key, id);
+    }
+    return id;
   }
 
   /** Complete sentences in the beam with their log-probabilities, best first. */
@@ -207,7 +228,8 @@ export class CtcGrammarDecoder {
       const s = logAdd(h.pB, h.pNB);
       for (const e of this.#graph.wordEnds[h.node]) {
         if (!e.final) continue;
-        const text = h.text ? `${h.text} ${e.word}` : e.word;
+        const prev = this.#histText[h.hist];
+        const text = prev ? `${prev} ${e.word}` : e.word;
         byText.set(text, logAdd(byText.get(text) ?? NEG, s));
       }
     }
@@ -229,7 +251,8 @@ export class CtcGrammarDecoder {
     const h = this.#beam[0];
     if (!h) return "";
     const end = this.#graph.wordEnds[h.node][0];
-    return end ? (h.text ? `${h.text} ${end.word}` : end.word) : h.text;
+    const prev = this.#histText[h.hist];
+    return end ? (prev ? `${prev} ${end.word}` : end.word) : prev;
   }
 
   /** Best complete sentence, confidence and alternatives for the frames so far. */
