@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { EventBus } from "../../pipeline/bus.ts";
 import type { EarshotEvent } from "../../pipeline/events.ts";
 import { formatSse, SseHub, TooManyClientsError } from "../../api/sse.ts";
-import { SseReader } from "./helpers.ts";
+import { jsonLines } from "../../pipeline/sinks/jsonl.ts";
+import { SseReader, utteranceEvents } from "./helpers.ts";
 
 const level = (t: number): EarshotEvent => ({ type: "level", t, db: -30, vad: 0, wake: {} });
 const vad = (t: number): EarshotEvent => ({
@@ -103,4 +104,25 @@ Deno.test("close ends every stream and refuses new clients", async () => {
   assert.equal(await b.next(), null);
   assert.throws(() => hub.subscribe(), /shutting down/);
   assert.equal(bus.size, 0);
+});
+
+Deno.test("SSE data lines are exactly the CLI's JSON lines", async () => {
+  const bus = new EventBus();
+  const hub = new SseHub(bus);
+  const lines: string[] = [];
+  bus.on(jsonLines({ exclude: [], write: (l) => lines.push(l) }));
+  const reader = hub.subscribe().getReader();
+  const events = utteranceEvents();
+  for (const e of events) bus.emit(e);
+  hub.close();
+  let text = "";
+  const decoder = new TextDecoder();
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  const data = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
+  assert.equal(lines.length, events.length);
+  assert.deepEqual(data, lines);
 });
