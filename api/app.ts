@@ -146,6 +146,9 @@ const ROUTES: Record<string, string[]> = {
   "/api/audio": ["POST"],
 };
 
+/** Methods that get their own metric label (anything else is "other": bounded labels). */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
 function routeLabel(path: string): string {
   if (path in ROUTES) return path;
   if (path.startsWith("/static/")) return "/static/:file";
@@ -215,7 +218,7 @@ export function createApp(deps: ApiDeps): ApiApp {
     if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", CSP);
     if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
     metrics.observeRequest(
-      c.req.method,
+      METHODS.has(c.req.method) ? c.req.method : "other",
       routeLabel(c.req.path),
       c.res.status,
       (performance.now() - start) / 1000,

@@ -659,6 +659,17 @@ Deno.test("unknown paths are 404 and wrong methods 405 with Allow", async () => 
     res = await app.request("/metrics", { method: "HEAD" });
     assert.equal(res.status, 200);
     assert.equal(await res.text(), "");
+    // Odd methods and paths do not create new metric series.
+    res = await app.request("/health", { method: "BREW" });
+    assert.equal(res.status, 405);
+    await res.body?.cancel();
+    for (let i = 0; i < 3; i++) await (await app.request(`/random/${i}`)).body?.cancel();
+    const text = await (await app.request("/metrics")).text();
+    assert.match(
+      text,
+      /earshot_http_requests_total\{method="other",route="\/health",status="405"\} 1/,
+    );
+    assert.match(text, /earshot_http_requests_total\{method="GET",route="other",status="404"\} 4/);
   } finally {
     api.close();
   }
