@@ -106,6 +106,26 @@ export class AcousticModel {
     return await this.#run(this.#pending.length);
   }
 
+  /**
+   * Log-probs of the pending frames followed by `future` (assumed frames, e.g.
+   * copies of the current silence) without changing the stream state: lets
+   * the recognizer see what the model would emit if the silence continued.
+   */
+  async peek(future: Float32Array[]): Promise<Float32Array> {
+    if (this.#context.length === 0) return new Float32Array(0);
+    const extra = future.map((f) => this.#check(f));
+    const frames = [...this.#context, ...this.#pending, ...extra];
+    if ((frames.length - this.context) % 2 === 1) frames.push(frames[frames.length - 1]);
+    const data = new Float32Array(frames.length * this.features);
+    frames.forEach((f, i) => data.set(f, i * this.features));
+    const t0 = performance.now();
+    const out = await this.model.run({
+      feats: new ort.Tensor("float32", data, [1, frames.length, this.features]),
+    });
+    this.computeMs += performance.now() - t0;
+    return out.logprobs.data as Float32Array;
+  }
+
   async #run(n: number): Promise<Float32Array> {
     const frames = [...this.#context, ...this.#pending.slice(0, n)];
     this.#pending = this.#pending.slice(n);

@@ -208,6 +208,25 @@ export class CtcGrammarDecoder {
     if (Math.exp(blank) < 0.5) this.#speechFrames++;
   }
 
+  /** An independent copy (for speculative decoding of assumed future frames). */
+  clone(): CtcGrammarDecoder {
+    const c = new CtcGrammarDecoder(this.#graph, {
+      beamWidth: this.#beamWidth,
+      labelPrune: this.#labelPrune,
+      beamPrune: this.#beamPrune,
+      scale: this.#scale,
+      offset: this.#offset,
+      alternatives: this.#alternatives,
+    });
+    c.#beam = this.#beam.map((h) => ({ ...h }));
+    c.#histText = [...this.#histText];
+    c.#histChild = new Map(this.#histChild);
+    c.#free = this.#free;
+    c.#frames = this.#frames;
+    c.#speechFrames = this.#speechFrames;
+    return c;
+  }
+
   /** History id of `hist` followed by `word`. */
   #extend(hist: number, word: string): number {
     const key = `${hist}|${word}`;
@@ -238,12 +257,19 @@ export class CtcGrammarDecoder {
   }
 
   /**
-   * Early-commit test: true when the single best hypothesis of the beam ends
-   * a complete sentence of the grammar.
+   * Early-commit test: true when a complete sentence of the grammar scores
+   * within `margin` nats of the best hypothesis (0: the best hypothesis
+   * itself ends a sentence). A margin absorbs a weakly emitted last phone.
    */
-  complete(): boolean {
-    const h = this.#beam[0];
-    return !!h && this.#graph.wordEnds[h.node].some((e) => e.final);
+  complete(margin = 0): boolean {
+    const best = this.#beam[0];
+    if (!best) return false;
+    const top = logAdd(best.pB, best.pNB);
+    for (const h of this.#beam) {
+      if (logAdd(h.pB, h.pNB) < top - margin) break;
+      if (this.#graph.wordEnds[h.node].some((e) => e.final)) return true;
+    }
+    return false;
   }
 
   /** The best sentence so far (complete or not) for live display. */

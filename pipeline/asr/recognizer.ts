@@ -34,6 +34,11 @@ export type RecognizerSettings = Config["asr"];
 const HOP_S = 0.01;
 /** Frames before a VAD speech start that are decoded too (covers minSpeechMs + onset). */
 const PREROLL_FRAMES = 30;
+/** Assumed frames of continuing silence for the early-commit test (the model's emission lag). */
+const LOOKAHEAD_FRAMES = 24;
+/** A complete command within this many nats of the best hypothesis allows early commit (about
+ * one final phone that the model emits weakly). */
+const COMPLETE_MARGIN = 7;
 
 type State = "idle" | "listening" | "speaking";
 
@@ -151,10 +156,20 @@ export class Recognizer implements FrameStage {
       this.#lastSpeech = frame.t;
     }
     const silenceMs = this.#silentFrames * HOP_S * 1000;
-    const early = silenceMs >= this.#cfg.earlyCommitMs && this.decoder.complete();
     const vadEnd = !frame.speech;
     const tooLong = (frame.t - this.#speechStart) * 1000 >= this.#cfg.maxUtteranceMs;
-    if (early || vadEnd || tooLong) await this.#commit(frame.t);
+    if (vadEnd || tooLong) return await this.#commit(frame.t);
+    if (silenceMs >= this.#cfg.earlyCommitMs && this.#silentFrames % 2 === 0) {
+      // Early commit: the model emits a phone a little after hearing it, so ask what it
+      // would emit if the silence went on; commit when that completes a command.
+      const future = Array.from({ length: LOOKAHEAD_FRAMES }, () => frame.mfcc);
+      const t0 = performance.now();
+      const lp = await this.model.peek(future);
+      const speculative = this.decoder.clone();
+      speculative.push(lp);
+      this.#decodeMs += performance.now() - t0;
+      if (speculative.complete(COMPLETE_MARGIN)) await this.#commit(frame.t, speculative);
+    }
   }
 
   #remember(mfcc: Float32Array): void {
@@ -169,9 +184,13 @@ export class Recognizer implements FrameStage {
     this.#decodeMs += performance.now() - t0;
   }
 
-  async #commit(t: number): Promise<void> {
-    this.#feed(await this.model.flush());
-    const r = this.decoder.result();
+  async #commit(t: number, speculative?: CtcGrammarDecoder): Promise<void> {
+    let r;
+    if (speculative) r = speculative.result();
+    else {
+      this.#feed(await this.model.flush());
+      r = this.decoder.result();
+    }
     const decodeMs = this.#decodeMs + this.model.computeMs;
     const round = (x: number) => Math.round(x * 1000) / 1000;
     const event: TranscriptEvent = {

@@ -1,0 +1,102 @@
+/**
+ * Endpoint latency of the recognizer on held-out voices: the whole pipeline
+ * (Silero VAD, MFCC, recognizer with `trigger: "vad"`) over evaluation
+ * commands; for each transcript, stream time from the true end of speech
+ * (last 10 ms frame within 40 dB of the loudest) to the commit, and the
+ * decode compute per utterance. Prints p50/p95 and the number of early
+ * commits (before the VAD would have closed the segment).
+ *
+ *   deno run -A scripts/asr/latency.ts --data data/asr --n 60 [--model models/asr/asr_int8.onnx]
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { encodeWav } from "../../pipeline/audio/wav.ts";
+import { parseConfig } from "../../pipeline/config.ts";
+import type { TranscriptEvent } from "../../pipeline/events.ts";
+import { runAudio } from "../../pipeline/pipeline.ts";
+import { SileroVad } from "../../pipeline/vad.ts";
+import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
+import { parseRegistry } from "../../devices/registry.ts";
+import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
+
+function speechEnd(x: Float32Array): number {
+  const p: number[] = [];
+  for (let i = 0; i + 160 <= x.length; i += 160) {
+    let s = 0;
+    for (let j = i; j < i + 160; j++) s += x[j] * x[j];
+    p.push(s / 160);
+  }
+  const max = Math.max(...p);
+  let last = 0;
+  p.forEach((v, i) => {
+    if (v > max * 1e-4) last = i;
+  });
+  return ((last + 1) * 160) / 16000;
+}
+
+function pct(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      data: { type: "string", default: "data/asr" },
+      n: { type: "string", default: "60" },
+      model: { type: "string", default: "models/asr/asr_int8.onnx" },
+    },
+  });
+  const data = values.data!;
+  const cmds = (await Deno.readTextFile(`${data}/eval_cmds.tsv`)).split("\n").filter(Boolean)
+    .map((l) => l.split("\t")).filter((c) => Number(c[0].slice(2)) % 2 === 1)
+    .slice(0, Number(values.n));
+  const vad = await SileroVad.load();
+  const config = parseConfig({ asr: { trigger: "vad", model: values.model } });
+  const latency: number[] = [];
+  const commitCompute: number[] = [];
+  let early = 0;
+  let correct = 0;
+  for (const [id, text, , , reg] of cmds) {
+    const registry = parseRegistry(
+      JSON.parse(await Deno.readTextFile(`${data}/eval_registries/${reg}.json`)),
+      `registry ${reg}`,
+    );
+    const grammar = buildCommandGrammar(registry);
+    const x = await loadAudioFile(`${data}/eval/${id}.wav`);
+    // One second of silence after the utterance so that the VAD can close the segment.
+    const padded = new Float32Array(x.length + 16000);
+    padded.set(x);
+    const trueEnd = speechEnd(x);
+    const events = await runAudio(encodeWav(padded, 16000), config, {
+      vad,
+      makeStages: async (bus) => [(await createRecognizer(bus, grammar, config.asr)).recognizer],
+    });
+    const ts = events.filter((e): e is TranscriptEvent => e.type === "transcript");
+    const vadEnd = events.find((e) => e.type === "vad" && e.state === "end")?.t ?? Infinity;
+    const last = ts[ts.length - 1];
+    if (!last) continue;
+    latency.push(last.t - trueEnd);
+    // The VAD reports its end at the last speech sample but only after minSilenceMs.
+    if (last.t < vadEnd + config.vad.minSilenceMs / 1000 - 0.005) early++;
+    if (last.text === text) correct++;
+    commitCompute.push(last.decodeMs);
+  }
+  const ms = (s: number) => Math.round(s * 1000);
+  console.log(JSON.stringify(
+    {
+      utterances: latency.length,
+      endToCommitMs: { p50: ms(pct(latency, 0.5)), p95: ms(pct(latency, 0.95)) },
+      earlyCommits: early,
+      sentenceCorrect: correct,
+      decodeMsPerUtterance: {
+        p50: Math.round(pct(commitCompute, 0.5)),
+        p95: Math.round(pct(commitCompute, 0.95)),
+      },
+    },
+    null,
+    1,
+  ));
+}
