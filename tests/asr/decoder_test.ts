@@ -237,3 +237,36 @@ Deno.test("decoder rejects bad input with a clear message", () => {
     /beamWidth must be a positive integer/,
   );
 });
+
+Deno.test("decoder: clone decodes assumed frames without touching the original", () => {
+  const dec = new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX));
+  const path = spell(["turn", "off", "the", "lamp"]);
+  dec.push(frames(path.slice(0, 25))); // up to M of "lamp", P not heard yet
+  assert.equal(dec.complete(), false);
+  const spec = dec.clone();
+  spec.push(frames(["P", "P", "_", "_"]));
+  assert.equal(spec.complete(), true);
+  assert.equal(spec.result().text, "turn off the lamp");
+  assert.equal(dec.complete(), false);
+  assert.equal(dec.frames, 25);
+  assert.equal(spec.frames, 29);
+});
+
+Deno.test("decoder: complete(margin) accepts a sentence whose last phone is weak", () => {
+  const dec = new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX));
+  const path = spell(["turn", "off", "the", "lamp"]).slice(0, 25);
+  const f = frames([...path, "_", "_", "_"]);
+  // One weak P (probability 0.02) among the blanks: the best path never emits it.
+  const weak = frames(["_"]);
+  for (let k = 0; k < NUM_LABELS; k++) {
+    weak[k] = Math.log(k === 0 ? 0.9 : k === phoneIndex("P") ? 0.02 : 0.08 / 38);
+  }
+  const all = new Float32Array(f.length + weak.length);
+  all.set(f.subarray(0, 26 * NUM_LABELS));
+  all.set(weak, 26 * NUM_LABELS);
+  all.set(f.subarray(26 * NUM_LABELS), 27 * NUM_LABELS);
+  dec.push(all.subarray(0, f.length + weak.length));
+  assert.equal(dec.complete(), false);
+  assert.equal(dec.complete(7), true);
+  assert.equal(dec.result().text, "turn off the lamp");
+});
