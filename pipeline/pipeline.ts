@@ -31,6 +31,7 @@ export class Pipeline {
   readonly stages: FrameStage[];
   #frames = 0;
   #wakeScores: Record<string, number> = {};
+  #unsubscribe: () => void;
   /** Wall-clock milliseconds spent in push() (for the real-time factor). */
   computeMs = 0;
 
@@ -38,7 +39,7 @@ export class Pipeline {
     this.bus = bus;
     this.frontEnd = frontEnd;
     this.stages = stages;
-    bus.onType("wake", (e) => (this.#wakeScores[e.model] = e.score));
+    this.#unsubscribe = bus.onType("wake", (e) => (this.#wakeScores[e.model] = e.score));
   }
 
   /** Build a pipeline; loads the VAD model. */
@@ -73,8 +74,9 @@ export class Pipeline {
     for (const stage of this.stages) await stage.flush?.(streamTime(end));
   }
 
-  /** Release the stages. */
+  /** Release the stages and stop listening on the bus. */
   async close(): Promise<void> {
+    this.#unsubscribe();
     for (const stage of this.stages) await stage.close?.();
   }
 
