@@ -33,4 +33,6 @@ export interface FrameStage {
   /** End of stream: emit whatever is pending. */
   flush?(t: number): void | Promise<void>;
   close?(): void | Promise<void>;
+  /** Latest scores per model id, for the `level` events' live plot (wake detectors). */
+  readonly scores?: Record<string, number>;
 }

@@ -58,6 +58,11 @@ export class Pipeline {
   async #frame(frame: AnalysisFrame): Promise<void> {
     for (const stage of this.stages) await stage.onFrame(frame);
     if (++this.#frames % LEVEL_EVERY === 0) {
+      for (const stage of this.stages) {
+        for (const [id, score] of Object.entries(stage.scores ?? {})) {
+          this.#wakeScores[id] = Math.round(score * 1000) / 1000;
+        }
+      }
       this.bus.emit({
         type: "level",
         t: frame.t,
