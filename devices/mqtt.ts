@@ -96,6 +96,8 @@ async function readTls(option: string, path?: string): Promise<Uint8Array | unde
 
 interface Meta {
   onDone?: (d: Delivery) => void;
+  /** Commands (queueable) count as dropped when lost; events count as skipped. */
+  command: boolean;
 }
 
 /** One MQTT connection with queueing and reconnects. Create with {@link MqttLink.connect}. */
@@ -208,6 +210,8 @@ export class MqttLink {
       this.#opts.onState?.(this.#state, err.message);
     });
     c.on("close", () => {
+      // A late close of an earlier stream while a newer connection is up: nothing to do.
+      if (this.#client.connected) return;
       for (const f of [...this.#inflight]) {
         f.fail(
           "connection lost before the broker acknowledged it; not resent so it cannot fire twice",
@@ -229,7 +233,7 @@ export class MqttLink {
     this.#nextRetryMs = delay;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#closing) return;
+      if (this.#closing || this.#client.connected) return;
       this.#reconnects++;
       this.#setState("connecting");
       this.#client.reconnect();
@@ -247,7 +251,8 @@ export class MqttLink {
   }
 
   #drop(m: QueuedMessage<Meta>, reason: string) {
-    this.#dropped++;
+    if (m.meta?.command === false) this.#skipped++;
+    else this.#dropped++;
     m.meta?.onDone?.({ status: "dropped", reason, queuedMs: this.#now() - m.queuedAt });
   }
 
@@ -288,7 +293,7 @@ export class MqttLink {
       qos: opts.qos ?? 1,
       retain: opts.retain ?? false,
       queuedAt: this.#now(),
-      meta: { onDone: opts.onDone },
+      meta: { onDone: opts.onDone, command: opts.queue !== false },
     };
     if (this.#state === "closed") {
       this.#drop(m, "the MQTT link is closed");
@@ -299,8 +304,7 @@ export class MqttLink {
       return { queued: false };
     }
     if (opts.queue === false) {
-      this.#skipped++;
-      m.meta?.onDone?.({ status: "dropped", reason: "broker offline", queuedMs: 0 });
+      this.#drop(m, "broker offline");
       return { queued: false };
     }
     this.#queue.push(m);

@@ -56,7 +56,19 @@ Deno.test(
     const rt = await startDevices(config(), bus);
     const port = new URL(rt.brokerUrl).port;
     const sub = new Deno.Command("mosquitto_sub", {
-      args: ["-h", "127.0.0.1", "-p", port, "-t", "zigbee2mqtt/#", "-v", "-C", "2", "-W", "5"],
+      args: [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        port,
+        "-t",
+        "zigbee2mqtt/kitchen/ceiling/set",
+        "-v",
+        "-C",
+        "1",
+        "-W",
+        "5",
+      ],
       stdout: "piped",
     }).spawn();
     try {
