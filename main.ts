@@ -14,37 +14,41 @@
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./pipeline/config.ts";
 import { EventBus } from "./pipeline/bus.ts";
-import { streamTime } from "./pipeline/events.ts";
-import { Pipeline } from "./pipeline/pipeline.ts";
-import { createStages } from "./pipeline/stages.ts";
-import {
-  micSource,
-  pcmSource,
-  SourceError,
-  type SourceReporter,
-  wavSource,
-} from "./pipeline/audio/sources.ts";
+import { SourceError } from "./pipeline/audio/sources.ts";
 import { WavError } from "./pipeline/audio/wav.ts";
+import { RegistryError } from "./devices/registry.ts";
+import { TemplateError } from "./pipeline/intent/template.ts";
+import { TokenError } from "./api/token.ts";
+import { ApiListenError } from "./api/server.ts";
+import { runAssistant } from "./assistant.ts";
 import { humanLine, jsonLines, writeStdoutLine } from "./pipeline/sinks/jsonl.ts";
 import { describeModel, loadModel, ModelError } from "./models/ort.ts";
 import { defaultVadModelPath } from "./pipeline/vad.ts";
 
 /** The bundled sample the demo streams. */
 export const DEMO_WAV = new URL("./assets/demo.wav", import.meta.url).pathname;
+/** The example device registry the demo uses. */
+export const DEMO_DEVICES = new URL("./devices/example.devices.json", import.meta.url).pathname;
 
 const USAGE = `usage: earshot <command> [options]
 
 commands:
   run       process audio: --input FILE | --stdin [--rate HZ --channels N] | --mic [--device DEV]
-  demo      stream the bundled sample (${"assets/demo.wav"}) through the pipeline
-  start     run the assistant on the microphone
+  demo      stream the bundled sample (assets/demo.wav) through the whole assistant, with the
+            example devices (devices/example.devices.json) on an embedded MQTT broker
+  start     run the assistant on the microphone, with the devices, MQTT and the status API
   models    report the configured models (inputs, opsets, weight bit widths)
 
 options:
   --config FILE    JSON configuration (see README "Configuration")
+  --devices FILE   device registry (devices.file); with run, turns intents and MQTT on
+  --broker URL     MQTT broker (mqtt.url); unset starts an embedded broker
   --json           print events as JSON lines (default for run)
+  --human          print events as short sentences (default for demo and start)
   --levels         include periodic "level" events
   --realtime       pace file input like a live microphone
+  --api / --no-api start the status API (default: on for start, off for run and demo)
+  --api-host HOST  --api-port PORT   where the API listens
   -h, --help       this text`;
 
 class UsageError extends Error {}
@@ -66,6 +70,12 @@ function parseCli(args: string[]) {
       human: { type: "boolean" },
       levels: { type: "boolean" },
       realtime: { type: "boolean" },
+      devices: { type: "string" },
+      broker: { type: "string" },
+      api: { type: "boolean" },
+      "no-api": { type: "boolean" },
+      "api-host": { type: "string" },
+      "api-port": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -101,39 +111,19 @@ export function flagOverrides(values: ReturnType<typeof parseCli>["values"]) {
   const channels = intFlag("channels", values.channels);
   if (channels !== undefined) o["audio.stdinChannels"] = channels;
   if (values.realtime) o["audio.realtime"] = true;
+  if (values.devices !== undefined) o["devices.file"] = values.devices;
+  if (values.broker !== undefined) o["mqtt.url"] = values.broker;
+  if (values["api-host"] !== undefined) o["api.host"] = values["api-host"];
+  const port = values["api-port"] === "0" ? 0 : intFlag("api-port", values["api-port"]);
+  if (port !== undefined) o["api.port"] = port;
   return o;
 }
 
-/** Open the configured source. */
-function openSource(config: Config, report: SourceReporter, signal: AbortSignal) {
-  const a = config.audio;
-  switch (a.source) {
-    case "wav":
-      if (!a.input) {
-        throw new UsageError("no input: give --input FILE (or audio.input in the config)");
-      }
-      return wavSource(a.input, { realtime: a.realtime, report, signal });
-    case "stdin":
-      return pcmSource(Deno.stdin.readable, {
-        rate: a.stdinRate,
-        channels: a.stdinChannels,
-        report,
-      });
-    case "mic":
-      return micSource({
-        device: a.micDevice,
-        rate: a.micRate,
-        arecord: a.arecord,
-        restartMinMs: a.restartMinMs,
-        restartMaxMs: a.restartMaxMs,
-        report,
-        signal,
-      });
-  }
-}
-
-/** Stream the configured source through the pipeline, printing events. */
-async function runPipeline(config: Config, opts: { json: boolean; levels: boolean }) {
+/** Stream the configured source through the assistant, printing events. */
+async function runCommand(
+  config: Config,
+  opts: { json: boolean; levels: boolean; devices: boolean; api: boolean },
+) {
   const bus = new EventBus();
   if (opts.json) bus.on(jsonLines({ exclude: opts.levels ? [] : ["level"] }));
   else {
@@ -142,30 +132,29 @@ async function runPipeline(config: Config, opts: { json: boolean; levels: boolea
       if (line) writeStdoutLine(line);
     });
   }
-  const stages = await createStages(config, bus);
-  const pipeline = await Pipeline.create(config, bus, { stages });
   const abort = new AbortController();
   const stop = () => abort.abort();
   try {
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
   } catch { /* signals unsupported here */ }
-  const report: SourceReporter = (e) =>
-    bus.emit({ type: "source", t: streamTime(pipeline.frontEnd.stats.samples), ...e });
   try {
-    for await (const chunk of openSource(config, report, abort.signal)) {
-      await pipeline.push(chunk);
-      if (abort.signal.aborted) break;
-    }
-    await pipeline.end();
+    return await runAssistant(config, bus, {
+      devices: opts.devices,
+      api: opts.api,
+      onReady: (info) => {
+        if (info.apiUrl) {
+          console.error(`earshot: status page ${info.apiUrl}/ (token: ${info.tokenSource})`);
+        }
+        if (info.brokerUrl && !opts.json) console.error(`earshot: MQTT broker ${info.brokerUrl}`);
+      },
+    }, abort.signal);
   } finally {
-    await pipeline.close();
     try {
       Deno.removeSignalListener("SIGINT", stop);
       Deno.removeSignalListener("SIGTERM", stop);
     } catch { /* ignore */ }
   }
-  return pipeline;
 }
 
 async function reportModels(config: Config) {
@@ -197,9 +186,13 @@ export async function main(args: string[]): Promise<number> {
   }
   try {
     const overrides = flagOverrides(values);
-    if (command === "demo" && overrides["audio.source"] === undefined) {
-      overrides["audio.source"] = "wav";
-      overrides["audio.input"] = DEMO_WAV;
+    if (command === "demo") {
+      if (overrides["audio.source"] === undefined) {
+        overrides["audio.source"] = "wav";
+        overrides["audio.input"] = DEMO_WAV;
+      }
+      overrides["devices.file"] ??= DEMO_DEVICES;
+      overrides["mqtt.embeddedPort"] ??= 0; // never collide with a broker already on 1883
     }
     if (command === "start" && overrides["audio.source"] === undefined) {
       overrides["audio.source"] = "mic";
@@ -214,7 +207,16 @@ export async function main(args: string[]): Promise<number> {
       case "demo":
       case "start": {
         const json = values.json ?? (command === "run" && !values.human);
-        const p = await runPipeline(config, { json, levels: !!values.levels });
+        if (values.api && values["no-api"]) throw new UsageError("choose one of --api, --no-api");
+        if (config.audio.source === "wav" && !config.audio.input) {
+          throw new UsageError("no input: give --input FILE (or audio.input in the config)");
+        }
+        const p = await runCommand(config, {
+          json,
+          levels: !!values.levels,
+          devices: command !== "run" || config.devices.file !== undefined,
+          api: values.api ?? (command === "start" && !values["no-api"]),
+        });
         if (command === "demo") {
           console.error(
             `demo: ${p.seconds.toFixed(2)} s of audio in ${p.computeMs.toFixed(0)} ms ` +
@@ -234,11 +236,17 @@ export async function main(args: string[]): Promise<number> {
       console.error(`earshot: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    if (err instanceof ConfigError) {
+    if (
+      err instanceof ConfigError || err instanceof RegistryError || err instanceof TemplateError ||
+      err instanceof TokenError
+    ) {
       console.error(`earshot: invalid configuration:\n${err.message}`);
       return 2;
     }
-    if (err instanceof WavError || err instanceof SourceError || err instanceof ModelError) {
+    if (
+      err instanceof WavError || err instanceof SourceError || err instanceof ModelError ||
+      err instanceof ApiListenError
+    ) {
       console.error(`earshot: ${err.message}`);
       return 1;
     }

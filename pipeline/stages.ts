@@ -7,8 +7,13 @@
 import type { Config } from "./config.ts";
 import type { EventBus } from "./bus.ts";
 import type { FrameStage } from "./frame.ts";
+import type { WordGrammar } from "./grammar.ts";
 
 /** The stages for this configuration, in pipeline order. */
-export function createStages(_config: Config, _bus: EventBus): Promise<FrameStage[]> {
+export function createStages(
+  _config: Config,
+  _bus: EventBus,
+  _options: { grammar?: WordGrammar } = {},
+): Promise<FrameStage[]> {
   return Promise.resolve([]);
 }

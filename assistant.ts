@@ -1,0 +1,197 @@
+/**
+ * The assistant as a whole: one audio source through the pipeline and its
+ * model stages, the devices runtime (intents -> MQTT) and the status API, all
+ * on one event bus. main.ts parses the command line and calls {@link runAssistant}.
+ * @module
+ */
+import type { Config } from "./pipeline/config.ts";
+import { EventBus } from "./pipeline/bus.ts";
+import { streamTime } from "./pipeline/events.ts";
+import { Pipeline, runAudio } from "./pipeline/pipeline.ts";
+import { createStages } from "./pipeline/stages.ts";
+import { SileroVad } from "./pipeline/vad.ts";
+import {
+  micSource,
+  pcmSource,
+  SourceError,
+  type SourceReporter,
+  wavSource,
+} from "./pipeline/audio/sources.ts";
+import { type DeviceRuntime, startDevices } from "./devices/runtime.ts";
+import { type RunningApi, startApi } from "./api/server.ts";
+import { StatusCollector } from "./api/status.ts";
+import { audioAliveProbe } from "./api/probes.ts";
+import { describeModels } from "./api/models.ts";
+import { audioRunner, textRunner } from "./api/commands.ts";
+
+/** earshot's version (status API, MQTT discovery). */
+export const VERSION = "0.1.0";
+
+/** Which parts to run. */
+export interface AssistantOptions {
+  /** Start the devices runtime (intents -> MQTT). */
+  devices: boolean;
+  /** Start the status API (when config.api.enabled). */
+  api: boolean;
+  /** Called once everything is up (API URL, broker URL). */
+  onReady?: (info: { apiUrl?: string; tokenSource?: string; brokerUrl?: string }) => void;
+}
+
+/** Open the configured audio source. */
+export function openSource(config: Config, report: SourceReporter, signal: AbortSignal) {
+  const a = config.audio;
+  switch (a.source) {
+    case "wav":
+      if (!a.input) {
+        throw new SourceError("no input: give --input FILE (or audio.input in the config)");
+      }
+      return wavSource(a.input, { realtime: a.realtime, report, signal });
+    case "stdin":
+      return pcmSource(Deno.stdin.readable, {
+        rate: a.stdinRate,
+        channels: a.stdinChannels,
+        report,
+      });
+    case "mic":
+      return micSource({
+        device: a.micDevice,
+        rate: a.micRate,
+        arecord: a.arecord,
+        restartMinMs: a.restartMinMs,
+        restartMaxMs: a.restartMaxMs,
+        report,
+        signal,
+      });
+  }
+}
+
+/**
+ * Run the assistant on the configured source until the source ends or `signal`
+ * aborts. Events go to `bus` (sinks subscribe before calling). Returns the
+ * pipeline for its figures.
+ */
+export async function runAssistant(
+  config: Config,
+  bus: EventBus,
+  options: AssistantOptions,
+  signal: AbortSignal,
+): Promise<Pipeline> {
+  const status = new StatusCollector(bus);
+  const outstanding = trackConfirmations(bus);
+  const vad = await SileroVad.load(config.vad.model);
+  let devices: DeviceRuntime | undefined;
+  let api: RunningApi | undefined;
+  let pipeline: Pipeline | undefined;
+  try {
+    if (options.devices) {
+      devices = await startDevices(config, bus);
+      await devices.ready(5000);
+    }
+    const grammar = devices?.grammar();
+    const stages = await createStages(config, bus, { grammar });
+    pipeline = await Pipeline.create(config, bus, { stages, vad });
+    if (options.api && config.api.enabled) {
+      api = await startApi(config, {
+        bus,
+        status,
+        version: VERSION,
+        realTimeFactor: () => pipeline?.realTimeFactor ?? 0,
+        probes: {
+          audio: audioAliveProbe(status),
+          models: () => ({ ok: true, detail: `vad + ${stages.length} model stages loaded` }),
+          ...(devices
+            ? {
+              mqtt: () => {
+                const m = devices!.status().mqtt;
+                return { ok: m.state === "connected", detail: `${m.state} ${m.url}` };
+              },
+            }
+            : {}),
+        },
+        info: async () => {
+          const d = devices?.status();
+          return {
+            audio: { kind: config.audio.source, device: config.audio.micDevice },
+            models: await describeModels(config),
+            ...(d
+              ? {
+                mqtt: {
+                  connected: d.mqtt.state === "connected",
+                  url: d.mqtt.url,
+                  queued: d.mqtt.queued,
+                },
+                devices: Object.fromEntries(
+                  d.devices.map((x) => [x.id, { area: x.area, state: x.state }]),
+                ),
+              }
+              : {}),
+          };
+        },
+        runText: devices ? textRunner(devices, bus) : undefined,
+        runAudio: audioRunner(
+          (bytes, upload) =>
+            runAudio(bytes, config, {
+              bus: upload,
+              vad,
+              makeStages: (b) => createStages(config, b, { grammar: devices?.grammar() }),
+            }),
+          bus,
+          { confirmWaitMs: config.devices.confirmTimeoutMs + 500 },
+        ),
+      });
+    }
+    options.onReady?.({
+      apiUrl: api?.url,
+      tokenSource: api ? (api.token.file ?? api.token.source) : undefined,
+      brokerUrl: devices?.brokerUrl,
+    });
+    const report: SourceReporter = (e) =>
+      bus.emit({ type: "source", t: streamTime(pipeline!.frontEnd.stats.samples), ...e });
+    for await (const chunk of openSource(config, report, signal)) {
+      await pipeline.push(chunk);
+      if (signal.aborted) break;
+    }
+    await pipeline.end();
+    // Let commands from the last utterance reach the devices and their confirmations arrive.
+    if (devices) await outstanding.settled(config.devices.confirmTimeoutMs + 1000);
+    return pipeline;
+  } finally {
+    outstanding.stop();
+    await pipeline?.close();
+    await api?.close();
+    await devices?.close();
+  }
+}
+
+/**
+ * Counts publishes that still wait for their confirm event, so a file run can
+ * end after its last command was confirmed (or timed out) instead of cutting it off.
+ */
+export function trackConfirmations(bus: EventBus) {
+  let pending = 0;
+  let wake: (() => void) | null = null;
+  const off = bus.on((e) => {
+    if (e.type === "publish") pending++;
+    else if (e.type === "confirm") pending = Math.max(0, pending - 1);
+    if (pending === 0) wake?.();
+  });
+  return {
+    get pending() {
+      return pending;
+    },
+    /** Resolves when nothing is pending, or after `timeoutMs`. */
+    settled(timeoutMs: number): Promise<void> {
+      if (pending === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const id = setTimeout(done, timeoutMs);
+        function done() {
+          clearTimeout(id);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+      });
+    },
+    stop: off,
+  };
+}
