@@ -20,7 +20,10 @@ export async function startEmbeddedBroker(
   port = 1883,
 ): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker();
-  const server: Server = createServer(broker.handle);
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true);
+    broker.handle(socket);
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       broker.close();

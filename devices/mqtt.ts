@@ -180,6 +180,8 @@ export class MqttLink {
   #wire() {
     const c = this.#client;
     c.on("connect", () => {
+      // Commands are tiny: send at once rather than wait for Nagle + delayed ACK (~40 ms).
+      (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.#attempt = 0;
       this.#nextRetryMs = undefined;
       this.#connectedSince = this.#now();

@@ -112,7 +112,7 @@ function substitution(word: string, token: string): number {
 }
 
 /** Close one token layer over epsilon arcs and skipped template words (Dijkstra, lazy heap). */
-function relax(g: CommandGrammar, layer: Map<number, Hyp>, maxCost: number): void {
+function relax(g: CommandGrammar, layer: Map<number, Hyp>, maxCost: number, fuzzy: boolean): void {
   const heap = new MinHeap();
   for (const [s, h] of layer) heap.push(h.cost, s);
   while (heap.size) {
@@ -123,7 +123,7 @@ function relax(g: CommandGrammar, layer: Map<number, Hyp>, maxCost: number): voi
       let step: number;
       let edit = 0;
       if (a.word === null) step = a.cost ?? 0;
-      else if (a.slotWord) continue;
+      else if (a.slotWord || !fuzzy) continue;
       else edit = step = DELETE;
       const cost = h.cost + step;
       if (cost > maxCost) continue;
@@ -179,6 +179,49 @@ class MinHeap {
   }
 }
 
+/** Cheapest path for the tokens: exact only, or with edits (fuzzy) up to maxCost. */
+function search(
+  g: CommandGrammar,
+  tokens: string[],
+  maxCost: number,
+  fuzzy: boolean,
+): Hyp | undefined {
+  let layer = new Map<number, Hyp>([[g.start, { cost: 0, edit: 0, prev: null }]]);
+  relax(g, layer, maxCost, fuzzy);
+  for (const tok of tokens) {
+    const next = new Map<number, Hyp>();
+    const offer = (s: number, cost: number, edit: number, prev: Hyp) => {
+      if (cost > maxCost) return;
+      const old = next.get(s);
+      if (!old || cost < old.cost) next.set(s, { cost, edit, prev });
+    };
+    const ins = !fuzzy
+      ? Infinity
+      : FILLERS.has(tok)
+      ? INSERT_FILLER
+      : NUMBER_WORDS.has(tok)
+      ? Infinity
+      : INSERT;
+    for (const [s, h] of layer) {
+      if (ins !== Infinity) offer(s, h.cost + ins, h.edit + ins, h);
+      for (const a of g.arcs[s]) {
+        if (a.word === null) continue;
+        if (a.word === tok) offer(a.to, h.cost, h.edit, h);
+        else if (fuzzy) {
+          const sub = substitution(a.word, tok);
+          if (sub !== Infinity) offer(a.to, h.cost + sub, h.edit + sub, h);
+        }
+      }
+    }
+    if (!next.size) return undefined;
+    relax(g, next, maxCost, fuzzy);
+    layer = next;
+  }
+  let best: Hyp | undefined;
+  for (const [s, h] of layer) if (g.final[s] && (!best || h.cost < best.cost)) best = h;
+  return best;
+}
+
 /**
  * Recognize an intent in typed or transcribed text; null when nothing in the
  * grammar is close enough. Group commands without an area ("turn on the
@@ -192,34 +235,10 @@ export function parseIntent(
   const g = opts.grammar ?? buildCommandGrammar(registry, opts.templates);
   const tokens = tokenize(text);
   if (!tokens.length || !g.arcs[g.start].length) return null;
-  const maxCost = Math.max(1.5, tokens.length * 0.5);
-  let layer = new Map<number, Hyp>([[g.start, { cost: 0, edit: 0, prev: null }]]);
-  relax(g, layer, maxCost);
-  for (const tok of tokens) {
-    const next = new Map<number, Hyp>();
-    const offer = (s: number, cost: number, edit: number, prev: Hyp) => {
-      if (cost > maxCost) return;
-      const old = next.get(s);
-      if (!old || cost < old.cost) next.set(s, { cost, edit, prev });
-    };
-    const ins = FILLERS.has(tok) ? INSERT_FILLER : NUMBER_WORDS.has(tok) ? Infinity : INSERT;
-    for (const [s, h] of layer) {
-      offer(s, h.cost + ins, h.edit + ins, h);
-      for (const a of g.arcs[s]) {
-        if (a.word === null) continue;
-        if (a.word === tok) offer(a.to, h.cost, h.edit, h);
-        else {
-          const sub = substitution(a.word, tok);
-          if (sub !== Infinity) offer(a.to, h.cost + sub, h.edit + sub, h);
-        }
-      }
-    }
-    if (!next.size) return null;
-    relax(g, next, maxCost);
-    layer = next;
-  }
-  let best: Hyp | undefined;
-  for (const [s, h] of layer) if (g.final[s] && (!best || h.cost < best.cost)) best = h;
+  const minConfidence = opts.minConfidence ?? 0.75;
+  // Exact paths first (cheap); the edit search only when none exists.
+  const best = search(g, tokens, 0.5, false) ??
+    search(g, tokens, (1 - minConfidence) * (tokens.length + 1) + 0.05, true);
   if (!best) return null;
   let name = "";
   const slots: Record<string, string | number> = {};
@@ -232,7 +251,7 @@ export function parseIntent(
   const confidence = best.edit === 0
     ? 1
     : Math.max(0, Math.min(0.95, 1 - best.edit / (tokens.length + 1)));
-  if (confidence < (opts.minConfidence ?? 0.75)) return null;
+  if (confidence < minConfidence) return null;
   const result: ParsedIntent = {
     name,
     slots,
