@@ -137,6 +137,13 @@ export class WakeDetector implements FrameStage {
   #written = 0;
   #sinceSpeech = Infinity;
 
+  #ownsModels = false;
+  #closed = false;
+
+  /**
+   * Build the stage over already loaded models; the caller keeps ownership of their sessions
+   * ({@link WakeDetector.create} loads the configured models and releases them on close).
+   */
   constructor(models: WakeModel[], config: WakeConfig, bus: EventBus) {
     if (!models.length) throw new Error("wake: no wake models given");
     const coeffs = models[0].coefficients;
@@ -169,10 +176,13 @@ export class WakeDetector implements FrameStage {
     bus: EventBus,
     options: { models?: WakeModel[]; coefficients?: number } = {},
   ): Promise<WakeDetector> {
-    const models = options.models ?? await Promise.all(
+    if (options.models) return new WakeDetector(options.models, config, bus);
+    const models = await Promise.all(
       config.models.map((spec) => loadWakeModel(spec, config, options.coefficients)),
     );
-    return new WakeDetector(models, config, bus);
+    const detector = new WakeDetector(models, config, bus);
+    detector.#ownsModels = true;
+    return detector;
   }
 
   /** Latest smoothed score per model id. */
@@ -242,8 +252,10 @@ export class WakeDetector implements FrameStage {
     }
   }
 
-  /** Release the onnxruntime sessions. */
+  /** Release the onnxruntime sessions of models this stage loaded itself (idempotent). */
   async close(): Promise<void> {
-    for (const t of this.tracks) await t.m.model.session.release();
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsModels) { for (const t of this.tracks) await t.m.model.session.release(); }
   }
 }

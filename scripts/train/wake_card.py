@@ -54,7 +54,8 @@ def main():
     L.append("- Bit widths (4-bit file): first conv and depthwise convs INT8 (QLinearConv, "
              "per-channel symmetric weights, uint8 activations); pointwise convs and the dense "
              "layer 4-bit (com.microsoft MatMulNBits, symmetric blocks of 16, packed nibbles, "
-             "accuracy_level 4 = int8 compute). INT8 file: every layer QLinearConv / "
+             "accuracy_level 1: the kernel unpacks 4-bit blocks as it multiplies; level 4, int8 "
+             "compute, measured slower at this size). INT8 file: every layer QLinearConv / "
              "QLinearMatMul / QLinearGlobalAveragePool.\n")
     L.append("| layer | parameters |\n|---|---|")
     for k, v in m["params"].items():

@@ -22,7 +22,7 @@ const FP32 = new URL("../../models/wake/hey_computer.fp32.onnx", import.meta.url
 const OUT = new URL("../fixtures/generated/wake/", import.meta.url).pathname;
 
 /**
- * Speak text with a voice held out of training ("flite:slt", "espeak:en-us+f2", or
+ * Speak text with a voice held out of training ("flite:rms", "espeak:en-us+f2", or
  * "festival:kal_diphone", the held-out engine) to 16 kHz samples.
  */
 async function speak(voice: string, text: string): Promise<Float32Array> {
@@ -91,8 +91,8 @@ const defaults = { threshold: 0.6, refractoryMs: 1500 };
 Deno.test("wake: detects the phrase from held-out voices and ignores other speech", async () => {
   const model = await loadWakeModel({ id: "hey_computer", path: MODEL }, defaults, 13);
   const { samples, ends } = compose([
-    await speak("flite:slt", "hey computer"),
-    await speak("flite:slt", "the weather is nice today"),
+    await speak("flite:rms", "hey computer"),
+    await speak("flite:rms", "the weather is nice today"),
     await speak("espeak:en-us+f2", "hey computer"),
     await speak("espeak:en-us+f2", "can you pass me the salt"),
     await speak("festival:kal_diphone", "hey computer"),
@@ -110,7 +110,7 @@ Deno.test("wake: detects the phrase from held-out voices and ignores other speec
     assert.equal(w.sample, Math.round(w.t * 16000));
   }
   assert.ok(detector.stats.inferences > 0);
-  await detector.close();
+  await model.model.session.release();
 });
 
 Deno.test("wake: refractory period suppresses a repeat; without it both fire", async () => {
@@ -119,7 +119,7 @@ Deno.test("wake: refractory period suppresses a repeat; without it both fire", a
   const { samples } = compose([phrase, phrase], 0.4);
   const long = await detect(samples, [{ ...model, refractoryMs: 5000 }]);
   assert.equal(long.wakes.length, 1, `wakes at ${long.wakes.map((w) => w.t)}`);
-  const short = await detect(samples, [{ ...model, refractoryMs: 300 }]);
+  const short = await detect(samples, [{ ...model, refractoryMs: 1000 }]);
   assert.equal(short.wakes.length, 2, `wakes at ${short.wakes.map((w) => w.t)}`);
   await model.model.session.release();
 });
@@ -135,7 +135,8 @@ Deno.test("wake: several models at once each emit their own events", async () =>
   const { wakes, detector } = await detect(samples, [a, b]);
   assert.deepEqual(wakes.map((w) => w.model).sort(), ["hey_computer", "hey_computer_fp32"]);
   assert.equal(wakes.find((w) => w.model === "hey_computer_fp32")?.phrase, "hey computer (fp32)");
-  await detector.close();
+  assert.ok(detector.stats.inferences > 0);
+  for (const m of [a, b]) await m.model.session.release();
 });
 
 Deno.test("wake: the VAD gate skips scoring on silence", async () => {
@@ -179,6 +180,7 @@ Deno.test("wake: bad models and configs give clear errors", async () => {
     /frame has 5 MFCC coefficients, models expect 13/,
   );
   await d.close();
+  await m.model.session.release();
 });
 
 Deno.test("wake: the ring buffer returns the newest frames oldest first, zeros before start", async () => {
@@ -205,4 +207,30 @@ Deno.test("wake: the ring buffer returns the newest frames oldest first, zeros b
     ...Array(13).fill(3),
   ]);
   await d.close();
+  await m.model.session.release();
+});
+
+Deno.test("wake: create() loads the configured default model with its tuned threshold", async () => {
+  const config = parseConfig({});
+  assert.deepEqual(config.wake.models.map((m) => m.id), ["hey_computer"]);
+  const d = await WakeDetector.create(config.wake, new EventBus(), {
+    coefficients: config.mfcc.coefficients,
+  });
+  const [track] = d.tracks;
+  assert.equal(track.m.phrase, "hey computer");
+  assert.equal(track.m.frames, 120);
+  const tuned = Number(track.m.model.info.metadata.threshold);
+  assert.ok(tuned > 0 && tuned < 1);
+  assert.equal(track.m.threshold, tuned);
+  assert.equal(track.m.refractoryMs, config.wake.refractoryMs);
+  // an explicit threshold in the entry wins over the tuned one
+  const over = await loadWakeModel(
+    { ...config.wake.models[0], threshold: 0.9 },
+    config.wake,
+    13,
+  );
+  assert.equal(over.threshold, 0.9);
+  await over.model.session.release();
+  await d.close();
+  await d.close(); // idempotent
 });
