@@ -5,6 +5,7 @@
  */
 import { Aedes } from "aedes";
 import { createServer, type Server } from "node:net";
+import { ConfigError } from "../pipeline/config.ts";
 
 /** A running embedded broker. */
 export interface EmbeddedBroker {
@@ -27,7 +28,11 @@ export async function startEmbeddedBroker(
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       broker.close();
-      reject(new Error(`embedded MQTT broker: cannot listen on ${host}:${port}: ${err.message}`));
+      reject(
+        new ConfigError(
+          `mqtt.embeddedPort: the embedded MQTT broker cannot listen on ${host}:${port}: ${err.message}`,
+        ),
+      );
     };
     server.once("error", onError);
     server.listen(port, host, () => {

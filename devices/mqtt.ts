@@ -8,6 +8,7 @@
  * @module
  */
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import { ConfigError } from "../pipeline/config.ts";
 import { OfflineQueue, type QueuedMessage } from "./queue.ts";
 
 /** Connection states. */
@@ -90,7 +91,7 @@ async function readTls(option: string, path?: string): Promise<Uint8Array | unde
   try {
     return await Deno.readFile(path);
   } catch (err) {
-    throw new Error(`mqtt.${option}: cannot read ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`mqtt.${option}: cannot read ${path}: ${(err as Error).message}`);
   }
 }
 
@@ -120,12 +121,16 @@ export class MqttLink {
   #skipped = 0;
   #closing = false;
   #connectWaiters: Array<() => void> = [];
+  /** Resolved with true on the first connect, false on the first failed attempt. */
+  #firstAttempt: Promise<boolean>;
+  #settleFirst!: (connected: boolean) => void;
   #now: () => number;
 
   private constructor(opts: LinkOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
     this.#queue = new OfflineQueue<Meta>(opts.queueExpiryMs ?? 30000, opts.queueMax ?? 1000);
+    this.#firstAttempt = new Promise((r) => (this.#settleFirst = r));
   }
 
   /**
@@ -137,10 +142,12 @@ export class MqttLink {
     try {
       url = new URL(opts.url);
     } catch {
-      throw new Error(`mqtt.url: invalid URL ${JSON.stringify(opts.url)}`);
+      throw new ConfigError(`mqtt.url: invalid URL ${JSON.stringify(opts.url)}`);
     }
     if (!["mqtt:", "mqtts:", "ws:", "wss:", "tcp:", "ssl:", "tls:"].includes(url.protocol)) {
-      throw new Error(`mqtt.url: unsupported protocol "${url.protocol}" (mqtt, mqtts, ws, wss)`);
+      throw new ConfigError(
+        `mqtt.url: unsupported protocol "${url.protocol}" (mqtt, mqtts, ws, wss)`,
+      );
     }
     const link = new MqttLink(opts);
     const [ca, cert, key] = await Promise.all([
@@ -186,6 +193,7 @@ export class MqttLink {
       this.#nextRetryMs = undefined;
       this.#connectedSince = this.#now();
       this.#setState("connected");
+      this.#settleFirst(true);
       if (this.#opts.availabilityTopic) {
         c.publish(this.#opts.availabilityTopic, "online", { qos: 1, retain: true });
       }
@@ -219,6 +227,7 @@ export class MqttLink {
           "connection lost before the broker acknowledged it; not resent so it cannot fire twice",
         );
       }
+      this.#settleFirst(false);
       if (this.#closing) return;
       this.#connectedSince = undefined;
       this.#setState("offline");
@@ -354,6 +363,18 @@ export class MqttLink {
       };
       this.#connectWaiters.push(done);
     });
+  }
+
+  /**
+   * Resolve true once connected, or false once the first connection attempt
+   * failed (commands then queue) or `timeoutMs` passed. Never rejects.
+   */
+  settled(timeoutMs = 5000): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout>;
+    const timeout = new Promise<boolean>((
+      r,
+    ) => (timer = setTimeout(() => r(this.#state === "connected"), timeoutMs)));
+    return Promise.race([this.#firstAttempt, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Current state. */

@@ -80,8 +80,15 @@ export interface DeviceRuntime {
   /** The current command grammar (rebuilt when imports change the registry). */
   grammar(): CommandGrammar;
   status(): DevicesStatus;
-  /** Wait until connected to the broker (tests, demo). */
-  ready(timeoutMs?: number): Promise<void>;
+  /**
+   * Wait for the first connection attempt: true when connected, false when the
+   * broker is unreachable (commands queue and go out after reconnecting) or
+   * the timeout passed. Never rejects, so a broker that is down at start does
+   * not stop earshot.
+   */
+  ready(timeoutMs?: number): Promise<boolean>;
+  /** Wait until connected; rejects after `timeoutMs` (tests). */
+  connected(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -379,7 +386,8 @@ export async function startDevices(
     brokerUrl: url,
     handleText: (text, opts) => Promise.resolve(handle(text, opts)),
     grammar: () => buildCommandGrammar(registry),
-    ready: (timeoutMs = 5000) => link.waitConnected(timeoutMs),
+    ready: (timeoutMs = 5000) => link.settled(timeoutMs),
+    connected: (timeoutMs = 5000) => link.waitConnected(timeoutMs),
     status(): DevicesStatus {
       const g = buildCommandGrammar(registry);
       const states = router.states.snapshot();

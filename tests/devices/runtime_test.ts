@@ -72,7 +72,7 @@ Deno.test(
       stdout: "piped",
     }).spawn();
     try {
-      await rt.ready();
+      assert.equal(await rt.ready(), true);
       const sim = await Simulator.start(rt.brokerUrl);
       await new Promise((r) => setTimeout(r, 200));
       const r = await rt.handleText("Turn on the kitchen light, please");
@@ -127,7 +127,7 @@ Deno.test(
       bus,
     );
     try {
-      await rt.ready();
+      assert.equal(await rt.ready(), true);
       const status = await w.waitFor("earshot/kitchen-pi/status", (p) => p === "online");
       assert.equal(status.retain, false); // live delivery; the retained copy is checked below
       const cfg = await w.waitFor("homeassistant/binary_sensor/earshot_kitchen-pi/wake/config");
@@ -228,7 +228,7 @@ Deno.test(
       const bus = new EventBus();
       const rec = recorder(bus);
       const rt = await startDevices(config({}, { url: m.url, siteId, arbitrationMs: 150 }), bus);
-      await rt.ready();
+      assert.equal(await rt.ready(), true);
       return { siteId, bus, rec, rt };
     }));
     try {
@@ -275,6 +275,7 @@ Deno.test(
       bus,
     );
     try {
+      assert.equal(await rt.ready(), false, "broker down: ready() says so instead of throwing");
       assert.notEqual(rt.status().mqtt.state, "connected");
       const r = await rt.handleText("turn on the kitchen light");
       assert.equal(r.actions[0].queued, true);
@@ -306,7 +307,7 @@ Deno.test(
     const rec = recorder(bus);
     const rt = await startDevices(config({}, { url: m.url, queueExpiryMs: 300 }), bus);
     try {
-      await rt.ready();
+      assert.equal(await rt.ready(), true);
       await m.kill();
       await until(() => rt.status().mqtt.state !== "connected", 3000, "offline");
       const r = await rt.handleText("turn on the kitchen light");
@@ -316,7 +317,7 @@ Deno.test(
       assert.match(c.reason!, /expired in the offline queue/);
       await m.resume();
       const w = await Watcher.connect(m.url, ["zigbee2mqtt/#"]);
-      await rt.ready(3000);
+      await rt.connected(3000);
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual(w.on("zigbee2mqtt/kitchen/ceiling/set"), []);
       assert.equal(rt.status().mqtt.dropped, 1);
@@ -390,7 +391,7 @@ Deno.test(
       bus,
     );
     try {
-      await rt.ready();
+      assert.equal(await rt.ready(), true);
       await until(() => rt.registry.devices.length === 2, 3000, "2 imported devices");
       const porch = rt.registry.device("porch light")!;
       assert.deepEqual([porch.id, porch.area, porch.source, porch.type], [
@@ -463,7 +464,9 @@ Deno.test(
     const blocker = Deno.listen({ hostname: "127.0.0.1", port });
     await assert.rejects(
       startDevices(config({}, { embeddedPort: port }), bus),
-      new RegExp(`embedded MQTT broker: cannot listen on 127\\.0\\.0\\.1:${port}`),
+      new RegExp(
+        `mqtt\\.embeddedPort: the embedded MQTT broker cannot listen on 127\\.0\\.0\\.1:${port}`,
+      ),
     );
     blocker.close();
     await assert.rejects(
