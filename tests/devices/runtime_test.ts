@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { ConfigError, parseConfig } from "../../pipeline/config.ts";
 import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../pipeline/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
 import { freePort, Mosquitto, until, Watcher } from "./mosquitto.ts";
@@ -472,6 +472,12 @@ Deno.test(
     await assert.rejects(
       startDevices(config({}, { url: "mqtt://127.0.0.1:1", ca: `${dir}/missing.pem` }), bus),
       /mqtt\.ca: cannot read/,
+    );
+    // Broker problems are configuration errors (main.ts prints them without a stack).
+    await assert.rejects(
+      startDevices(config({}, { url: "http://127.0.0.1:1" }), bus),
+      (e: Error) =>
+        e instanceof ConfigError && /mqtt\.url: unsupported protocol "http:"/.test(e.message),
     );
     await Deno.remove(dir, { recursive: true });
   },
