@@ -191,3 +191,30 @@ Deno.test(
     }
   },
 );
+
+Deno.test("reconnect backoff doubles from backoffMinMs up to backoffMaxMs", opts, async () => {
+  const m = await Mosquitto.start();
+  await m.kill();
+  const delays: number[] = [];
+  let link: MqttLink | undefined = undefined;
+  link = await MqttLink.connect({
+    url: m.url,
+    backoffMinMs: 20,
+    backoffMaxMs: 80,
+    onState: (s) => {
+      if (s === "offline") queueMicrotask(() => delays.push(link!.status().nextRetryMs!));
+    },
+  });
+  try {
+    assert.equal(await link.settled(3000), false, "first attempt failed");
+    await until(() => delays.length >= 5, 5000, "5 retries");
+    assert.deepEqual(delays.slice(0, 5), [20, 40, 80, 80, 80]);
+    await m.resume();
+    await link.waitConnected(3000);
+    assert.equal(link.status().nextRetryMs, undefined);
+    assert.ok(link.status().reconnects >= 5);
+  } finally {
+    await link.close();
+    await m.stop();
+  }
+});
