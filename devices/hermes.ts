@@ -118,6 +118,20 @@ export function intentNotRecognized(
   };
 }
 
+/** `hermes/tts/say`: the answer to a query, for a Hermes text-to-speech service. */
+export function ttsSay(o: { text: string; siteId: string; sessionId: string }): OutMessage {
+  return {
+    topic: "hermes/tts/say",
+    payload: JSON.stringify({
+      text: o.text,
+      siteId: o.siteId,
+      sessionId: o.sessionId,
+      lang: null,
+      id: null,
+    }),
+  };
+}
+
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

@@ -324,7 +324,9 @@ export class Router {
         ...base,
         confirmed: false,
         latencyMs,
-        reason: `no state report for ${describeCommand(cmd)} within ${timeout} ms`,
+        reason: `no state report for ${describeCommand(cmd)} within ${timeout} ms${
+          this.states.get(d.id).available === false ? " (the device reports it is offline)" : ""
+        }`,
         state: { ...this.states.get(d.id) },
       };
     }

@@ -21,7 +21,13 @@ import type { OutMessage } from "./adapters/types.ts";
 import { haDiscoveryConfigs, siteTopics } from "./announce.ts";
 import { Arbiter, type Decision, parseClaim } from "./arbitration.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker.ts";
-import { hotwordDetected, intentNotRecognized, intentRecognized, textCaptured } from "./hermes.ts";
+import {
+  hotwordDetected,
+  intentNotRecognized,
+  intentRecognized,
+  textCaptured,
+  ttsSay,
+} from "./hermes.ts";
 import { startImport } from "./import.ts";
 import { type LinkStatus, MqttLink } from "./mqtt.ts";
 import { loadRegistry, Registry, RegistryError } from "./registry.ts";
@@ -370,6 +376,7 @@ export async function startDevices(
       retain: true,
     });
     for (const e of r.errors) error("router", e);
+    if (m.hermes && r.answer) send(ttsSay({ text: r.answer, siteId, sessionId }));
     return {
       text,
       intent,

@@ -4,6 +4,7 @@ import {
   intentNotRecognized,
   intentRecognized,
   textCaptured,
+  ttsSay,
 } from "../../devices/hermes.ts";
 import { haDiscoveryConfigs, siteTopics } from "../../devices/announce.ts";
 
@@ -104,4 +105,16 @@ Deno.test("earshot's own Home Assistant discovery configs", () => {
   assert.deepEqual(wake.device.identifiers, ["earshot_pi"]);
   const odd = haDiscoveryConfigs("earshot", "site/with+odd#chars");
   assert.ok(odd.every((c) => !/[+#]/.test(c.topic.split("/").slice(1, 3).join("/"))));
+});
+
+Deno.test("hermes/tts/say carries the answer", () => {
+  const m = ttsSay({ text: "yes, the lamp is on", siteId: "pi", sessionId: "s" });
+  assert.equal(m.topic, "hermes/tts/say");
+  assert.deepEqual(JSON.parse(m.payload), {
+    text: "yes, the lamp is on",
+    siteId: "pi",
+    sessionId: "s",
+    lang: null,
+    id: null,
+  });
 });

@@ -170,6 +170,12 @@ Deno.test(
       const nr = JSON.parse((await w.waitFor("hermes/nlu/intentNotRecognized")).payload);
       assert.equal(nr.input, "play some jazz");
       assert.equal(nr.siteId, "kitchen-pi");
+      await rt.handleText("is the kitchen light on");
+      const say = JSON.parse((await w.waitFor("hermes/tts/say")).payload);
+      assert.deepEqual([say.text, say.siteId], [
+        "I don't know the state of the kitchen light yet",
+        "kitchen-pi",
+      ]);
       await rt.handleText("open the pod bay doors");
       await until(
         () => w.on("hermes/nlu/intentNotRecognized").length === 2,
