@@ -85,6 +85,11 @@ export interface DeviceRuntime {
   ): Promise<HandleResult>;
   /** The current command grammar (rebuilt when imports change the registry). */
   grammar(): CommandGrammar;
+  /**
+   * Call `listener` with the new grammar after the registry changed (imports),
+   * at most every 250 ms, so the ASR decoder can rebuild its graph. Returns the unsubscribe.
+   */
+  onGrammarChange(listener: (grammar: CommandGrammar) => void): () => void;
   status(): DevicesStatus;
   /**
    * Wait for the first connection attempt: true when connected, false when the
@@ -197,7 +202,23 @@ export async function startDevices(
     now,
   });
   router.watchStates();
-  const unsubRegistry = registry.onChange(() => router.watchStates());
+  const grammarListeners = new Set<(g: CommandGrammar) => void>();
+  let grammarTimer: ReturnType<typeof setTimeout> | undefined;
+  const unsubRegistry = registry.onChange(() => {
+    router.watchStates();
+    if (grammarTimer || !grammarListeners.size) return;
+    grammarTimer = setTimeout(() => {
+      grammarTimer = undefined;
+      let g: CommandGrammar;
+      try {
+        g = buildCommandGrammar(registry);
+      } catch (err) {
+        error("intent", `grammar rebuild failed: ${(err as Error).message}`);
+        return;
+      }
+      for (const l of grammarListeners) l(g);
+    }, 250);
+  });
   const stopImport = startImport(registry, link, (msg) => error("import", msg));
 
   let listening = false;
@@ -393,6 +414,10 @@ export async function startDevices(
     brokerUrl: url,
     handleText: (text, opts) => Promise.resolve(handle(text, opts)),
     grammar: () => buildCommandGrammar(registry),
+    onGrammarChange(listener) {
+      grammarListeners.add(listener);
+      return () => grammarListeners.delete(listener);
+    },
     ready: (timeoutMs = 5000) => link.settled(timeoutMs),
     connected: (timeoutMs = 5000) => link.waitConnected(timeoutMs),
     status(): DevicesStatus {
@@ -426,6 +451,7 @@ export async function startDevices(
       if (closed) return;
       closed = true;
       clearTimeout(listenTimer);
+      clearTimeout(grammarTimer);
       unsubBus();
       unsubWake();
       unsubTranscript();

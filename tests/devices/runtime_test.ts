@@ -3,6 +3,7 @@ import { EventBus } from "../../pipeline/bus.ts";
 import { ConfigError, parseConfig } from "../../pipeline/config.ts";
 import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../pipeline/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
+import { grammarAccepts } from "../../pipeline/grammar.ts";
 import { freePort, Mosquitto, until, Watcher } from "./mosquitto.ts";
 import { Simulator } from "./simulator.ts";
 
@@ -396,9 +397,13 @@ Deno.test(
       parseConfig({ devices: { file, area: "hall" }, mqtt: { url: m.url } }),
       bus,
     );
+    const grammars: number[] = [];
+    rt.onGrammarChange((g) => grammars.push(g.version));
     try {
       assert.equal(await rt.ready(), true);
       await until(() => rt.registry.devices.length === 2, 3000, "2 imported devices");
+      await until(() => grammars.length > 0, 2000, "grammar change notice");
+      assert.ok(grammarAccepts(rt.grammar(), "turn on the porch light"));
       const porch = rt.registry.device("porch light")!;
       assert.deepEqual([porch.id, porch.area, porch.source, porch.type], [
         "ha_porch1",
