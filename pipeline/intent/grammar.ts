@@ -180,7 +180,11 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
       }
       case "range": {
         const entries: ListEntries = [];
-        for (let v = node.min; v <= node.max; v += node.step) entries.push([numberToWords(v), v]);
+        const count = Math.floor((node.max - node.min) / node.step + 1e-9);
+        for (let i = 0; i <= count; i++) {
+          const v = Math.round((node.min + i * node.step) * 1000) / 1000;
+          entries.push([numberToWords(v), v]);
+        }
         return compileList(from, node.slot, entries, where);
       }
       case "slot": {

@@ -46,13 +46,19 @@ function below1000(n: number): string[] {
 }
 
 /**
- * Spell a non-negative integer the way the grammar expects it:
- * 21 -> "twenty one", 105 -> "one hundred five", 2700 -> "two thousand seven hundred".
- * Negative numbers get a leading "minus". Throws on non-integers and |n| > 999 999.
+ * Spell a number the way the grammar expects it:
+ * 21 -> "twenty one", 105 -> "one hundred five", 2700 -> "two thousand seven hundred",
+ * 21.5 -> "twenty one point five" (up to 3 decimals), -5 -> "minus five".
+ * Throws on NaN, infinities and |n| > 999 999.
  */
 export function numberToWords(n: number): string {
-  if (!Number.isInteger(n)) throw new RangeError(`numberToWords: ${n} is not an integer`);
+  if (!Number.isFinite(n)) throw new RangeError(`numberToWords: ${n} is not a finite number`);
   if (n < 0) return `minus ${numberToWords(-n)}`;
+  if (!Number.isInteger(n)) {
+    const [i, f] = (Math.round(n * 1000) / 1000).toString().split(".");
+    const whole = numberToWords(Number(i));
+    return f ? `${whole} point ${[...f].map((d) => ONES[Number(d)]).join(" ")}` : whole;
+  }
   if (n > MAX_SPOKEN_NUMBER) {
     throw new RangeError(`numberToWords: ${n} is above ${MAX_SPOKEN_NUMBER}`);
   }
@@ -76,6 +82,14 @@ const WORD_VALUE = new Map<string, number>([
 export function wordsToNumber(text: string): number | null {
   const words = text.trim().toLowerCase().split(/[\s-]+/).filter((w) => w && w !== "and");
   if (!words.length) return null;
+  const point = words.indexOf("point");
+  if (point >= 0) {
+    const whole = wordsToNumber(words.slice(0, point).join(" "));
+    const digits = words.slice(point + 1).map((w) => ONES.indexOf(w));
+    if (whole === null || !digits.length || digits.some((d) => d < 0 || d > 9)) return null;
+    const frac = Number(`0.${digits.join("")}`);
+    return whole < 0 || words[0] === "minus" ? whole - frac : whole + frac;
+  }
   let sign = 1;
   if (words[0] === "minus") {
     sign = -1;
@@ -123,7 +137,9 @@ function spellDigits(text: string): string {
       const n = Number(m);
       if (!Number.isInteger(n)) {
         const [i, f] = m.split(".");
-        return `${numberToWords(Number(i))} point ${[...f].map((d) => ONES[Number(d)]).join(" ")}`;
+        return ` ${numberToWords(Number(i))} point ${
+          [...f].map((d) => ONES[Number(d)]).join(" ")
+        } `;
       }
       return n <= MAX_SPOKEN_NUMBER
         ? ` ${numberToWords(n)} `

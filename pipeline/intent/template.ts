@@ -5,7 +5,7 @@
  * - `(on | off)`            alternatives
  * - `[please]`              optional part
  * - `{device}` `{device:light}`  slot filled from a list (slot name : list name)
- * - `{brightness:0..100}` `{kelvin:2000..6500,100}`  number range (step optional)
+ * - `{brightness:0..100}` `{kelvin:2000..6500,100}` `{t:5..30,0.5}`  number range (step optional)
  * - `{area=*}`              constant slot value (consumes no word)
  * - `<on>`                  reference to a named rule
  *
@@ -109,7 +109,9 @@ export function parseTemplate(text: string, where = "template"): TemplateNode {
     const slot = slotRaw.trim();
     if (!NAME.test(slot)) fail(`bad slot name "${slot}"`, start);
     const src = (srcRaw ?? slot).trim();
-    const range = /^(-?\d+)\s*\.\.\s*(-?\d+)(?:\s*,\s*(\d+))?$/.exec(src);
+    const range = /^(-?\d+(?:\.\d+)?)\s*\.\.\s*(-?\d+(?:\.\d+)?)(?:\s*,\s*(\d+(?:\.\d+)?))?$/.exec(
+      src,
+    );
     if (range) {
       const min = Number(range[1]);
       const max = Number(range[2]);

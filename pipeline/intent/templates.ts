@@ -122,11 +122,11 @@ export const DEFAULT_TEMPLATES: TemplateSet = {
       "<set> [the] {area} {domain:lights} to {value:ct_word}",
     ],
     SetTemperature: [
-      "<set> [the] {device:thermostat} to {value:5..35} [degrees]",
-      "<set> [the] temperature [<in_area>] to {value:5..35} [degrees] {domain=thermostat}",
-      "<set> [the] {area} temperature to {value:5..35} [degrees] {domain=thermostat}",
-      "<set> [the] {domain:heating} [<in_area>] to {value:5..35} [degrees]",
-      "<set> [the] {area} {domain:heating} to {value:5..35} [degrees]",
+      "<set> [the] {device:thermostat} to {value:5..35,0.5} [degrees]",
+      "<set> [the] temperature [<in_area>] to {value:5..35,0.5} [degrees] {domain=thermostat}",
+      "<set> [the] {area} temperature to {value:5..35,0.5} [degrees] {domain=thermostat}",
+      "<set> [the] {domain:heating} [<in_area>] to {value:5..35,0.5} [degrees]",
+      "<set> [the] {area} {domain:heating} to {value:5..35,0.5} [degrees]",
     ],
     OpenCover: [
       "open [the] {device:cover}",

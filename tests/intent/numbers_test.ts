@@ -19,8 +19,17 @@ Deno.test("numberToWords spells numbers the way the grammar expects", () => {
   assert.equal(numberToWords(-5), "minus five");
 });
 
-Deno.test("numberToWords rejects fractions and huge numbers", () => {
-  assert.throws(() => numberToWords(1.5), /not an integer/);
+Deno.test("numberToWords spells decimals with point and rejects non-finite and huge numbers", () => {
+  assert.equal(numberToWords(21.5), "twenty one point five");
+  assert.equal(numberToWords(0.25), "zero point two five");
+  assert.equal(numberToWords(-3.5), "minus three point five");
+  assert.equal(wordsToNumber("twenty one point five"), 21.5);
+  assert.equal(wordsToNumber("minus three point five"), -3.5);
+  assert.equal(wordsToNumber("point five"), null);
+  assert.equal(wordsToNumber("five point"), null);
+  assert.equal(wordsToNumber("five point twelve"), null);
+  assert.throws(() => numberToWords(NaN), /not a finite number/);
+  assert.throws(() => numberToWords(Infinity), /not a finite number/);
   assert.throws(() => numberToWords(1_000_000), /above/);
 });
 

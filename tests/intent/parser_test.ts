@@ -76,6 +76,15 @@ Deno.test("brightness, colour temperature and temperature with spoken and typed 
     device: "thermostat",
     value: 21,
   });
+  expectIntent("set the thermostat to 21.5 degrees", "SetTemperature", {
+    device: "thermostat",
+    value: 21.5,
+  });
+  expectIntent("set the thermostat to twenty point five", "SetTemperature", {
+    device: "thermostat",
+    value: 20.5,
+  });
+  assert.equal(parse("set the thermostat to 21.3 degrees"), null, "only half degrees");
   expectIntent("set the temperature in the lounge to 19", "SetTemperature", {
     area: "living_room",
     domain: "thermostat",

@@ -31,6 +31,13 @@ Deno.test("parseTemplate: words, alternatives, optional parts, slots, ranges, co
     max: 6500,
     step: 100,
   });
+  assert.deepEqual(parseTemplate("{t:5..30,0.5}"), {
+    kind: "range",
+    slot: "t",
+    min: 5,
+    max: 30,
+    step: 0.5,
+  });
   assert.deepEqual(parseTemplate("{area=*}"), { kind: "const", slot: "area", value: "*" });
   assert.deepEqual(parseTemplate("<on>"), { kind: "rule", name: "on" });
 });
