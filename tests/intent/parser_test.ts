@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { parseIntent } from "../../pipeline/intent/index.ts";
+import {
+  buildCommandGrammar,
+  parseIntent,
+  sampleCommands,
+  seededRandom,
+} from "../../pipeline/intent/index.ts";
 import { testRegistry } from "./helpers.ts";
 
 const reg = testRegistry();
@@ -174,4 +179,34 @@ Deno.test("a long input parses quickly (bounded search)", () => {
   const t0 = performance.now();
   parse("please could you turn on the kitchen light and then set it to fifty percent thanks");
   assert.ok(performance.now() - t0 < 2000);
+});
+
+Deno.test("random junk never throws and never yields a low-confidence intent", () => {
+  const rng = seededRandom(99);
+  const alphabet = "abcdefghijklmnopqrstuvwxyz 0123456789%°-,.!?'\u00e9\u4e2d";
+  for (let i = 0; i < 300; i++) {
+    const len = Math.floor(rng() * 60);
+    let text = "";
+    for (let j = 0; j < len; j++) text += alphabet[Math.floor(rng() * alphabet.length)];
+    const p = parseIntent(text, reg, { area: "kitchen" });
+    if (p) assert.ok(p.confidence >= 0.75, `${JSON.stringify(text)} -> ${JSON.stringify(p)}`);
+  }
+});
+
+Deno.test("sampled commands with one template word dropped mostly keep their intent", () => {
+  const g = buildCommandGrammar(reg);
+  const samples = sampleCommands(g, 200, seededRandom(5));
+  let kept = 0;
+  let tried = 0;
+  for (const c of samples) {
+    const words = c.text.split(" ");
+    if (words.length < 4) continue;
+    const drop = words.findIndex((w) => ["turn", "set", "the", "to"].includes(w));
+    if (drop < 0) continue;
+    tried++;
+    const p = parseIntent(words.filter((_, i) => i !== drop).join(" "), reg, { area: "kitchen" });
+    if (p?.name === c.intent) kept++;
+  }
+  assert.ok(tried > 100, `tried ${tried}`);
+  assert.ok(kept / tried > 0.9, `${kept}/${tried}`);
 });
