@@ -267,6 +267,79 @@ Deno.test(
   },
 );
 
+/** A satellite in its own process (tests/devices/fixtures/satellite.ts). */
+class SatelliteProcess {
+  lines: string[] = [];
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  private constructor(readonly child: Deno.ChildProcess) {
+    this.#writer = child.stdin.getWriter();
+    (async () => {
+      let buf = "";
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        buf += chunk;
+        const parts = buf.split("\n");
+        buf = parts.pop()!;
+        this.lines.push(...parts);
+      }
+    })();
+  }
+  static spawn(url: string, siteId: string): SatelliteProcess {
+    const script = new URL("./fixtures/satellite.ts", import.meta.url).pathname;
+    return new SatelliteProcess(
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", script, url, siteId],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn(),
+    );
+  }
+  async send(cmd: object) {
+    await this.#writer.write(new TextEncoder().encode(JSON.stringify(cmd) + "\n"));
+  }
+  events(type: string) {
+    return this.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((e) =>
+      e.type === type
+    );
+  }
+  async kill() {
+    try {
+      this.child.kill("SIGKILL");
+    } catch { /* gone */ }
+    await this.child.status;
+  }
+}
+
+Deno.test(
+  "three satellite processes on one broker: one command, from the best-scoring one",
+  opts,
+  async () => {
+    const m = await Mosquitto.start();
+    const sim = await Simulator.start(m.url);
+    const sats = ["p1", "p2", "p3"].map((id) => SatelliteProcess.spawn(m.url, id));
+    try {
+      await until(() => sats.every((s) => s.lines.includes("ready")), 30000, "3 satellites ready");
+      const scores = [0.82, 0.74, 0.97];
+      await Promise.all(sats.map((s, i) => s.send({ wake: scores[i] })));
+      await new Promise((r) => setTimeout(r, 50));
+      await Promise.all(sats.map((s) => s.send({ transcript: "turn on the kitchen light" })));
+      await until(() => sats[2].events("confirm").length === 1, 5000, "winner's confirm");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(sats.map((s) => s.events("publish").length), [0, 0, 1]);
+      assert.deepEqual(sats.map((s) => s.events("intent").length), [0, 0, 1]);
+      assert.equal(sats[2].events("confirm")[0].confirmed, true);
+      assert.equal(
+        sim.commands.filter((c) => c.topic === "zigbee2mqtt/kitchen/ceiling/set").length,
+        1,
+      );
+    } finally {
+      await Promise.all(sats.map((s) => s.kill()));
+      await sim.close();
+      await m.stop();
+    }
+  },
+);
+
 Deno.test(
   "broker down at start: command queued, delivered once when it comes up, then confirmed",
   opts,
