@@ -263,11 +263,16 @@ export function importZ2mDevices(
         }
     }
     if (!type) return; // sensors, remotes: nothing to command
-    const name = normalizeText(
-      typeof e.description === "string" && e.description.length < 40 && e.description
-        ? e.description
-        : friendly,
-    );
+    const spokenDescription = typeof e.description === "string" && e.description.length < 40
+      ? e.description
+      : "";
+    if (!spokenDescription && /^0x[0-9a-f]{8,16}$/i.test(friendly)) {
+      out.problems.push(
+        `${topic}[${i}]: "${friendly}" still has its IEEE address as name; give it a friendly name in Zigbee2MQTT to command it by voice`,
+      );
+      return;
+    }
+    const name = normalizeText(spokenDescription || friendly);
     if (!name) {
       out.problems.push(`${topic}[${i}]: "${friendly}" has no usable name`);
       return;

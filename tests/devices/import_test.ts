@@ -209,6 +209,16 @@ Deno.test("Zigbee2MQTT bridge/devices: malformed lists are reported", () => {
     /zigbee2mqtt\/bridge\/devices: payload is not JSON/,
   );
   assert.match(importZ2mDevices(r, "{}").problems[0], /expected a JSON array/);
+  const ieee = importZ2mDevices(
+    r,
+    JSON.stringify([{
+      friendly_name: "0x00158d0001a2b3c4",
+      type: "Router",
+      definition: { exposes: [{ type: "light", features: [] }] },
+    }]),
+  );
+  assert.deepEqual(ieee.devices, []);
+  assert.match(ieee.problems[0], /"0x00158d0001a2b3c4" still has its IEEE address as name/);
   const res = importZ2mDevices(r, JSON.stringify([42, { type: "Router" }]));
   assert.deepEqual(res.problems, [
     "zigbee2mqtt/bridge/devices[0]: expected an object",
