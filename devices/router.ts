@@ -110,6 +110,8 @@ function commandFor(intent: ParsedIntent): { cmd: Command; feature: Feature } | 
 export class Router {
   readonly states = new DeviceStates();
   #unsubs = new Map<string, () => void>();
+  /** State topic -> devices reporting on it (built by watchStates). */
+  #byTopic = new Map<string, Device[]>();
   #now: () => number;
   #pendingTimers = new Set<ReturnType<typeof setTimeout>>();
   /** Stream time of the latest event, for events caused by broker traffic. */
@@ -128,6 +130,7 @@ export class Router {
         wanted.get(t)!.push(d);
       }
     }
+    this.#byTopic = wanted;
     for (const [t, unsub] of this.#unsubs) {
       if (!wanted.has(t)) {
         unsub();
@@ -154,9 +157,8 @@ export class Router {
 
   /** Feed one state message (exposed for tests); malformed payloads become `error` events. */
   onStateMessage(topic: string, payload: string): void {
-    for (const d of this.registry.devices) {
+    for (const d of this.#byTopic.get(topic) ?? []) {
       const adapter = adapterFor(d);
-      if (!adapter.stateTopics(d).includes(topic)) continue;
       try {
         const s = adapter.decode(d, topic, payload);
         if (s && Object.keys(s).length) this.states.update(d.id, s, this.#now());
