@@ -8,7 +8,12 @@
  */
 import type { EventBus } from "../pipeline/bus.ts";
 import type { Config } from "../pipeline/config.ts";
-import type { ConfirmEvent, EarshotEvent, IntentEvent } from "../pipeline/events.ts";
+import type {
+  ConfirmEvent,
+  EarshotEvent,
+  IntentEvent,
+  TranscriptEvent,
+} from "../pipeline/events.ts";
 import {
   buildCommandGrammar,
   type CommandGrammar,
@@ -154,6 +159,7 @@ export async function startDevices(
     url = broker.url;
   }
   let streamT = 0;
+  let closed = false;
   const emit = (e: EarshotEvent) => bus.emit(e);
   const error = (stage: string, message: string) =>
     emit({ type: "error", t: streamT, stage, message });
@@ -293,7 +299,12 @@ export async function startDevices(
       }, config.asr.listenTimeoutMs);
     });
   });
-  const unsubTranscript = bus.onType("transcript", async (e) => {
+  const unsubTranscript = bus.onType("transcript", (e) => {
+    onTranscript(e).catch((err) =>
+      error("devices", `transcript handling failed: ${(err as Error).message}`)
+    );
+  });
+  async function onTranscript(e: TranscriptEvent): Promise<void> {
     const s = session;
     if (s) await s.decided;
     const sessionId = s?.id ?? crypto.randomUUID();
@@ -313,8 +324,9 @@ export async function startDevices(
         wakewordId: s?.wakewordId,
       }));
     }
+    if (closed) return;
     handle(e.text, { origin: "asr", t: e.end, confidence: e.confidence, sessionId });
-  });
+  }
 
   function handle(
     text: string,
@@ -408,7 +420,6 @@ export async function startDevices(
     };
   }
 
-  let closed = false;
   return {
     registry,
     brokerUrl: url,
