@@ -31,7 +31,7 @@ export function expectationFor(cmd: Command, before: DeviceState): Expectation |
       return before.on === undefined ? (_s, p) => p.on !== undefined : (s) => s.on === !before.on;
     case "brightness":
       return cmd.value <= 0
-        ? (s) => s.on === false
+        ? (s) => s.on === false || s.brightness === 0
         : (s) => s.on !== false && near(s.brightness, cmd.value, 2);
     case "colorTemp":
       return (s) => near(s.colorTemp, cmd.value, Math.max(50, cmd.value * 0.03));

@@ -20,6 +20,7 @@ Deno.test("expectations: what a report must show for each command", () => {
   assert.ok(ok({ kind: "brightness", value: 50 }, { on: true, brightness: 51 }));
   assert.ok(!ok({ kind: "brightness", value: 50 }, { on: true, brightness: 60 }));
   assert.ok(ok({ kind: "brightness", value: 0 }, { on: false }));
+  assert.ok(ok({ kind: "brightness", value: 0 }, { brightness: 0 }), "Homie reports level 0");
   assert.ok(ok({ kind: "colorTemp", value: 2700 }, { colorTemp: 2700 }));
   assert.ok(ok({ kind: "colorTemp", value: 6500 }, { colorTemp: 6540 }), "mired rounding");
   assert.ok(!ok({ kind: "colorTemp", value: 2700 }, { colorTemp: 4000 }));
