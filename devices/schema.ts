@@ -48,7 +48,7 @@ const phrase = z.string().trim().min(1, "must not be empty");
 
 /** A room or zone. */
 export const areaSchema = z.object({
-  id: z.string().regex(/^[a-z0-9_.-]+$/i, "use letters, digits, _ . -").optional(),
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . -").optional(),
   name: phrase,
   aliases: z.array(phrase).default([]),
 }).strict();
@@ -174,7 +174,7 @@ export type AdapterConfig =
 
 /** A device as written in the file (adapter validated separately). */
 export const deviceSchema = z.object({
-  id: z.string().regex(/^[a-z0-9_.-]+$/i, "use letters, digits, _ . -").optional(),
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . -").optional(),
   name: phrase,
   aliases: z.array(phrase).default([]),
   area: z.string().optional(),
@@ -221,3 +221,27 @@ export type RegistryFile = z.infer<typeof registryFileSchema>;
 export type TemplatesFile = z.infer<typeof templatesSchema>;
 /** Import switches. */
 export type ImportOptions = z.infer<typeof importSchema>;
+
+/**
+ * JSON Schema of the registry file (for editors: `"$schema": "./registry.schema.json"`),
+ * with the adapter union spelled out. devices/registry.schema.json is this, checked by a test.
+ */
+export function registryJsonSchema(): Record<string, unknown> {
+  const adapter = z.discriminatedUnion("type", [
+    z2mAdapterSchema,
+    tasmotaAdapterSchema,
+    haAdapterSchema,
+    homieAdapterSchema,
+    genericAdapterSchema,
+  ]);
+  const schema = registryFileSchema.extend({
+    devices: z.array(deviceSchema.extend({ adapter })).default([]),
+  });
+  return {
+    ...z.toJSONSchema(schema, { io: "input" }),
+    title: "earshot device registry",
+    description: "Areas, devices and their MQTT adapters; see docs/devices.md.",
+  };
+}
+
+if (import.meta.main) console.log(JSON.stringify(registryJsonSchema(), null, 2));

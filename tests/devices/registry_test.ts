@@ -176,3 +176,23 @@ Deno.test("Registry.add/remove: ids, name clashes, unknown areas, change listene
   assert.ok(!r.remove("hall_light_two"));
   assert.equal(changes, 3);
 });
+
+Deno.test("devices/registry.schema.json is up to date (regenerate: deno run -A devices/schema.ts)", async () => {
+  const { registryJsonSchema } = await import("../../devices/schema.ts");
+  const committed = JSON.parse(
+    await Deno.readTextFile(new URL("../../devices/registry.schema.json", import.meta.url)),
+  );
+  assert.deepEqual(committed, JSON.parse(JSON.stringify(registryJsonSchema())));
+  assert.deepEqual(
+    committed.properties.devices.items.properties.adapter.oneOf.map((
+      s: { properties: { type: { const: string } } },
+    ) => s.properties.type.const),
+    [
+      "zigbee2mqtt",
+      "tasmota",
+      "homeassistant",
+      "homie",
+      "generic",
+    ],
+  );
+});
