@@ -69,6 +69,13 @@ const NUMBER_WORDS = new Set(
 );
 const INSERT_FILLER = 0.3;
 const DELETE = 1;
+/** A fuzzy parse needs this much lower cost than the best parse of any other intent. */
+const AMBIGUITY_MARGIN = 0.5;
+
+function intentOf(h: Hyp): string | undefined {
+  for (let x: Hyp | null = h; x; x = x.prev) if (x.tag && "intent" in x.tag) return x.tag.intent;
+  return undefined;
+}
 
 interface Hyp {
   cost: number;
@@ -112,7 +119,13 @@ function substitution(word: string, token: string): number {
 }
 
 /** Close one token layer over epsilon arcs and skipped template words (Dijkstra, lazy heap). */
-function relax(g: CommandGrammar, layer: Map<number, Hyp>, maxCost: number, fuzzy: boolean): void {
+function relax(
+  g: CommandGrammar,
+  layer: Map<number, Hyp>,
+  maxCost: number,
+  fuzzy: boolean,
+  ban?: string,
+): void {
   const heap = new MinHeap();
   for (const [s, h] of layer) heap.push(h.cost, s);
   while (heap.size) {
@@ -122,8 +135,10 @@ function relax(g: CommandGrammar, layer: Map<number, Hyp>, maxCost: number, fuzz
     for (const a of g.arcs[s]) {
       let step: number;
       let edit = 0;
-      if (a.word === null) step = a.cost ?? 0;
-      else if (a.slotWord || !fuzzy) continue;
+      if (a.word === null) {
+        if (ban !== undefined && a.tag && "intent" in a.tag && a.tag.intent === ban) continue;
+        step = a.cost ?? 0;
+      } else if (a.slotWord || !fuzzy) continue;
       else edit = step = DELETE;
       const cost = h.cost + step;
       if (cost > maxCost) continue;
@@ -185,9 +200,10 @@ function search(
   tokens: string[],
   maxCost: number,
   fuzzy: boolean,
+  ban?: string,
 ): Hyp | undefined {
   let layer = new Map<number, Hyp>([[g.start, { cost: 0, edit: 0, prev: null }]]);
-  relax(g, layer, maxCost, fuzzy);
+  relax(g, layer, maxCost, fuzzy, ban);
   for (const tok of tokens) {
     const next = new Map<number, Hyp>();
     const offer = (s: number, cost: number, edit: number, prev: Hyp) => {
@@ -214,7 +230,7 @@ function search(
       }
     }
     if (!next.size) return undefined;
-    relax(g, next, maxCost, fuzzy);
+    relax(g, next, maxCost, fuzzy, ban);
     layer = next;
   }
   let best: Hyp | undefined;
@@ -237,9 +253,17 @@ export function parseIntent(
   if (!tokens.length || !g.arcs[g.start].length) return null;
   const minConfidence = opts.minConfidence ?? 0.75;
   // Exact paths first (cheap); the edit search only when none exists.
-  const best = search(g, tokens, 0.5, false) ??
-    search(g, tokens, (1 - minConfidence) * (tokens.length + 1) + 0.05, true);
-  if (!best) return null;
+  let best = search(g, tokens, 0.5, false);
+  if (!best) {
+    const maxCost = (1 - minConfidence) * (tokens.length + 1) + 0.05;
+    best = search(g, tokens, maxCost, true);
+    if (!best) return null;
+    // An edited sentence that another intent explains about as well is ambiguous
+    // ("turn the kitchen light": on or off?): do nothing rather than guess.
+    const intent = intentOf(best);
+    const rival = search(g, tokens, maxCost, true, intent);
+    if (rival && rival.cost - best.cost < AMBIGUITY_MARGIN) return null;
+  }
   let name = "";
   const slots: Record<string, string | number> = {};
   const tags: GrammarTag[] = [];

@@ -210,3 +210,11 @@ Deno.test("sampled commands with one template word dropped mostly keep their int
   assert.ok(tried > 100, `tried ${tried}`);
   assert.ok(kept / tried > 0.9, `${kept}/${tried}`);
 });
+
+Deno.test("an edited sentence that two intents explain equally well does nothing", () => {
+  assert.equal(parse("turn the kitchen light"), null, "on or off?");
+  assert.equal(parse("the blinds"), null);
+  // Unambiguous edits still work.
+  assert.equal(parse("turn on kitchen light please")?.name, "TurnOn");
+  assert.equal(parse("switch off the kitchn light")?.name, "TurnOff");
+});
