@@ -5,18 +5,37 @@
  * lexicon, so both recognizers get identical pronunciations.
  * @module
  */
-import type { WordGrammar } from "../../pipeline/grammar.ts";
+import { closure, type WordGrammar } from "../../pipeline/grammar.ts";
 import type { Lexicon } from "../../pipeline/asr/lexicon.ts";
 
-/** JSGF text of a grammar. */
+/**
+ * JSGF text of a grammar. Epsilon arcs are removed first (each rule lists the
+ * words of its state's epsilon closure): PocketSphinx turns null transitions
+ * into a quadratic number of silence transitions.
+ */
 export function toJsgf(g: WordGrammar, name = "earshot"): string {
   const lines = ["#JSGF V1.0;", `grammar ${name};`];
-  g.arcs.forEach((arcs, s) => {
-    const alts = arcs.map((a) => a.word === null ? `<s${a.to}>` : `${a.word} <s${a.to}>`);
-    if (g.final[s]) alts.push("<NULL>");
+  const seen = new Set<number>([g.start]);
+  const todo = [g.start];
+  while (todo.length) {
+    const s = todo.pop()!;
+    const alts: string[] = [];
+    let final = false;
+    for (const q of closure(g, new Set([s]))) {
+      if (g.final[q]) final = true;
+      for (const a of g.arcs[q]) {
+        if (a.word === null) continue;
+        alts.push(`${a.word} <s${a.to}>`);
+        if (!seen.has(a.to)) {
+          seen.add(a.to);
+          todo.push(a.to);
+        }
+      }
+    }
+    if (final) alts.push("<NULL>");
     if (alts.length === 0) alts.push("<VOID>");
-    lines.push(`${s === g.start ? "public " : ""}<s${s}> = ${alts.join(" | ")};`);
-  });
+    lines.push(`${s === g.start ? "public " : ""}<s${s}> = ${[...new Set(alts)].join(" | ")};`);
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -26,5 +45,29 @@ export function toDict(lexicon: Lexicon): string {
   for (const [w, e] of [...lexicon].sort(([a], [b]) => a.localeCompare(b))) {
     e.prons.forEach((p, i) => lines.push(`${i ? `${w}(${i + 1})` : w} ${p.join(" ")}`));
   }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * The grammar in PocketSphinx's FSG format (loads much faster than JSGF):
+ * word arcs become transitions, epsilon arcs null transitions, and every
+ * final state a null transition into one added final state.
+ */
+export function toFsg(g: WordGrammar, name = "earshot"): string {
+  const n = g.arcs.length;
+  const lines = [
+    `FSG_BEGIN ${name}`,
+    `NUM_STATES ${n + 1}`,
+    `START_STATE ${g.start}`,
+    `FINAL_STATE ${n}`,
+  ];
+  g.arcs.forEach((arcs, s) => {
+    const p = 1 / (arcs.length + (g.final[s] ? 1 : 0));
+    for (const a of arcs) {
+      lines.push(`TRANSITION ${s} ${a.to} ${p.toFixed(6)}${a.word === null ? "" : ` ${a.word}`}`);
+    }
+    if (g.final[s]) lines.push(`TRANSITION ${s} ${n} ${p.toFixed(6)}`);
+  });
+  lines.push("FSG_END");
   return lines.join("\n") + "\n";
 }
