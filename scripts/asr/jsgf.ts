@@ -47,27 +47,3 @@ export function toDict(lexicon: Lexicon): string {
   }
   return lines.join("\n") + "\n";
 }
-
-/**
- * The grammar in PocketSphinx's FSG format (loads much faster than JSGF):
- * word arcs become transitions, epsilon arcs null transitions, and every
- * final state a null transition into one added final state.
- */
-export function toFsg(g: WordGrammar, name = "earshot"): string {
-  const n = g.arcs.length;
-  const lines = [
-    `FSG_BEGIN ${name}`,
-    `NUM_STATES ${n + 1}`,
-    `START_STATE ${g.start}`,
-    `FINAL_STATE ${n}`,
-  ];
-  g.arcs.forEach((arcs, s) => {
-    const p = 1 / (arcs.length + (g.final[s] ? 1 : 0));
-    for (const a of arcs) {
-      lines.push(`TRANSITION ${s} ${a.to} ${p.toFixed(6)}${a.word === null ? "" : ` ${a.word}`}`);
-    }
-    if (g.final[s]) lines.push(`TRANSITION ${s} ${n} ${p.toFixed(6)}`);
-  });
-  lines.push("FSG_END");
-  return lines.join("\n") + "\n";
-}
