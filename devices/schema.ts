@@ -192,6 +192,9 @@ export const templatesSchema = z.object({
   rules: z.record(z.string(), z.string()).default({}),
   lists: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number()]))).default({}),
   intents: z.record(z.string(), z.array(z.string())).default({}),
+  /** Replace the words allowed before / after every command (default "[please]"). */
+  prefix: z.string().optional(),
+  suffix: z.string().optional(),
 }).strict();
 
 /** Device import from the broker. */

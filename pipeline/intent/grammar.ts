@@ -207,6 +207,18 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
     }
   };
 
+  // Words allowed around every command ("please ..."); intents hang between them.
+  let first = start;
+  if (set.prefix) {
+    first = compile(parseTemplate(set.prefix, "prefix"), start, "prefix", []) ?? start;
+  }
+  const last = set.suffix ? b.state() : final;
+  if (set.suffix) {
+    const end = compile(parseTemplate(set.suffix, "suffix"), last, "suffix", []);
+    if (end === null) throw new TemplateError(`suffix: "${set.suffix}" matches nothing`);
+    b.arc(end, final, null);
+  }
+
   for (const [intent, list] of Object.entries(set.intents)) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(intent)) {
       throw new TemplateError(`intents.${intent}: intent names use letters, digits and _`);
@@ -218,8 +230,8 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
       const end = compile(node, entry, where, []);
       if (end === null) return;
       const specific = /\{(device|scene)[:}]/.test(text) ? 0 : 0.01;
-      b.arc(start, entry, null, { tag: { intent, template: i }, cost: specific });
-      b.arc(end, final, null);
+      b.arc(first, entry, null, { tag: { intent, template: i }, cost: specific });
+      b.arc(end, last, null);
     });
   }
   const grammar = prune(b.arcs, start, final, registry.version);

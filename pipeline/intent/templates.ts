@@ -15,6 +15,9 @@ export interface TemplateSet {
   lists: Record<string, Record<string, string | number>>;
   /** Intent name -> templates. */
   intents: Record<string, string[]>;
+  /** Words allowed before / after every command, e.g. "[please]". */
+  prefix?: string;
+  suffix?: string;
 }
 
 /** Intent names of the built-in templates. */
@@ -37,6 +40,8 @@ export const INTENTS = [
 
 /** The built-in templates (English). */
 export const DEFAULT_TEMPLATES: TemplateSet = {
+  prefix: "[please]",
+  suffix: "[please]",
   rules: {
     on: "(turn | switch | power) on",
     off: "(turn | switch | power) off",
@@ -186,5 +191,7 @@ export function mergeTemplates(base: TemplateSet, extra?: Partial<TemplateSet>):
     rules: { ...base.rules, ...extra.rules },
     lists: { ...base.lists, ...extra.lists },
     intents,
+    prefix: extra.prefix ?? base.prefix,
+    suffix: extra.suffix ?? base.suffix,
   };
 }
