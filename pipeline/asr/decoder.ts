@@ -201,8 +201,17 @@ export class CtcGrammarDecoder {
     const scored = [...next.values()].map((h) => ({ h, s: logAdd(h.pB, h.pNB) }));
     scored.sort((a, b) => b.s - a.s);
     const best = scored.length ? scored[0].s : NEG;
-    this.#beam = scored.slice(0, this.#beamWidth).filter((x) => x.s >= best - this.#beamPrune)
-      .map((x) => x.h);
+    const kept = scored.slice(0, this.#beamWidth).filter((x) => x.s >= best - this.#beamPrune);
+    // Complete sentences survive pruning (a few extra slots), so a weakly heard command still
+    // has an answer and alternatives at the end of the utterance.
+    let extra = this.#alternatives + 1 - kept.filter((x) => this.#isComplete(x.h)).length;
+    for (let i = kept.length; i < scored.length && extra > 0; i++) {
+      if (this.#isComplete(scored[i].h)) {
+        kept.push(scored[i]);
+        extra--;
+      }
+    }
+    this.#beam = kept.map((x) => x.h);
     this.#free += max;
     this.#frames++;
     if (Math.exp(blank) < 0.5) this.#speechFrames++;
@@ -225,6 +234,10 @@ export class CtcGrammarDecoder {
     c.#frames = this.#frames;
     c.#speechFrames = this.#speechFrames;
     return c;
+  }
+
+  #isComplete(h: Hyp): boolean {
+    return this.#graph.wordEnds[h.node].some((e) => e.final);
   }
 
   /** History id of `hist` followed by `word`. */
