@@ -232,8 +232,12 @@ export async function startDevices(
     listening = on;
     send({ topic: topics.listening, payload: on ? "ON" : "OFF", retain: true });
   };
+  let refreshed = false;
   onConnected.push(() => {
-    router.refreshAll();
+    // Ask devices for their state once; after reconnects their own reports keep it current
+    // (a read of every Zigbee device on each broker blip would load the Zigbee network).
+    if (!refreshed) router.refreshAll();
+    refreshed = true;
     if (m.haDiscovery) {
       for (const c of haDiscoveryConfigs(m.topicPrefix, siteId, m.haPrefix)) send(c);
     }

@@ -132,6 +132,19 @@ export const zigbee2mqtt: Adapter = {
     }
     return s;
   },
-  refresh: (d) =>
-    d.type === "scene" ? [] : [{ topic: `${base(d)}/get`, payload: JSON.stringify({ state: "" }) }],
+  refresh(d: Device): OutMessage[] {
+    // Ask for a property the device has (Zigbee2MQTT logs an error for unknown ones).
+    const property = d.type === "scene"
+      ? undefined
+      : d.type === "cover"
+      ? "position"
+      : d.type === "thermostat"
+      ? cfg(d).setpoint
+      : d.type === "fan" && !d.features.includes("onoff")
+      ? "fan_mode"
+      : "state";
+    return property
+      ? [{ topic: `${base(d)}/get`, payload: JSON.stringify({ [property]: "" }) }]
+      : [];
+  },
 };

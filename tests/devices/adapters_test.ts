@@ -46,6 +46,9 @@ Deno.test("zigbee2mqtt: exact set topics and JSON payloads", () => {
       setpoint: "current_heating_setpoint",
     },
   });
+  assert.deepEqual(adapterFor(trv).refresh(trv), [
+    { topic: "z2m/trv/get", payload: '{"current_heating_setpoint":""}' },
+  ]);
   assert.deepEqual(enc(trv, { kind: "temperature", value: 21 }), [
     { topic: "z2m/trv/set", payload: '{"current_heating_setpoint":21}' },
   ]);
