@@ -37,6 +37,7 @@ interface Utt {
   registry: number;
   oog: boolean;
   heldOutName: boolean;
+  voice: string;
 }
 
 interface Decoded {
@@ -177,6 +178,7 @@ if (import.meta.main) {
       registry: cmd ? cmd.registry : Number(c[0].slice(2)) % 24,
       oog: !cmd,
       heldOutName: heldOut.some((n) => c[2].includes(n)),
+      voice: c[3] ?? "",
     });
   }
   const limit = Number(values.limit);
@@ -290,6 +292,17 @@ if (import.meta.main) {
         rtf: Math.round((ms / 1000 / sec) * 10000) / 10000,
       };
     }
+  }
+  for (const name of Object.keys(models)) {
+    const byVoice: Record<string, number | null> = {};
+    const rows = results.filter((d) =>
+      d.model === name && d.cond === "clean" && !isCalib(d.utt) && !d.utt.oog
+    );
+    for (const v of new Set(rows.map((d) => d.utt.voice))) {
+      const vs = rows.filter((d) => d.utt.voice === v);
+      byVoice[v] = pct(vs.filter((d) => d.r.text === d.utt.text).length, vs.length);
+    }
+    report[`${name}/clean/sentenceAccuracyByVoice`] = byVoice;
   }
   if (values.pocketsphinx) {
     try {

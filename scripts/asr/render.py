@@ -36,7 +36,9 @@ EVAL_VOICES = ["flite:slt", "espeak:en-gb-x-rp+f2", "espeak:en-us+f4", "espeak:e
 TRAIN_FLITE = ["kal16", "awb", "rms", "kal"]
 
 
-def train_voice(rng: random.Random) -> str:
+def train_voice(rng: random.Random, flite_only: bool = False) -> str:
+    if flite_only:
+        return "flite:" + rng.choice(TRAIN_FLITE)
     r = rng.random()
     if r < 0.35:
         return "flite:" + rng.choice(TRAIN_FLITE)
@@ -169,13 +171,22 @@ def augment(x: np.ndarray, rng: np.random.Generator, snr_range, clean: bool):
 
 
 def work(job):
-    uid, text, voice, out, seed, clean, snr_range = job
+    uid, text, voice, out, seed, clean, snr_range, perturb = job
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as d:
         raw = os.path.join(d, "tts.wav")
         try:
             tts(voice, text, rng, raw)
+            if perturb:
+                # Speed perturbation raises pitch and formants together (a shorter vocal
+                # tract): male voices then stand in for female and child speakers.
+                factor = rng.uniform(1.08, 1.3)
+                pert = os.path.join(d, "pert.wav")
+                subprocess.run(["sox", "-V1", "-G", raw, pert, "speed", f"{factor:.3f}"],
+                               check=True)
+                raw = pert
+                voice = f"{voice}+speed{factor:.2f}"
             x = read_wav(raw)
         except (subprocess.CalledProcessError, ValueError, OSError) as e:
             return None, f"{uid}: {voice}: {e}"
@@ -197,6 +208,9 @@ def main():
     ap.add_argument("--snr", type=float, nargs=2, default=[0.0, 25.0])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--flite-only", action="store_true", help="training flite voices only")
+    ap.add_argument("--perturb", type=float, default=0.0,
+                    help="fraction of utterances with speed perturbation (1.08-1.3x)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = random.Random(args.seed)
@@ -212,12 +226,12 @@ def main():
             if args.voice:
                 voice = args.voice
             elif args.voices == "train":
-                voice = train_voice(rng)
+                voice = train_voice(rng, args.flite_only)
             else:
                 voice = rng.choice(EVAL_VOICES)
             clean = rng.random() < args.clean_fraction
             jobs.append((parts[0], parts[1], voice, args.out, rng.randrange(1 << 30), clean,
-                         tuple(args.snr)))
+                         tuple(args.snr), rng.random() < args.perturb))
     lines, errors = [], []
     with multiprocessing.Pool(args.jobs) as pool:
         for line, err in pool.imap(work, jobs, chunksize=8):
