@@ -304,14 +304,7 @@ if (import.meta.main) {
     }
     report[`${name}/clean/sentenceAccuracyByVoice`] = byVoice;
   }
-  if (values.pocketsphinx) {
-    try {
-      await pocketsphinx();
-    } catch (err) {
-      report["pocketsphinx/error"] = (err as Error).message;
-    }
-  }
-  async function pocketsphinx() {
+  const pocketsphinx = async () => {
     // One pocketsphinx_batch run per registry over all conditions (loading a JSGF grammar of
     // this size takes PocketSphinx about 1.5 minutes), on the first --ps-registries registries.
     const hyps = new Map<string, string>();
@@ -405,6 +398,13 @@ if (import.meta.main) {
       };
     }
     report["pocketsphinx/wallSeconds"] = Math.round(wall / 1000);
+  };
+  if (values.pocketsphinx) {
+    try {
+      await pocketsphinx();
+    } catch (err) {
+      report["pocketsphinx/error"] = (err as Error).message;
+    }
   }
   const out = { threshold: thr, calibration: cal, utterances: selected.length, report };
   console.log(JSON.stringify(out, null, 1));
