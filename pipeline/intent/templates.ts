@@ -80,6 +80,8 @@ export const DEFAULT_TEMPLATES: TemplateSet = {
     openclosed: { open: "open", closed: "closed" },
     fan_speed: { low: 33, medium: 66, high: 100, "full speed": 100, "full": 100 },
     fan_level: { one: 33, two: 66, three: 100 },
+    level_word: { full: 100, maximum: 100, half: 50, minimum: 1 },
+    halfway: { half: 50, halfway: 50, "half way": 50 },
     ct_word: {
       "warm white": 2700,
       warm: 2700,
@@ -118,6 +120,8 @@ export const DEFAULT_TEMPLATES: TemplateSet = {
       "<set> [the] brightness of [the] {device:dimmable} to <pct>",
       "(<set> | dim | brighten) [the] {domain:lights} [<in_area>] to <pct>",
       "(<set> | dim | brighten) [the] {area} {domain:lights} to <pct>",
+      "(<set> | dim | brighten) [the] {device:dimmable} to {value:level_word} [brightness]",
+      "(<set> | dim | brighten) [the] {domain:lights} [<in_area>] to {value:level_word} [brightness]",
     ],
     SetColorTemp: [
       "<set> [the] {device:ct_light} [(colour | color) temperature] to {value:2000..6500,100} kelvin",
@@ -147,6 +151,8 @@ export const DEFAULT_TEMPLATES: TemplateSet = {
       "(<set> | open | move) [the] {device:cover} [position] to <pct>",
       "(<set> | open | move) [the] {domain:covers} [<in_area>] to <pct>",
       "(<set> | open | move) [the] {area} {domain:covers} to <pct>",
+      "(<set> | open | move) [the] {device:cover} [to] {value:halfway}",
+      "(<set> | open | move) [the] {domain:covers} [<in_area>] [to] {value:halfway}",
     ],
     StopDevice: [
       "stop [the] {device:cover}",

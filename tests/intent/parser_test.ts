@@ -97,6 +97,20 @@ Deno.test("brightness, colour temperature and temperature with spoken and typed 
   });
 });
 
+Deno.test("level words: full, half, minimum brightness; covers half way", () => {
+  expectIntent("set the kitchen light to full brightness", "SetBrightness", {
+    device: "kitchen_light",
+    value: 100,
+  });
+  expectIntent("dim the lights to minimum", "SetBrightness", {
+    domain: "light",
+    area: "kitchen",
+    value: 1,
+  }, "kitchen");
+  expectIntent("open the blinds half way", "SetCoverPosition", { device: "blinds", value: 50 });
+  expectIntent("set the blinds to half", "SetCoverPosition", { device: "blinds", value: 50 });
+});
+
 Deno.test("covers, fans, scenes, queries and cancel", () => {
   expectIntent("open the blinds", "OpenCover", { device: "blinds" });
   expectIntent("close the living room blinds", "CloseCover", { device: "blinds" });
