@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 DENO_VERSION=2.9.6
 APT_PACKAGES=(
-  mosquitto mosquitto-clients            # real broker for the MQTT tests
+  mosquitto mosquitto-clients openssl    # real broker for the MQTT tests (and TLS certificates)
   sox alsa-utils                         # audio conversion; arecord for the microphone source
   espeak-ng flite festival               # TTS voices for synthesized test and training audio
   festvox-kallpc16k festvox-us-slt-hts
