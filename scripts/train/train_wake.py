@@ -160,6 +160,8 @@ def main():
     ap.add_argument("--qat-epochs", type=int, default=3)
     ap.add_argument("--max-minutes", type=float, default=15.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--extra-negatives", nargs="*", default=[],
+                    help="npy files [n, frames, 13] of mined hard negatives")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     t_start = time.time()
@@ -169,6 +171,14 @@ def main():
         print(f"[{time.time() - t_start:6.0f}s] {msg}", flush=True)
 
     xtr, ytr, _ = load_split(args.data, "train", args.frames)
+    for path in args.extra_negatives:
+        hard = torch.from_numpy(np.load(path).astype(np.float32))
+        if hard.dim() != 3 or hard.shape[1:] != (args.frames, 13):
+            raise SystemExit(f"{path}: expected [n, {args.frames}, 13], got {tuple(hard.shape)}")
+        hard = hard.repeat(2, 1, 1)  # mined windows count double
+        xtr = torch.cat([xtr, hard])
+        ytr = torch.cat([ytr, torch.zeros(len(hard))])
+        log(f"+ {len(hard)} mined hard negatives from {path}")
     xva, yva, mva = load_split(args.data, "val", args.frames)
     xte, yte, mte = load_split(args.data, "test", args.frames)
     log(f"train {len(xtr)} ({int(ytr.sum())} pos), val {len(xva)}, test {len(xte)}")

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { loadModel, ort } from "../../models/ort.ts";
 import { readOnnxInfo } from "../../models/onnx_info.ts";
 
-const MODELS = ["hey_computer"];
+const MODELS = ["hey_computer", "hey_jarvis"];
 const dir = new URL("../../models/wake/", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
 

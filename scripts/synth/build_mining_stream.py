@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""A long stream of training-split negatives for hard-negative mining: running TTS speech of the
+training voices (commands, general sentences, confusables), training-split real speech over
+music, music and noise. Nothing here is evaluation material.
+
+    /usr/bin/python3 scripts/synth/build_mining_stream.py --data data/wake/hey_computer \
+        [--minutes 40]
+
+Writes <data>/mine/stream.wav and <data>/mine/stream.list (for `deno task features`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from synth import real  # noqa: E402
+from synth.audio import SR, read_wav, write_wav  # noqa: E402
+from synth.build_eval_streams import negatives  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--minutes", type=float, default=40.0)
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args()
+    rng = np.random.default_rng(args.seed)
+    with open(os.path.join(args.data, "renders.json")) as f:
+        rows = [r for r in json.load(f) if r["split"] == "train" and r["label"] == 0]
+    out = os.path.join(args.data, "mine")
+    os.makedirs(out, exist_ok=True)
+    half = int(args.minutes * 30 * SR)
+    parts, n = [], 0
+    for i in rng.permutation(len(rows)):
+        x = read_wav(rows[i]["wav"]) * 10 ** (rng.uniform(-20, -3) / 20)
+        parts += [x, np.zeros(int(rng.uniform(0.05, 1.0) * SR), np.float32)]
+        n += len(x)
+        if n >= half:
+            break
+    tts = np.concatenate(parts)
+    music = real.load_pool(real.music_files("train"))
+    speech = real.load_pool(real.speech_files("train"))
+    rest = negatives(args.minutes / 2, rng, music, speech)
+    sig = np.concatenate([tts, rest]).astype(np.float32)
+    sig += (rng.standard_normal(len(sig)) * 10 ** (-70 / 20)).astype(np.float32)
+    path = os.path.abspath(os.path.join(out, "stream.wav"))
+    write_wav(path, sig)
+    with open(os.path.join(out, "stream.list"), "w") as f:
+        f.write(path + "\n")
+    print(f"{path}: {len(sig) / SR / 60:.1f} min", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Hard-negative mining: slide a trained wake model over the MFCC of a long training-split
+negative stream (scripts/synth/build_mining_stream.py + `deno task features`) and keep the
+windows it scores highest (local maxima above ``--min-score``, at least 0.3 s apart) as extra
+training negatives for the next training run (train_wake.py --extra-negatives).
+
+    /usr/bin/python3 scripts/train/mine_hard_negatives.py --data data/wake/hey_computer \
+        --checkpoint build/wake/hey_computer.pt
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from train_wake import predict  # noqa: E402
+from wake_model import WakeNet, fold_bn  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--min-score", type=float, default=0.2)
+    ap.add_argument("--stride", type=int, default=4)
+    args = ap.parse_args()
+    ck = torch.load(args.checkpoint)
+    a = ck["args"]
+    m = fold_bn(WakeNet(13, a["frames"], a["channels"], a["blocks"]))
+    m.load_state_dict(ck["float"])
+    feats_dir = os.path.join(args.data, "mine", "feats")
+    with open(os.path.join(feats_dir, "index.tsv")) as f:
+        npys = [line.split("\t")[1] for line in f if line.strip()]
+    T = a["frames"]
+    kept = []
+    total_frames = 0
+    for npy in npys:
+        x = torch.from_numpy(np.load(npy).astype(np.float32))
+        total_frames += len(x)
+        starts = list(range(0, len(x) - T + 1, args.stride))
+        wins = torch.stack([x[s: s + T] for s in starts])
+        p = predict(m, wins).numpy()
+        order = np.argsort(-p)
+        taken = []
+        for i in order:
+            if p[i] < args.min_score:
+                break
+            if all(abs(starts[i] - s) >= 30 for s in taken):
+                taken.append(starts[i])
+                kept.append(wins[i].numpy())
+    hours = total_frames / 100 / 3600
+    out = os.path.join(args.data, "mine", "hard.npy")
+    arr = np.stack(kept) if kept else np.zeros((0, T, 13), np.float32)
+    np.save(out, arr)
+    print(f"{out}: {len(arr)} hard negatives from {hours * 60:.0f} min "
+          f"({len(arr) / max(hours, 1e-9):.0f} per hour above {args.min_score})")
+
+
+if __name__ == "__main__":
+    main()
