@@ -5,7 +5,8 @@
         [--minutes 60] [--seed 7]
 
 Writes <data>/eval/pos_<snr>.wav (every held-out-voice rendering of the phrase, 1.5-3.5 s apart,
-over held-out background at clean/20/10/5 dB SNR), <data>/eval/neg.wav (``--minutes`` of real
+over held-out background at clean/20/10/5 dB SNR, plus a -60 dBFS white microphone noise
+floor everywhere), <data>/eval/neg.wav (``--minutes`` of real
 speech, music and noise from files never used in training: held-out asterisk prompts and
 pocketsphinx test files, the two test music tracks, synthetic noise; mixtures of speech over
 music at random SNR make the hour from ~20 minutes of held-out recordings) and
@@ -53,7 +54,7 @@ def positives(rows, snr, rng, music, speech):
         chunks.append(np.zeros(gap, np.float32))
         at += gap
     sig = np.concatenate(chunks)
-    floor = A.coloured_noise(rng, len(sig), "pink") * 10 ** (-70 / 20)
+    floor = A.coloured_noise(rng, len(sig), "white") * 10 ** (-60 / 20)  # mic noise floor
     if snr != "clean":
         speech_level = np.mean([A.active_rms(read_wav(r["wav"]) * 0.5) for r in rows[:50]])
         bg = np.concatenate([background(rng, 10 * SR, music, speech)
@@ -85,6 +86,7 @@ def negatives(minutes, rng, music, speech):
         else:
             x = A.coloured_noise(rng, n, str(rng.choice(["white", "pink", "brown", "hum"])))
         x = x / (np.abs(x).max() + 1e-9) * 10 ** (rng.uniform(-30, -3) / 20)
+        x = x + A.coloured_noise(rng, len(x), "white") * 10 ** (-60 / 20)  # mic noise floor
         chunks.append(x.astype(np.float32))
         total += len(x)
     return np.concatenate(chunks)[:target]

@@ -173,11 +173,13 @@ def finish(rng, x: np.ndarray, pools: dict, snr: float | None) -> np.ndarray:
     n = len(x)
     if snr is not None:
         x = A.mix_at_snr(x, background(rng, n, pools), snr)
-    floor = A.coloured_noise(rng, n, "pink") * 10 ** (rng.uniform(-80, -60) / 20)
-    x = x + floor
     peak = np.abs(x).max() + 1e-9
     level = 10 ** (rng.uniform(-30, -1) / 20)
-    return (x / peak * level).astype(np.float32)
+    x = x / peak * level
+    # Microphone/ADC noise floor at an absolute level (-95..-45 dBFS RMS), white or pink: the
+    # model must not depend on the digital silence of TTS.
+    floor = A.coloured_noise(rng, n, str(rng.choice(["white", "pink"])))
+    return (x + floor * 10 ** (rng.uniform(-95, -45) / 20)).astype(np.float32)
 
 
 def make_clips(out: str, rows: list[dict], frames: int, split: str, rng, pools: dict,

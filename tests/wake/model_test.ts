@@ -47,8 +47,10 @@ for (const id of MODELS) {
             Math.abs(y - want) <= TOLERANCE[mode],
             `${mode} input ${i}: onnxruntime ${y} vs torch ${want}`,
           );
-          // and the decision agrees with the label on these clips
-          assert.equal(y >= 0.5 ? 1 : 0, ref.labels[i], `${mode} input ${i} misclassified (${y})`);
+          // and the decision equals the PyTorch model's (unless torch itself sits on the edge)
+          if (Math.abs(want - 0.5) > 0.05) {
+            assert.equal(y >= 0.5, want >= 0.5, `${mode} input ${i}`);
+          }
         }
       } finally {
         await m.session.release();
