@@ -63,6 +63,8 @@ export class Recognizer implements FrameStage {
   #vadStart: number | null = null;
   #lastFrameSpeech = false;
   #speechAtListen = false;
+  /** After a commit, the VAD segment must end before the VAD trigger listens again. */
+  #awaitSilence = false;
   #offVad: () => void;
 
   constructor(
@@ -121,7 +123,10 @@ export class Recognizer implements FrameStage {
       await this.listen(this.#pendingWake);
       this.#pendingWake = null;
     }
-    if (this.#state === "idle" && this.#cfg.trigger === "vad" && frame.speech) {
+    if (!frame.speech) this.#awaitSilence = false;
+    if (
+      this.#state === "idle" && this.#cfg.trigger === "vad" && frame.speech && !this.#awaitSilence
+    ) {
       await this.listen(frame.t, PREROLL_FRAMES);
     }
     this.#lastFrameSpeech = frame.speech;
@@ -205,6 +210,7 @@ export class Recognizer implements FrameStage {
       rejected: !r.text || r.confidence < this.#cfg.confidenceThreshold,
     };
     this.#state = "idle";
+    this.#awaitSilence = true;
     this.#bus.emit(event);
   }
 
