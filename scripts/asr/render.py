@@ -182,11 +182,12 @@ def work(job):
                 # Speed perturbation raises pitch and formants together (a shorter vocal
                 # tract): male voices then stand in for female and child speakers.
                 factor = rng.uniform(1.08, 1.3)
+                cents = rng.choice([0, 0, rng.randint(300, 700)])
                 pert = os.path.join(d, "pert.wav")
-                subprocess.run(["sox", "-V1", "-G", raw, pert, "speed", f"{factor:.3f}"],
-                               check=True)
+                effects = ["speed", f"{factor:.3f}"] + (["pitch", str(cents)] if cents else [])
+                subprocess.run(["sox", "-V1", "-G", raw, pert] + effects, check=True)
                 raw = pert
-                voice = f"{voice}+speed{factor:.2f}"
+                voice = f"{voice}+speed{factor:.2f}" + (f"+pitch{cents}" if cents else "")
             x = read_wav(raw)
         except (subprocess.CalledProcessError, ValueError, OSError) as e:
             return None, f"{uid}: {voice}: {e}"
@@ -210,7 +211,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--flite-only", action="store_true", help="training flite voices only")
     ap.add_argument("--perturb", type=float, default=0.0,
-                    help="fraction of utterances with speed perturbation (1.08-1.3x)")
+                    help="fraction with speed perturbation (1.08-1.3x), a third also pitch-shifted")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = random.Random(args.seed)
