@@ -37,7 +37,7 @@ async function earshot(args: string[], stdin?: Uint8Array) {
 
 const lines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
 
-Deno.test("run --input --json: one JSON event per line with type and stream time", async () => {
+Deno.test("run --input --json: one JSON event per line, from speech to wake to transcript", async () => {
   const r = await earshot(["run", "--input", DEMO, "--json"]);
   assert.equal(r.code, 0, r.stderr);
   const events = lines(r.stdout);
@@ -48,11 +48,17 @@ Deno.test("run --input --json: one JSON event per line with type and stream time
   assert.deepEqual(events.map((e) => e.type === "vad" ? e.state : e.type), [
     "source",
     "start",
+    "wake",
     "end",
     "start",
     "end",
+    "transcript",
     "source",
   ]);
+  const wake = events.find((e) => e.type === "wake");
+  assert.equal(wake.model, "hey_computer");
+  const transcript = events.find((e) => e.type === "transcript");
+  assert.equal(transcript.text, "turn on the kitchen light");
   const vad = events.filter((e) => e.type === "vad");
   // "hey computer" from 0.8 s, "turn on the kitchen light" from about 2.5 s.
   assert.ok(vad[0].t > 0.7 && vad[0].t < 1.3, `first start ${vad[0].t}`);
