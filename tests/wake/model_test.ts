@@ -22,8 +22,19 @@ interface Reference {
 }
 
 const FILES = { fp32: "fp32.onnx", int8: "int8.onnx", mixed4: "onnx" } as const;
-/** Largest allowed |onnxruntime - torch| per precision (integer rounding differs slightly). */
-const TOLERANCE = { fp32: 1e-4, int8: 0.02, mixed4: 0.03 } as const;
+/**
+ * Largest allowed |logit(onnxruntime) - logit(torch)| per precision. Integer kernels round
+ * intermediate activations slightly differently from fake quantization; comparing logits keeps
+ * the check equally strict on the steep and the flat part of the sigmoid.
+ */
+const TOLERANCE = { fp32: 1e-3, int8: 0.3, mixed4: 0.3 } as const;
+/** ... or this much in probability (the fixture stores probabilities to 6 decimals). */
+const PROB_TOLERANCE = { fp32: 1e-5, int8: 0.01, mixed4: 0.01 } as const;
+
+function logit(p: number): number {
+  const q = Math.min(Math.max(p, 1e-7), 1 - 1e-7);
+  return Math.log(q / (1 - q));
+}
 
 for (const id of MODELS) {
   const ref: Reference = JSON.parse(await Deno.readTextFile(`${fixtures}${id}.reference.json`));
@@ -44,7 +55,8 @@ for (const id of MODELS) {
           const y = (await m.run({ mfcc: x })).wake.data[0] as number;
           const want = ref.outputs[mode][i];
           assert.ok(
-            Math.abs(y - want) <= TOLERANCE[mode],
+            Math.abs(logit(y) - logit(want)) <= TOLERANCE[mode] ||
+              Math.abs(y - want) <= PROB_TOLERANCE[mode],
             `${mode} input ${i}: onnxruntime ${y} vs torch ${want}`,
           );
           // and the decision equals the PyTorch model's (unless torch itself sits on the edge)
