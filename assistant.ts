@@ -18,6 +18,7 @@ import {
   wavSource,
 } from "./pipeline/audio/sources.ts";
 import { type DeviceRuntime, startDevices } from "./devices/runtime.ts";
+import { Simulator } from "./devices/simulator.ts";
 import { type RunningApi, startApi } from "./api/server.ts";
 import { StatusCollector } from "./api/status.ts";
 import { audioAliveProbe } from "./api/probes.ts";
@@ -33,6 +34,8 @@ export interface AssistantOptions {
   devices: boolean;
   /** Start the status API (when config.api.enabled). */
   api: boolean;
+  /** Answer commands with simulated example devices on the broker (the demo). */
+  simulateDevices?: boolean;
   /** Called once everything is up (API URL, broker URL). */
   onReady?: (info: { apiUrl?: string; tokenSource?: string; brokerUrl?: string }) => void;
 }
@@ -81,11 +84,13 @@ export async function runAssistant(
   const vad = await SileroVad.load(config.vad.model);
   let devices: DeviceRuntime | undefined;
   let api: RunningApi | undefined;
+  let simulator: Simulator | undefined;
   let pipeline: Pipeline | undefined;
   try {
     if (options.devices) {
       devices = await startDevices(config, bus);
       await devices.ready(5000);
+      if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
     }
     const grammar = devices?.grammar();
     const stages = await createStages(config, bus, { grammar });
@@ -159,6 +164,7 @@ export async function runAssistant(
     outstanding.stop();
     await pipeline?.close();
     await api?.close();
+    await simulator?.close();
     await devices?.close();
   }
 }

@@ -122,7 +122,7 @@ export function flagOverrides(values: ReturnType<typeof parseCli>["values"]) {
 /** Stream the configured source through the assistant, printing events. */
 async function runCommand(
   config: Config,
-  opts: { json: boolean; levels: boolean; devices: boolean; api: boolean },
+  opts: { json: boolean; levels: boolean; devices: boolean; api: boolean; simulate: boolean },
 ) {
   const bus = new EventBus();
   if (opts.json) bus.on(jsonLines({ exclude: opts.levels ? [] : ["level"] }));
@@ -142,7 +142,11 @@ async function runCommand(
     return await runAssistant(config, bus, {
       devices: opts.devices,
       api: opts.api,
+      simulateDevices: opts.simulate,
       onReady: (info) => {
+        if (opts.simulate) {
+          console.error("earshot: demo: the example devices are simulated on the embedded broker");
+        }
         if (info.apiUrl) {
           console.error(`earshot: status page ${info.apiUrl}/ (token: ${info.tokenSource})`);
         }
@@ -216,6 +220,7 @@ export async function main(args: string[]): Promise<number> {
           levels: !!values.levels,
           devices: command !== "run" || config.devices.file !== undefined,
           api: values.api ?? (command === "start" && !values["no-api"]),
+          simulate: command === "demo" && config.devices.file === DEMO_DEVICES && !config.mqtt.url,
         });
         if (command === "demo") {
           console.error(

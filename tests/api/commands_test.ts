@@ -11,7 +11,7 @@ import type { EarshotEvent } from "../../pipeline/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
 import { audioRunner, textRunner } from "../../api/commands.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { Simulator } from "../devices/simulator.ts";
+import { Simulator } from "../../devices/simulator.ts";
 import { AUTH, makeApp, toneWav } from "./helpers.ts";
 
 // The MQTT client library keeps timers past close (as in tests/devices).

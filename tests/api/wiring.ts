@@ -24,7 +24,7 @@ import { type DeviceRuntime, startDevices } from "../../devices/runtime.ts";
 import type { ApiServices } from "../../api/server.ts";
 import { describeModels } from "../../api/models.ts";
 import { audioRunner, textRunner } from "../../api/commands.ts";
-import { Simulator } from "../devices/simulator.ts";
+import { Simulator } from "../../devices/simulator.ts";
 
 /** The bundled demo recording. */
 export const DEMO_WAV = new URL("../../assets/demo.wav", import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { MqttLink } from "../../devices/mqtt.ts";
 import { loadRegistry } from "../../devices/registry.ts";
 import { Router } from "../../devices/router.ts";
 import { Mosquitto, until } from "./mosquitto.ts";
-import { Simulator } from "./simulator.ts";
+import { Simulator } from "../../devices/simulator.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const example = new URL("../../devices/example.devices.json", import.meta.url).pathname;

@@ -5,7 +5,7 @@ import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../pipeline/ev
 import { startDevices } from "../../devices/runtime.ts";
 import { grammarAccepts } from "../../pipeline/grammar.ts";
 import { freePort, Mosquitto, until, Watcher } from "./mosquitto.ts";
-import { Simulator } from "./simulator.ts";
+import { Simulator } from "../../devices/simulator.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const example = new URL("../../devices/example.devices.json", import.meta.url).pathname;

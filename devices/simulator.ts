@@ -1,8 +1,9 @@
 /**
- * Simulated devices for tests: a real MQTT client that answers commands the
- * way Zigbee2MQTT, Tasmota, Home Assistant MQTT entities, Homie and a generic
- * device would (state reports on their state topics). `mute` makes a device
- * ignore commands (for unconfirmed-command tests).
+ * Simulated devices for the demo and the tests: a real MQTT client that
+ * answers commands the way the example registry's Zigbee2MQTT, Tasmota, Home
+ * Assistant MQTT, Homie and generic devices would (state reports on their
+ * state topics), so the closed loop can be seen without hardware. `muted`
+ * makes a device ignore commands (for unconfirmed-command tests).
  * @module
  */
 import { connect, type MqttClient } from "mqtt";
@@ -36,7 +37,13 @@ export class Simulator {
       ],
       { qos: 1 },
     );
-    client.on("message", (topic, buf) => sim.#handle(topic, new TextDecoder().decode(buf)));
+    client.on("message", (topic, buf) => {
+      try {
+        sim.#handle(topic, new TextDecoder().decode(buf));
+      } catch {
+        // A malformed command is what a real device would ignore too.
+      }
+    });
     return sim;
   }
 
