@@ -97,7 +97,18 @@ def main():
         f"{k} {pct(v)}" for k, v in t["frr_by_engine"].items()) + ".\n")
     if stream:
         L.append("## Streaming evaluation\n")
-        L.append(stream.get("markdown", ""))
+        L.append(stream.get("markdown", "").replace("# Wake word", "### Wake word", 1))
+        peer = os.path.join(os.path.dirname(args.stream), f"wake_{mid}_oww.json")
+        if os.path.exists(peer):
+            with open(peer) as f:
+                o = json.load(f)
+            fr = o["frr"]
+            L.append(f"\nPeer on the same streams: openWakeWord hey_jarvis_v0.1 (threshold "
+                     f"{o['threshold']}, benchmark only): FRR clean {pct(fr['clean'])}, 20 dB "
+                     f"{pct(fr['20'])}, 10 dB {pct(fr['10'])}, 5 dB {pct(fr['5'])}, "
+                     f"{o['faPerHour']:.2f} false accepts / hour, real-time factor "
+                     f"{o['rtf']:.4f} (melspectrogram + embedding + classifier, one thread; "
+                     "scripts/wake/peer_oww.ts).\n")
     L.append("## Sensitivity (validation accuracy drop when only one layer's weights are "
              "quantized)\n")
     L.append("| layer | 8-bit | 4-bit |\n|---|---|---|")
