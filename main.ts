@@ -22,8 +22,8 @@ import { TokenError } from "./api/token.ts";
 import { ApiListenError } from "./api/server.ts";
 import { runAssistant } from "./assistant.ts";
 import { humanLine, jsonLines, writeStdoutLine } from "./pipeline/sinks/jsonl.ts";
-import { describeModel, loadModel, ModelError } from "./models/ort.ts";
-import { defaultVadModelPath } from "./pipeline/vad.ts";
+import { ModelError } from "./models/ort.ts";
+import { describeModels } from "./api/models.ts";
 
 /** The bundled sample the demo streams. */
 export const DEMO_WAV = new URL("./assets/demo.wav", import.meta.url).pathname;
@@ -162,15 +162,7 @@ async function runCommand(
 }
 
 async function reportModels(config: Config) {
-  const paths = [
-    config.vad.model || defaultVadModelPath(),
-    ...config.wake.models.map((m) => m.path),
-  ];
-  if (config.asr.model) paths.push(config.asr.model);
-  for (const path of paths) {
-    const m = await loadModel(path);
-    writeStdoutLine(JSON.stringify(describeModel(m)));
-  }
+  for (const report of await describeModels(config)) writeStdoutLine(JSON.stringify(report));
 }
 
 /** Entry point; returns the exit code. */

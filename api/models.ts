@@ -7,6 +7,7 @@
  * (ONNX metadata "threshold"), else `wake.threshold`.
  * @module
  */
+import { DEFAULT_ASR_MODEL } from "../pipeline/asr/recognizer.ts";
 import type { Config } from "../pipeline/config.ts";
 import { defaultVadModelPath } from "../pipeline/vad.ts";
 import { type OnnxInfo, readOnnxInfo } from "../models/onnx_info.ts";
@@ -113,8 +114,8 @@ export async function describeModels(config: Config): Promise<ModelReport[]> {
       }));
     }
   }
-  if (config.asr.enabled && config.asr.model) {
-    out.push(describeModelFile(config.asr.model, {
+  if (config.asr.enabled) {
+    out.push(describeModelFile(config.asr.model || DEFAULT_ASR_MODEL, {
       id: "asr",
       kind: "asr",
       thresholds: { confidence: config.asr.confidenceThreshold },

@@ -131,10 +131,14 @@ Deno.test("a missing microphone device: exit 1 with arecord's message", async ()
   assert.match(r.stderr, /arecord -D hw:9,0 exited .* before any audio/);
 });
 
-Deno.test("models reports the VAD model's inputs and bit widths", async () => {
+Deno.test("models reports every model with its weights per bit width", async () => {
   const r = await earshot(["models"]);
   assert.equal(r.code, 0, r.stderr);
-  const [vad] = lines(r.stdout);
+  const reports = lines(r.stdout);
+  assert.deepEqual(reports.map((m) => m.kind), ["vad", "wake", "asr"]);
+  const [vad, wake, asr] = reports;
   assert.match(vad.file, /silero_vad/);
-  assert.ok(vad.weightsByBits["32"] > 0);
+  assert.ok(vad.bitWidths["32"] > 100000);
+  assert.ok(wake.bitWidths["4"] > 0, JSON.stringify(wake.bitWidths)); // the 4-bit wake model
+  assert.ok(asr.bitWidths["8"] > 0, JSON.stringify(asr.bitWidths)); // the INT8 recognizer
 });
