@@ -12,6 +12,7 @@ import { SileroVad } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { EventBus } from "../pipeline/bus.ts";
 import { parseConfig } from "../pipeline/config.ts";
+import { loadWakeModel, WakeDetector } from "../pipeline/wake.ts";
 
 /** Median of `runs` timings (ms) of `fn`, after `warmup` calls. */
 export async function medianMs(fn: () => unknown, runs: number, warmup = 3): Promise<number> {
@@ -44,8 +45,16 @@ if (import.meta.main) {
   const ex = new MfccExtractor();
   const vad = await SileroVad.load();
   const config = parseConfig({});
-  const run = async (samples: Float32Array) => {
-    const p = await Pipeline.create(config, new EventBus(), { vad });
+  // Models load once, outside the timed runs.
+  const wakeModels = await Promise.all(
+    config.wake.models.map((m) => loadWakeModel(m, config.wake)),
+  );
+  const run = async (samples: Float32Array, wake = false) => {
+    const bus = new EventBus();
+    const stages = wake
+      ? [await WakeDetector.create(config.wake, bus, { models: wakeModels })]
+      : [];
+    const p = await Pipeline.create(config, bus, { vad, stages });
     for (let i = 0; i < samples.length; i += 1600) await p.push(samples.subarray(i, i + 1600));
     await p.end();
     return p;
@@ -59,6 +68,8 @@ if (import.meta.main) {
   const silence = new Float32Array(speech.length);
   const silenceMs = await medianMs(() => run(silence), 7, 1);
   const p = await run(speech);
+  const alwaysOnMs = await medianMs(() => run(speech, true), 7, 1);
+  const alwaysOnSilenceMs = await medianMs(() => run(silence, true), 7, 1);
   const rows = [
     ["MFCC, one 512-sample frame (earshot)", `${fast.toFixed(1)} us`, ""],
     [
@@ -83,6 +94,16 @@ if (import.meta.main) {
       `Front end on ${seconds} s of digital silence`,
       `${silenceMs.toFixed(1)} ms`,
       `RTF ${(silenceMs / 1000 / seconds).toFixed(4)}`,
+    ],
+    [
+      `Always-on path (VAD + MFCC + 4-bit wake), ${seconds} s of read speech`,
+      `${alwaysOnMs.toFixed(1)} ms`,
+      `RTF ${(alwaysOnMs / 1000 / seconds).toFixed(4)}`,
+    ],
+    [
+      `Always-on path, ${seconds} s of digital silence`,
+      `${alwaysOnSilenceMs.toFixed(1)} ms`,
+      `RTF ${(alwaysOnSilenceMs / 1000 / seconds).toFixed(4)}`,
     ],
   ];
   console.log("| measurement | median | note |\n| --- | --- | --- |");
