@@ -36,6 +36,8 @@ export interface AssistantOptions {
   api: boolean;
   /** Answer commands with simulated example devices on the broker (the demo). */
   simulateDevices?: boolean;
+  /** Receives start-up warnings (e.g. words without a pronunciation). */
+  warn?: (message: string) => void;
   /** Called once everything is up (API URL, broker URL). */
   onReady?: (info: { apiUrl?: string; tokenSource?: string; brokerUrl?: string }) => void;
 }
@@ -93,7 +95,7 @@ export async function runAssistant(
       if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
     }
     const grammar = devices?.grammar();
-    const stages = await createStages(config, bus, { grammar });
+    const stages = await createStages(config, bus, { grammar, warn: options.warn });
     pipeline = await Pipeline.create(config, bus, { stages, vad });
     if (options.api && config.api.enabled) {
       api = await startApi(config, {

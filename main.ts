@@ -143,6 +143,7 @@ async function runCommand(
       devices: opts.devices,
       api: opts.api,
       simulateDevices: opts.simulate,
+      warn: (message) => console.error(`earshot: warning: ${message}`),
       onReady: (info) => {
         if (opts.simulate) {
           console.error("earshot: demo: the example devices are simulated on the embedded broker");
