@@ -9,7 +9,7 @@ import { parseConfig } from "../pipeline/config.ts";
 import { buildCommandGrammar, parseIntent } from "../pipeline/intent/index.ts";
 import { loadRegistry, parseRegistry, type Registry } from "../devices/registry.ts";
 import { startDevices } from "../devices/runtime.ts";
-import { Simulator } from "../tests/devices/simulator.ts";
+import { Simulator } from "../devices/simulator.ts";
 
 const example = new URL("../devices/example.devices.json", import.meta.url).pathname;
 const file = JSON.parse(await Deno.readTextFile(example));
