@@ -5,6 +5,7 @@
  * problem (`devices.json: devices[3].adapter: unknown "zigbee"`).
  * @module
  */
+import { parseJsonText } from "../pipeline/json.ts";
 import { z } from "zod";
 import { normalizeText } from "../pipeline/intent/numbers.ts";
 import {
@@ -331,18 +332,6 @@ export async function loadRegistry(path: string): Promise<Registry> {
 
 /** Parse registry JSON text; `source` names it in errors. */
 export function parseRegistryText(text: string, source: string): Registry {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    const msg = (err as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    let where = "";
-    if (pos) {
-      const before = text.slice(0, Number(pos[1])).split("\n");
-      where = `:${before.length}:${before[before.length - 1].length + 1}`;
-    }
-    throw new RegistryError(`${source}${where}: invalid JSON: ${msg}`);
-  }
+  const value = parseJsonText(text, source, (m) => new RegistryError(m));
   return parseRegistry(value, source);
 }

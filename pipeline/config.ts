@@ -9,6 +9,7 @@
  * @module
  */
 import { z } from "zod";
+import { parseJsonText } from "./json.ts";
 
 const positive = z.number().positive();
 
@@ -261,7 +262,7 @@ export function parseConfig(input: unknown, source = "config"): Config {
   return result.data;
 }
 
-/** Read and parse a JSON config file, with errors naming the file (and line for bad JSON). */
+/** Read and parse a JSON config file, with errors naming the file (and line:column for bad JSON). */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
@@ -269,15 +270,7 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   } catch (err) {
     throw new ConfigError(`${path}: cannot read config file: ${(err as Error).message}`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    const msg = (err as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const line = pos ? text.slice(0, Number(pos[1])).split("\n").length : undefined;
-    throw new ConfigError(`${path}${line ? `:${line}` : ""}: invalid JSON: ${msg}`);
-  }
+  const value = parseJsonText(text, path, (m) => new ConfigError(m));
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ConfigError(`${path}: (root): expected a JSON object`);
   }

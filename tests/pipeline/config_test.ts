@@ -62,7 +62,7 @@ Deno.test("bad files: unreadable, invalid JSON with its line, not an object, bad
   );
   const bad = `${dir.path}/bad.json`;
   await Deno.writeTextFile(bad, '{\n  "vad": {\n    "threshold": 0.5,\n  }\n}\n');
-  await assert.rejects(loadConfig({ file: bad }), /bad\.json:4: invalid JSON/);
+  await assert.rejects(loadConfig({ file: bad }), /bad\.json:4:3: invalid JSON/);
   await Deno.writeTextFile(bad, "[1, 2]");
   await assert.rejects(loadConfig({ file: bad }), /bad\.json: \(root\): expected a JSON object/);
   await assert.rejects(
