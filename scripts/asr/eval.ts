@@ -24,7 +24,7 @@ import { buildGraph, type DecodingGraph } from "../../pipeline/asr/graph.ts";
 import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
 import { grammarWords } from "../../pipeline/grammar.ts";
 import { parseRegistry, type Registry } from "../../devices/registry.ts";
-import { buildCommandGrammar, parseIntent } from "../../pipeline/intent/index.ts";
+import { buildCommandGrammar, parseIntent, seededRandom } from "../../pipeline/intent/index.ts";
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { toDict, toJsgf } from "./jsgf.ts";
 import { encodeWav } from "../../pipeline/audio/wav.ts";
@@ -51,18 +51,6 @@ interface Decoded {
   seconds: number;
 }
 
-/** Mulberry32 for reproducible noise. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Active speech power: mean power of the 10 ms frames within 35 dB of the loudest. */
 function speechPower(x: Float32Array): number {
   const powers: number[] = [];
@@ -78,7 +66,7 @@ function speechPower(x: Float32Array): number {
 
 /** Add noise at `snr` dB: pink noise or a segment of hold music, chosen per utterance. */
 function addNoise(x: Float32Array, snr: number, seed: number, music: Float32Array[]): Float32Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const n = new Float32Array(x.length);
   if (music.length && r() < 0.5) {
     const m = music[Math.floor(r() * music.length)];
