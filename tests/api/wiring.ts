@@ -3,19 +3,14 @@
  * way main.ts does: `runAudio` is the real pipeline (Silero VAD, MFCC and the
  * model stages `createStages` builds), `runText` and spoken commands go through
  * the real devices runtime (embedded MQTT broker, example registry) with
- * simulated Zigbee2MQTT/Tasmota devices answering on the broker.
- *
- * Where the wake or ASR models are missing, a clearly labelled stand-in stage
- * fills in for the bundled demo recording ("hey computer" ... "turn on the
- * kitchen light"): at the end of the first speech segment it reports the wake
- * word, at the end of the second that known sentence as the transcript, each
- * only if the real stages reported none. The devices runtime turns the
- * transcript into intent, publish and confirm exactly as for real ASR output.
+ * simulated Zigbee2MQTT/Tasmota devices answering on the broker. The wake
+ * word and the transcript of the bundled demo recording ("hey computer" ...
+ * "turn on the kitchen light") come from the shipped 4-bit wake model and the
+ * INT8 recognizer.
  * @module
  */
 import { EventBus } from "../../pipeline/bus.ts";
 import type { Config } from "../../pipeline/config.ts";
-import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import { createStages } from "../../pipeline/stages.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
@@ -35,55 +30,6 @@ export const DEMO_COMMAND = "turn on the kitchen light";
 
 /** Test options that tolerate the MQTT client's timers (as in tests/devices). */
 export const MQTT_TEST = { sanitizeOps: false, sanitizeResources: false };
-
-/**
- * STAND-IN for missing wake/ASR stages, valid only for the demo recording:
- * speech segment 1 -> wake, segment 2 -> transcript of {@link DEMO_COMMAND},
- * each only when the real stages produced none in this run.
- */
-class StandInSpeechStage implements FrameStage {
-  #segments = 0;
-  #speech = false;
-  #start = 0;
-  #sawWake = false;
-  #sawTranscript = false;
-  constructor(readonly bus: EventBus) {
-    bus.on((e) => {
-      if (e.type === "wake" && e.score < 1) this.#sawWake = true;
-      if (e.type === "transcript" && e.decodeMs > 0) this.#sawTranscript = true;
-    });
-  }
-
-  onFrame(frame: AnalysisFrame): void {
-    if (frame.speech && !this.#speech) this.#start = frame.t;
-    if (!frame.speech && this.#speech) {
-      this.#segments++;
-      if (this.#segments === 1 && !this.#sawWake) {
-        this.bus.emit({
-          type: "wake",
-          t: frame.t,
-          model: "hey_computer",
-          phrase: "hey computer",
-          score: 1,
-          sample: Math.round(frame.t * 16000),
-        });
-      } else if (this.#segments === 2 && !this.#sawTranscript) {
-        this.bus.emit({
-          type: "transcript",
-          t: frame.t,
-          text: DEMO_COMMAND,
-          confidence: 0.9,
-          start: this.#start,
-          end: frame.t,
-          decodeMs: 0,
-          alternatives: [],
-          rejected: false,
-        });
-      }
-    }
-    this.#speech = frame.speech;
-  }
-}
 
 /** Config for the tests: embedded broker on a free port, the example registry, quick confirms. */
 export function testConfig(api: Record<string, unknown> = {}): Config {
@@ -114,7 +60,7 @@ export async function pipelineServices(
         runAudio(bytes, config, {
           bus: upload,
           vad,
-          makeStages: async (b) => [...await createStages(config, b), new StandInSpeechStage(b)],
+          makeStages: (b) => createStages(config, b, { grammar: devices.grammar() }),
         }),
       bus,
       { confirmWaitMs: config.devices.confirmTimeoutMs + 500 },
