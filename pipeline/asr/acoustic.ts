@@ -116,6 +116,11 @@ export class AcousticModel {
     const extra = future.map((f) => this.#check(f));
     const frames = [...this.#context, ...this.#pending, ...extra];
     if ((frames.length - this.context) % 2 === 1) frames.push(frames[frames.length - 1]);
+    return await this.#infer(frames);
+  }
+
+  /** Run the model on consecutive feature frames; returns the log-probabilities. */
+  async #infer(frames: Float32Array[]): Promise<Float32Array> {
     const data = new Float32Array(frames.length * this.features);
     frames.forEach((f, i) => data.set(f, i * this.features));
     const t0 = performance.now();
@@ -129,15 +134,8 @@ export class AcousticModel {
   async #run(n: number): Promise<Float32Array> {
     const frames = [...this.#context, ...this.#pending.slice(0, n)];
     this.#pending = this.#pending.slice(n);
-    const data = new Float32Array(frames.length * this.features);
-    frames.forEach((f, i) => data.set(f, i * this.features));
-    const t0 = performance.now();
-    const out = await this.model.run({
-      feats: new ort.Tensor("float32", data, [1, frames.length, this.features]),
-    });
-    this.computeMs += performance.now() - t0;
+    const lp = await this.#infer(frames);
     this.#context = frames.slice(frames.length - this.context);
-    const lp = out.logprobs.data as Float32Array;
     if (lp.length !== (n / STRIDE) * NUM_LABELS) {
       throw new ModelError(
         `${this.model.path}: ${lp.length} log-probs for ${n} frames, expected ${
