@@ -8,7 +8,7 @@ import type { Config } from "./pipeline/config.ts";
 import { EventBus } from "./pipeline/bus.ts";
 import { streamTime } from "./pipeline/events.ts";
 import { Pipeline, runAudio } from "./pipeline/pipeline.ts";
-import { createStages } from "./pipeline/stages.ts";
+import { buildRecognizer, createStages, RecognizerSlot } from "./pipeline/stages.ts";
 import { SileroVad } from "./pipeline/vad.ts";
 import {
   micSource,
@@ -87,6 +87,7 @@ export async function runAssistant(
   let devices: DeviceRuntime | undefined;
   let api: RunningApi | undefined;
   let simulator: Simulator | undefined;
+  let offGrammar = () => {};
   let pipeline: Pipeline | undefined;
   try {
     if (options.devices) {
@@ -97,6 +98,20 @@ export async function runAssistant(
     const grammar = devices?.grammar();
     const stages = await createStages(config, bus, { grammar, warn: options.warn });
     pipeline = await Pipeline.create(config, bus, { stages, vad });
+    // Imported devices change the grammar: a new recognizer takes over between utterances.
+    const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
+    if (devices && slot) {
+      offGrammar = devices.onGrammarChange((g) => {
+        slot.replace((b) => buildRecognizer(config, b, g, options.warn)).catch((err) =>
+          bus.emit({
+            type: "error",
+            t: pipeline?.seconds ?? 0,
+            stage: "asr",
+            message: `cannot rebuild the recognizer for the new grammar: ${(err as Error).message}`,
+          })
+        );
+      });
+    }
     if (options.api && config.api.enabled) {
       api = await startApi(config, {
         bus,
@@ -163,6 +178,7 @@ export async function runAssistant(
     if (devices) await outstanding.settled(config.devices.confirmTimeoutMs + 1000);
     return pipeline;
   } finally {
+    offGrammar();
     outstanding.stop();
     await pipeline?.close();
     await api?.close();

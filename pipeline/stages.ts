@@ -11,7 +11,9 @@ import type { EventBus } from "./bus.ts";
 import type { FrameStage } from "./frame.ts";
 import type { WordGrammar } from "./grammar.ts";
 import { WakeDetector } from "./wake.ts";
-import { createRecognizer } from "./asr/recognizer.ts";
+import { createRecognizer, type Recognizer } from "./asr/recognizer.ts";
+import { EventBus as Bus } from "./bus.ts";
+import type { AnalysisFrame } from "./frame.ts";
 import { buildCommandGrammar } from "./intent/index.ts";
 import { loadRegistry } from "../devices/registry.ts";
 
@@ -40,7 +42,7 @@ export interface StageOptions {
   warn?: (message: string) => void;
 }
 
-/** The stages for this configuration, in pipeline order. */
+/** The stages for this configuration, in pipeline order (the recognizer is a {@link RecognizerSlot}). */
 export async function createStages(
   config: Config,
   bus: EventBus,
@@ -55,11 +57,84 @@ export async function createStages(
   if (config.asr.enabled) {
     const grammar = options.grammar ??
       await registryGrammar(config.devices.file ?? EXAMPLE_REGISTRY);
-    const { recognizer, warnings } = await createRecognizer(bus, grammar, config.asr, {
-      negThreshold: config.vad.negThreshold,
-    });
-    for (const w of warnings) options.warn?.(w);
-    stages.push(recognizer);
+    const slot = new RecognizerSlot(bus, (b) => buildRecognizer(config, b, grammar, options.warn));
+    await slot.ready;
+    stages.push(slot);
   }
   return stages;
+}
+
+/** Build a command recognizer for `grammar` on `bus` (lexicon warnings go to `warn`). */
+export async function buildRecognizer(
+  config: Config,
+  bus: EventBus,
+  grammar: WordGrammar,
+  warn?: (message: string) => void,
+): Promise<Recognizer> {
+  const { recognizer, warnings } = await createRecognizer(bus, grammar, config.asr, {
+    negThreshold: config.vad.negThreshold,
+  });
+  for (const w of warnings) warn?.(w);
+  return recognizer;
+}
+
+/**
+ * Holds the command recognizer and lets a new one (built for a changed
+ * grammar, e.g. after devices were imported) take over between utterances.
+ * Each recognizer sits on its own bus: it hears the pipeline's `wake` and
+ * `vad` events only while it is the active one, and its `transcript` events
+ * are passed on, so a recognizer waiting to take over never reacts to speech.
+ */
+export class RecognizerSlot implements FrameStage {
+  #bus: EventBus;
+  #active!: { recognizer: Recognizer; bus: Bus };
+  #next: { recognizer: Recognizer; bus: Bus } | null = null;
+  #off: () => void;
+  /** Resolves once the first recognizer is built. */
+  readonly ready: Promise<void>;
+
+  constructor(bus: EventBus, build: (bus: EventBus) => Promise<Recognizer>) {
+    this.#bus = bus;
+    this.#off = bus.on((e) => {
+      if (e.type === "wake" || e.type === "vad") this.#active?.bus.emit(e);
+    });
+    this.ready = this.#build(build).then((r) => void (this.#active = r));
+  }
+
+  async #build(build: (bus: EventBus) => Promise<Recognizer>) {
+    const inner = new Bus();
+    inner.onType("transcript", (e) => this.#bus.emit(e));
+    return { recognizer: await build(inner), bus: inner };
+  }
+
+  /** Build a recognizer with `build` and switch to it when no utterance is in progress. */
+  async replace(build: (bus: EventBus) => Promise<Recognizer>): Promise<void> {
+    const next = await this.#build(build);
+    this.#next?.recognizer.close();
+    this.#next = next;
+  }
+
+  /** The recognizer in use. */
+  get recognizer(): Recognizer {
+    return this.#active.recognizer;
+  }
+
+  async onFrame(frame: AnalysisFrame): Promise<void> {
+    if (this.#next && !this.#active.recognizer.listening) {
+      this.#active.recognizer.close();
+      this.#active = this.#next;
+      this.#next = null;
+    }
+    await this.#active.recognizer.onFrame(frame);
+  }
+
+  async flush(t: number): Promise<void> {
+    await this.#active.recognizer.flush(t);
+  }
+
+  close(): void {
+    this.#off();
+    this.#next?.recognizer.close();
+    this.#active?.recognizer.close();
+  }
 }
