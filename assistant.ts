@@ -175,7 +175,12 @@ export async function runAssistant(
     }
     await pipeline.end();
     // Let commands from the last utterance reach the devices and their confirmations arrive.
-    if (devices) await outstanding.settled(config.devices.confirmTimeoutMs + 1000);
+    if (devices) {
+      await outstanding.settled(
+        config.mqtt.arbitrationMs + 1000,
+        Math.max(config.devices.confirmTimeoutMs, config.devices.coverConfirmTimeoutMs) + 1000,
+      );
+    }
     return pipeline;
   } finally {
     offGrammar();
@@ -188,33 +193,45 @@ export async function runAssistant(
 }
 
 /**
- * Counts publishes that still wait for their confirm event, so a file run can
- * end after its last command was confirmed (or timed out) instead of cutting it off.
+ * Counts accepted transcripts that have not yet become an intent (the devices
+ * runtime first waits for the satellites' arbitration) and publishes that
+ * still wait for their confirm event, so a file run ends after its last
+ * command was carried out and confirmed (or timed out) instead of cutting it off.
  */
 export function trackConfirmations(bus: EventBus) {
-  let pending = 0;
+  let transcripts = 0;
+  let publishes = 0;
   let wake: (() => void) | null = null;
   const off = bus.on((e) => {
-    if (e.type === "publish") pending++;
-    else if (e.type === "confirm") pending = Math.max(0, pending - 1);
-    if (pending === 0) wake?.();
+    if (e.type === "transcript" && !e.rejected) transcripts++;
+    else if (e.type === "intent" && e.origin === "asr") transcripts = Math.max(0, transcripts - 1);
+    else if (e.type === "publish") publishes++;
+    else if (e.type === "confirm") publishes = Math.max(0, publishes - 1);
+    wake?.();
   });
+  /** Resolve when `done()` holds or after `ms`. */
+  const until = (done: () => boolean, ms: number) =>
+    new Promise<void>((resolve) => {
+      if (done()) return resolve();
+      const id = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(id);
+        wake = null;
+        resolve();
+      }
+      wake = () => done() && finish();
+    });
   return {
     get pending() {
-      return pending;
+      return transcripts + publishes;
     },
-    /** Resolves when nothing is pending, or after `timeoutMs`. */
-    settled(timeoutMs: number): Promise<void> {
-      if (pending === 0) return Promise.resolve();
-      return new Promise((resolve) => {
-        const id = setTimeout(done, timeoutMs);
-        function done() {
-          clearTimeout(id);
-          wake = null;
-          resolve();
-        }
-        wake = done;
-      });
+    /**
+     * Resolves when every transcript became an intent (or `intentMs` passed: it
+     * may not parse) and every publish was confirmed (or `confirmMs` passed).
+     */
+    async settled(intentMs: number, confirmMs: number): Promise<void> {
+      await until(() => transcripts === 0, intentMs);
+      await until(() => publishes === 0, confirmMs);
     },
     stop: off,
   };

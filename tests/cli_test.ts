@@ -83,13 +83,6 @@ Deno.test("--levels adds periodic level events", async () => {
   assert.ok(levels.every((e) => typeof e.db === "number" && typeof e.vad === "number"));
 });
 
-Deno.test("demo prints what it hears and the real-time factor", async () => {
-  const r = await earshot(["demo"]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /speech starts/);
-  assert.match(r.stderr, /real-time factor 0\.\d+/);
-});
-
 Deno.test("bad input: exit 1 with a message naming the file", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(`${dir.path}/notes.wav`, "not audio");
@@ -139,4 +132,46 @@ Deno.test("models reports every model with its weights per bit width", async () 
   assert.ok(vad.bitWidths["32"] > 100000);
   assert.ok(wake.bitWidths["4"] > 0, JSON.stringify(wake.bitWidths)); // the 4-bit wake model
   assert.ok(asr.bitWidths["8"] > 0, JSON.stringify(asr.bitWidths)); // the INT8 recognizer
+});
+
+Deno.test("run --devices: the transcript becomes an intent, an MQTT publish and a confirm verdict", async () => {
+  await using dir = await tempDir();
+  const config = `${dir.path}/earshot.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ devices: { confirmTimeoutMs: 300 }, mqtt: { embeddedPort: 0 } }),
+  );
+  const r = await earshot([
+    "run",
+    "--input",
+    DEMO,
+    "--devices",
+    `${ROOT}devices/example.devices.json`,
+    "--config",
+    config,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const events = lines(r.stdout);
+  const intent = events.find((e) => e.type === "intent");
+  assert.deepEqual(
+    { name: intent.name, slots: intent.slots, origin: intent.origin },
+    { name: "TurnOn", slots: { device: "kitchen_light" }, origin: "asr" },
+  );
+  const publish = events.find((e) => e.type === "publish");
+  assert.equal(publish.topic, "zigbee2mqtt/kitchen/ceiling/set");
+  assert.equal(publish.payload, '{"state":"ON"}');
+  // No device answers on this broker: the command is reported unconfirmed, not dropped.
+  const confirm = events.find((e) => e.type === "confirm");
+  assert.equal(confirm.confirmed, false);
+  assert.match(confirm.reason, /no state report/);
+});
+
+Deno.test("demo: simulated example devices confirm the command", async () => {
+  const r = await earshot(["demo"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /the example devices are simulated/);
+  assert.match(r.stdout, /wake word "hey computer"/);
+  assert.match(r.stdout, /intent TurnOn \{"device":"kitchen_light"\}/);
+  assert.match(r.stdout, /confirmed kitchen_light/);
+  assert.match(r.stderr, /real-time factor 0\.\d+/);
 });
