@@ -8,6 +8,7 @@ import type { Device } from "../registry.ts";
 import {
   type Adapter,
   AdapterError,
+  adapterOf,
   type Command,
   type DeviceState,
   jsonObject,
@@ -18,10 +19,7 @@ import {
 
 type Generic = Extract<Device["adapter"], { type: "generic" }>;
 
-const cfg = (d: Device): Generic => {
-  if (d.adapter.type !== "generic") throw new AdapterError(`${d.id}: not a generic device`);
-  return d.adapter;
-};
+const cfg = (d: Device): Generic => adapterOf(d, "generic");
 
 function fill(text: string, d: Device, cmd: Command): string {
   const value = "value" in cmd ? String(cmd.value) : "";

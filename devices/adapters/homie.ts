@@ -10,6 +10,7 @@ import type { Feature } from "../schema.ts";
 import {
   type Adapter,
   AdapterError,
+  adapterOf,
   clampInt,
   type Command,
   type DeviceState,
@@ -32,10 +33,7 @@ export const HOMIE_PROPERTIES: Record<Feature, string> = {
   activate: "activate",
 };
 
-const cfg = (d: Device): Homie => {
-  if (d.adapter.type !== "homie") throw new AdapterError(`${d.id}: not a homie device`);
-  return d.adapter;
-};
+const cfg = (d: Device): Homie => adapterOf(d, "homie");
 const node = (d: Device) => `${cfg(d).base}/${cfg(d).device}/${cfg(d).node}`;
 const prop = (d: Device, f: Feature) => cfg(d).properties[f] ?? HOMIE_PROPERTIES[f];
 

@@ -9,6 +9,7 @@ import type { Device } from "../registry.ts";
 import {
   type Adapter,
   AdapterError,
+  adapterOf,
   clampInt,
   type Command,
   type DeviceState,
@@ -23,10 +24,7 @@ import {
 
 type Tas = Extract<Device["adapter"], { type: "tasmota" }>;
 
-const cfg = (d: Device): Tas => {
-  if (d.adapter.type !== "tasmota") throw new AdapterError(`${d.id}: not a tasmota device`);
-  return d.adapter;
-};
+const cfg = (d: Device): Tas => adapterOf(d, "tasmota");
 const power = (c: Tas) => `POWER${c.relay ?? ""}`;
 
 /** The Tasmota adapter. */

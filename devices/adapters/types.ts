@@ -52,6 +52,15 @@ export class AdapterError extends Error {
   override name = "AdapterError";
 }
 
+/** The adapter settings of `d`, checked to be of `type` (adapters call this, never cast). */
+export function adapterOf<T extends Device["adapter"]["type"]>(
+  d: Device,
+  type: T,
+): Extract<Device["adapter"], { type: T }> {
+  if (d.adapter.type !== type) throw new AdapterError(`${d.id}: not a ${type} device`);
+  return d.adapter as Extract<Device["adapter"], { type: T }>;
+}
+
 /** A state payload that could not be read; the message names topic and problem. */
 export class StatePayloadError extends Error {
   override name = "StatePayloadError";

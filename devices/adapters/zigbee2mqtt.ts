@@ -8,6 +8,7 @@ import type { Device } from "../registry.ts";
 import {
   type Adapter,
   AdapterError,
+  adapterOf,
   clampInt,
   type Command,
   type DeviceState,
@@ -22,10 +23,7 @@ import {
 
 type Z2M = Extract<Device["adapter"], { type: "zigbee2mqtt" }>;
 
-const cfg = (d: Device): Z2M => {
-  if (d.adapter.type !== "zigbee2mqtt") throw new AdapterError(`${d.id}: not a zigbee2mqtt device`);
-  return d.adapter;
-};
+const cfg = (d: Device): Z2M => adapterOf(d, "zigbee2mqtt");
 const base = (d: Device) => `${cfg(d).baseTopic}/${cfg(d).name}`;
 
 const FAN_MODES: Array<[string, number]> = [["off", 0], ["low", 33], ["medium", 66], ["high", 100]];
