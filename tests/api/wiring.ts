@@ -25,9 +25,6 @@ import { Simulator } from "../../devices/simulator.ts";
 export const DEMO_WAV = new URL("../../assets/demo.wav", import.meta.url).pathname;
 const EXAMPLE_DEVICES = new URL("../../devices/example.devices.json", import.meta.url).pathname;
 
-/** What the demo recording says after the wake word. */
-export const DEMO_COMMAND = "turn on the kitchen light";
-
 /** Test options that tolerate the MQTT client's timers (as in tests/devices). */
 export const MQTT_TEST = { sanitizeOps: false, sanitizeResources: false };
 
