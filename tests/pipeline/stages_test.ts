@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createStages, RecognizerSlot } from "../../pipeline/stages.ts";
+import { buildRecognizer, createStages, RecognizerSlot } from "../../pipeline/stages.ts";
 import { Pipeline } from "../../pipeline/pipeline.ts";
 import { EventBus } from "../../pipeline/bus.ts";
 import { parseConfig } from "../../pipeline/config.ts";
@@ -9,7 +9,6 @@ import { SileroVad } from "../../pipeline/vad.ts";
 import { decodeWav } from "../../pipeline/audio/wav.ts";
 import { parseRegistry } from "../../devices/registry.ts";
 import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
-import { buildRecognizer } from "../../pipeline/stages.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const DEMO = decodeWav(await Deno.readFile(new URL("assets/demo.wav", ROOT))).samples;
