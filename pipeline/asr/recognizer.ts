@@ -226,9 +226,21 @@ export class Recognizer implements FrameStage {
   }
 }
 
+/** The decoder settings of a model card, checked (a bad value is an error naming the field). */
+function cardDecoder(card: ModelCardJson, file: string): DecoderOptions {
+  const b = card.decoder?.phoneBonus;
+  if (b === undefined) return {};
+  if (typeof b !== "number" || !Number.isFinite(b)) {
+    throw new Error(`${file}: decoder.phoneBonus must be a number, got ${JSON.stringify(b)}`);
+  }
+  return { phoneBonus: b };
+}
+
 /** Calibration and provenance stored next to a model (`<model>.json`). */
 export interface ModelCardJson {
   calibration?: { scale: number; offset: number };
+  /** Decoder settings tuned for this model (scripts/asr/eval.ts). */
+  decoder?: { phoneBonus?: number };
 }
 
 /**
@@ -259,7 +271,7 @@ export async function createRecognizer(
   }
   const recognizer = new Recognizer(bus, model, graph, settings, {
     negThreshold: options.negThreshold,
-    decoder: card.calibration ? { ...card.calibration } : {},
+    decoder: { ...card.calibration, ...cardDecoder(card, path.replace(/\.onnx$/, ".json")) },
   });
   return { recognizer, warnings };
 }

@@ -270,3 +270,38 @@ Deno.test("decoder: complete(margin) accepts a sentence whose last phone is weak
   assert.equal(dec.complete(7), true);
   assert.equal(dec.result().text, "turn off the lamp");
 });
+
+Deno.test("decoder: a phone bonus keeps weakly emitted optional words the model half-dropped", () => {
+  // "turn on the light" where "the" is heard only weakly: each of its phones for one frame at
+  // probability 0.3 (the rest of the frame goes mostly to blank), as CTC models emit short
+  // function words.
+  const path = spell(["turn", "on"]);
+  path.splice(path.length - 2, 2);
+  const weak = frames(path);
+  const the = new Float32Array(2 * NUM_LABELS);
+  ["DH", "AH"].forEach((ph, t) => {
+    for (let k = 0; k < NUM_LABELS; k++) {
+      const p = k === phoneIndex(ph) ? 0.3 : k === 0 ? 0.65 : 0.05 / (NUM_LABELS - 2);
+      the[t * NUM_LABELS + k] = Math.log(p);
+    }
+  });
+  const rest = frames(["_", ...spell(["light"]).slice(2)]);
+  const all = new Float32Array(weak.length + the.length + rest.length);
+  all.set(weak);
+  all.set(the, weak.length);
+  all.set(rest, weak.length + the.length);
+  const plain = new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX));
+  plain.push(all);
+  assert.equal(plain.result().text, "turn on light");
+  const withBonus = new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX), { phoneBonus: 1 });
+  withBonus.push(all);
+  assert.equal(withBonus.result().text, "turn on the light");
+  // The clone keeps the bonus.
+  const c = new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX), { phoneBonus: 1 }).clone();
+  c.push(all);
+  assert.equal(c.result().text, "turn on the light");
+  assert.throws(
+    () => new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX), { phoneBonus: NaN }),
+    /phoneBonus must be a finite number/,
+  );
+});

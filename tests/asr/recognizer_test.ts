@@ -170,3 +170,18 @@ Deno.test("bad model files give errors naming the file", async () => {
     /chunkFrames must be an even integer/,
   );
 });
+
+Deno.test("a model card with a bad decoder setting is an error naming the card and field", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.copyFile("models/asr/asr_int8.onnx", `${dir}/m.onnx`);
+    await Deno.writeTextFile(`${dir}/m.json`, JSON.stringify({ decoder: { phoneBonus: "big" } }));
+    const config = parseConfig({ asr: { model: `${dir}/m.onnx` } });
+    await assert.rejects(
+      () => createRecognizer(new EventBus(), grammar, config.asr),
+      /m\.json: decoder\.phoneBonus must be a number, got "big"/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
