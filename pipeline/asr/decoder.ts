@@ -285,15 +285,33 @@ export class CtcGrammarDecoder {
   /**
    * Early-commit test: true when a complete sentence of the grammar scores
    * within `margin` nats of the best hypothesis (0: the best hypothesis
-   * itself ends a sentence). A margin absorbs a weakly emitted last phone.
+   * itself ends a sentence). A margin absorbs a weakly emitted last phone;
+   * `slack` > 0 also accepts a hypothesis at most that many phones short of a
+   * sentence end within the word it is in (CTC models often never emit a
+   * final R, T or D, or the weak end of a long word, once silence follows),
+   * if it has the same word history as the best hypothesis: it is only
+   * further into the best one's last word. A hypothesis that started a new
+   * word on one stray phone must not turn a pause after "turn off the" into a
+   * command.
    */
-  complete(margin = 0): boolean {
+  complete(margin = 0, slack = 0): boolean {
     const best = this.#beam[0];
     if (!best) return false;
     const top = logAdd(best.pB, best.pNB);
+    const g = this.#graph;
     for (const h of this.#beam) {
       if (logAdd(h.pB, h.pNB) < top - margin) break;
-      if (this.#graph.wordEnds[h.node].some((e) => e.final)) return true;
+      if (g.wordEnds[h.node].some((e) => e.final)) return true;
+      if (slack > 0 && h.hist === best.hist && this.#finalWithin(h.node, slack)) return true;
+    }
+    return false;
+  }
+
+  /** Whether a sentence end is reachable from `node` within `steps` more phones of its word. */
+  #finalWithin(node: number, steps: number): boolean {
+    for (const [, c] of this.#graph.children[node]) {
+      if (this.#graph.wordEnds[c].some((e) => e.final)) return true;
+      if (steps > 1 && this.#finalWithin(c, steps - 1)) return true;
     }
     return false;
   }

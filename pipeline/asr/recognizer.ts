@@ -40,6 +40,9 @@ const LOOKAHEAD_FRAMES = 24;
  * one final phone that the model emits weakly). */
 const COMPLETE_MARGIN = 7;
 
+/** Phones a hypothesis may still lack at the end of its last word for early commit. */
+const COMPLETE_SLACK = 3;
+
 type State = "idle" | "listening" | "speaking";
 
 /** The ASR frame stage. */
@@ -173,7 +176,9 @@ export class Recognizer implements FrameStage {
       const speculative = this.decoder.clone();
       speculative.push(lp);
       this.#decodeMs += performance.now() - t0;
-      if (speculative.complete(COMPLETE_MARGIN)) await this.#commit(frame.t, speculative);
+      if (speculative.complete(COMPLETE_MARGIN, COMPLETE_SLACK) && speculative.result().text) {
+        await this.#commit(frame.t, speculative);
+      }
     }
   }
 

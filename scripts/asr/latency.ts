@@ -47,6 +47,7 @@ if (import.meta.main) {
       data: { type: "string", default: "data/asr" },
       n: { type: "string", default: "60" },
       model: { type: "string", default: "models/asr/asr_int8.onnx" },
+      "early-commit-ms": { type: "string" },
     },
   });
   const data = values.data!;
@@ -54,10 +55,17 @@ if (import.meta.main) {
     .map((l) => l.split("\t")).filter((c) => Number(c[0].slice(2)) % 2 === 1)
     .slice(0, Number(values.n));
   const vad = await SileroVad.load();
-  const config = parseConfig({ asr: { trigger: "vad", model: values.model } });
+  const config = parseConfig({
+    asr: {
+      trigger: "vad",
+      model: values.model,
+      ...(values["early-commit-ms"] ? { earlyCommitMs: Number(values["early-commit-ms"]) } : {}),
+    },
+  });
   const latency: number[] = [];
   const commitCompute: number[] = [];
   let early = 0;
+  const rows: { id: string; ms: number; early: boolean; ok: boolean }[] = [];
   let correct = 0;
   for (const [id, text, , , reg] of cmds) {
     const registry = parseRegistry(
@@ -80,7 +88,14 @@ if (import.meta.main) {
     if (!last) continue;
     latency.push(last.t - trueEnd);
     // The VAD reports its end at the last speech sample but only after minSilenceMs.
-    if (last.t < vadEnd + config.vad.minSilenceMs / 1000 - 0.005) early++;
+    const isEarly = last.t < vadEnd + config.vad.minSilenceMs / 1000 - 0.005;
+    if (isEarly) early++;
+    rows.push({
+      id,
+      ms: Math.round((last.t - trueEnd) * 1000),
+      early: isEarly,
+      ok: last.text === text,
+    });
     if (last.text === text) correct++;
     commitCompute.push(last.decodeMs);
   }
@@ -91,6 +106,7 @@ if (import.meta.main) {
       endToCommitMs: { p50: ms(pct(latency, 0.5)), p95: ms(pct(latency, 0.95)) },
       earlyCommits: early,
       sentenceCorrect: correct,
+      slowest: rows.sort((a, b) => b.ms - a.ms).slice(0, 8),
       decodeMsPerUtterance: {
         p50: Math.round(pct(commitCompute, 0.5)),
         p95: Math.round(pct(commitCompute, 0.95)),

@@ -6,13 +6,14 @@ ffmpeg) with the package's own transcripts, augmented like the TTS renders.
 Prompts whose text shares a sentence with the evaluation's out-of-grammar set
 (data/asr/general_eval.txt) are left out, so the evaluation never hears words it was trained on
 in this voice. Each prompt is written `--copies` times: the first copy clean, the others with
-noise (0-25 dB SNR), reverb for 40% of them and a random speed factor 0.9-1.1.
+noise (0-25 dB SNR), reverb for 40% of them and a random speed factor 0.9-1.1 (`--clean-copies`
+sets how many are clean).
 
 Output: `<out>/<id>.wav` and `<out>/manifest.tsv` (`id<TAB>wav<TAB>text<TAB>voice<TAB>snr<TAB>reverb`,
 the format of render.py).
 
 Usage: /usr/bin/python3 scripts/asr/real_prompts.py --out data/asr/train6 \
-         --exclude data/asr/general_eval.txt [--copies 3] [--seed 8]
+         --exclude data/asr/general_eval.txt [--copies 3] [--clean-copies 1] [--seed 8]
 """
 
 import argparse
@@ -94,6 +95,7 @@ def main():
     ap.add_argument("--exclude", required=True, help="sentences never to train on (one a line)")
     ap.add_argument("--copies", type=int, default=3)
     ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--clean-copies", type=int, default=1, help="copies without noise")
     args = ap.parse_args()
     if not os.path.isdir(SOUNDS):
         sys.exit(f"real_prompts: {SOUNDS} not found: apt install asterisk-core-sounds-en-g722")
@@ -120,9 +122,9 @@ def main():
         if len(x) < SR * 0.2:
             skipped.append(f"{path}: shorter than 0.2 s")
             continue
-        base = "as" + re.sub(r"[^A-Za-z0-9]+", "_", key)
+        base = f"a{args.seed}" + re.sub(r"[^A-Za-z0-9]+", "_", key)
         for c in range(args.copies):
-            clean = c == 0
+            clean = c < args.clean_copies
             y = x if clean else speed(x, rng.uniform(0.9, 1.1))
             y, snr, rev = augment(y, nrng, (0.0, 25.0), clean)
             uid = f"{base}_{c}"

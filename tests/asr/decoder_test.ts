@@ -305,3 +305,19 @@ Deno.test("decoder: a phone bonus keeps weakly emitted optional words the model 
     /phoneBonus must be a finite number/,
   );
 });
+
+Deno.test("decoder: complete(margin, slack) accepts a last word missing its final phones", () => {
+  // "turn off the kitchen lamp" with "L AE" heard and "M P" never emitted before silence.
+  const path = spell(["turn", "off", "the", "kitchen"]);
+  path.splice(path.length - 2, 2, "L", "L", "AE", "AE", "_", "_", "_", "_");
+  const dec = new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX));
+  dec.push(frames(path));
+  assert.equal(dec.complete(0), false);
+  assert.equal(dec.complete(0, 1), false, "two phones are missing, one allowed");
+  assert.equal(dec.complete(0, 2), true);
+  assert.equal(dec.complete(7, 2), true);
+  // Mid-sentence ("turn off the kit"), no slack makes a sentence of it.
+  const mid = new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX));
+  mid.push(frames(spell(["turn", "off", "the"])));
+  assert.equal(mid.complete(7, 3), false);
+});
