@@ -14,7 +14,7 @@
  * (`<model>.json`) with --write-calibration.
  *
  *   deno run -A scripts/asr/eval.ts --data data/asr --out docs/asr_eval.json [--limit N]
- *       [--write-calibration] [--beam 64] [--phone-bonus tune|N]
+ *       [--write-calibration] [--beam 64] [--phone-bonus tune|N] [--md docs/asr_eval.md]
  * @module
  */
 import { parseArgs } from "node:util";
@@ -30,6 +30,7 @@ import { buildCommandGrammar, parseIntent, seededRandom } from "../../pipeline/i
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { toDict, toJsgf } from "./jsgf.ts";
 import { encodeWav } from "../../pipeline/audio/wav.ts";
+import { markdownReport, today } from "./eval_report.ts";
 import type { Lexicon } from "../../pipeline/asr/lexicon.ts";
 
 interface Utt {
@@ -161,6 +162,7 @@ if (import.meta.main) {
       threshold: { type: "string", default: "0.5" },
       "write-calibration": { type: "boolean", default: false },
       beam: { type: "string", default: "64" },
+      md: { type: "string" },
       "phone-bonus": { type: "string", default: "tune" },
       pocketsphinx: { type: "boolean", default: false },
       "ps-registries": { type: "string", default: "4" },
@@ -336,15 +338,43 @@ if (import.meta.main) {
     }
   }
   for (const name of Object.keys(models)) {
-    const byVoice: Record<string, number | null> = {};
-    const rows = results.filter((d) =>
-      d.model === name && d.cond === "clean" && !isCalib(d.utt) && !d.utt.oog
-    );
-    for (const v of new Set(rows.map((d) => d.utt.voice))) {
-      const vs = rows.filter((d) => d.utt.voice === v);
-      byVoice[v] = pct(vs.filter((d) => d.r.text === d.utt.text).length, vs.length);
+    for (const [cond] of conds) {
+      const byVoice: Record<string, number | null> = {};
+      const rows = results.filter((d) =>
+        d.model === name && d.cond === cond && !isCalib(d.utt) && !d.utt.oog
+      );
+      for (const v of [...new Set(rows.map((d) => d.utt.voice))].sort()) {
+        const vs = rows.filter((d) => d.utt.voice === v);
+        byVoice[v] = pct(vs.filter((d) => d.r.text === d.utt.text).length, vs.length);
+      }
+      report[`${name}/${cond}/sentenceAccuracyByVoice`] = byVoice;
     }
-    report[`${name}/clean/sentenceAccuracyByVoice`] = byVoice;
+    // The operating curve: false rejection of commands (a rejected misrecognition counts as
+    // rejected too) and out-of-grammar rejection at other thresholds.
+    for (const [cond] of conds) {
+      const rows = results.filter((d) => d.model === name && d.cond === cond && !isCalib(d.utt));
+      const c = cal[name];
+      report[`${name}/${cond}/thresholdSweep`] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7].map(
+        (t) => {
+          const cmd = rows.filter((d) => !d.utt.oog);
+          const oog = rows.filter((d) => d.utt.oog);
+          const acc = (d: Decoded) => confidence(d.r, c.scale, c.offset) >= t;
+          const reg = (d: Decoded) => registries.get(d.utt.registry)!;
+          return {
+            threshold: t,
+            falseRejection: pct(cmd.filter((d) => !acc(d)).length, cmd.length),
+            acceptedWrong: pct(
+              cmd.filter((d) =>
+                acc(d) &&
+                !sameIntent(parseIntent(d.r.text, reg(d)), parseIntent(d.utt.text, reg(d)))
+              ).length,
+              cmd.length,
+            ),
+            oogRejection: pct(oog.filter((d) => !acc(d)).length, oog.length),
+          };
+        },
+      );
+    }
   }
   const pocketsphinx = async () => {
     // One pocketsphinx_batch run per registry over all conditions (loading a JSGF grammar of
@@ -457,6 +487,12 @@ if (import.meta.main) {
   };
   console.log(JSON.stringify(out, null, 1));
   await Deno.writeTextFile(values.out!, JSON.stringify(out, null, 1) + "\n");
+  if (values.md) {
+    await Deno.writeTextFile(
+      values.md,
+      markdownReport(out, { fp32: values.fp32!, int8: values.int8!, date: today() }),
+    );
+  }
   if (values["write-calibration"]) {
     for (const [name, path] of [["fp32", values.fp32!], ["int8", values.int8!]]) {
       const card = path.replace(/\.onnx$/, ".json");
