@@ -52,6 +52,11 @@ export const vadSchema = z.object({
   minSilenceMs: z.number().min(0).default(300),
   /** Start is reported this much before the triggering frame. */
   padMs: z.number().min(0).default(0),
+  /**
+   * While idle (no command being listened for) and settled, Silero runs on at most every N-th
+   * loud chunk; 1 runs it on every chunk (pipeline/vad.ts, the always-on cost).
+   */
+  idleStride: z.number().int().min(1).max(4).default(2),
 }).strict();
 
 /** MFCC front end: 16 kHz, 512-sample window, 160-sample hop. */
@@ -99,7 +104,8 @@ export const asrSchema = z.object({
   model: z.string().default(""),
   /** Below this confidence a transcript is rejected (no action). */
   confidenceThreshold: z.number().min(0).max(1).default(0.5),
-  beamWidth: z.number().int().min(1).max(256).default(16),
+  /** Hypotheses the grammar decoder keeps per frame (64: accuracy saturates there). */
+  beamWidth: z.number().int().min(1).max(256).default(64),
   /** Commit this long after speech ends once the grammar holds a full command. */
   earlyCommitMs: z.number().min(0).default(150),
   /** Give up listening after this long without a command. */

@@ -15,8 +15,12 @@ import { levelDb, SileroVad, VAD_CHUNK, VoiceActivity } from "./vad.ts";
 export interface FrontEndStats {
   samples: number;
   frames: number;
+  /** 512-sample VAD chunks seen. */
   vadChunks: number;
+  /** Chunks Silero ran on. */
   vadRuns: number;
+  /** Loud chunks that repeated the last probability (vad.idleStride). */
+  vadHeld: number;
 }
 
 /** Turns a 16 kHz stream into analysis frames. */
@@ -134,10 +138,11 @@ export class FrontEnd {
       frames: this.#samples / HOP,
       vadChunks: this.#vad.chunks,
       vadRuns: this.#vad.modelRuns,
+      vadHeld: this.#vad.held,
     };
   }
 
-  /** The VAD (for status). */
+  /** The VAD (for status and its scheduling). */
   get vad(): VoiceActivity {
     return this.#vad;
   }

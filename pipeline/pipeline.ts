@@ -2,6 +2,13 @@
  * The pipeline: front end (VAD + MFCC) followed by the model stages (wake,
  * ASR, ...), all driven by one 16 kHz stream, all reporting on one bus.
  * Follow a frame from {@link Pipeline.push} top to bottom.
+ *
+ * Always-on scheduling: while idle, Silero runs at the reduced rate of
+ * `vad.idleStride` (see pipeline/vad.ts). After a `wake` event it runs on
+ * every loud chunk until the command recognizer's `transcript` (or, when none
+ * comes, `asr.listenTimeoutMs + asr.maxUtteranceMs` of stream time), so the
+ * command's speech end is timed at full resolution; with `asr.trigger: "vad"`
+ * (every speech segment is decoded) it always runs at full rate.
  * @module
  */
 import type { Config } from "./config.ts";
@@ -35,17 +42,31 @@ export class Pipeline {
   /** Wall-clock milliseconds spent in push() (for the real-time factor). */
   computeMs = 0;
 
-  private constructor(bus: EventBus, frontEnd: FrontEnd, stages: FrameStage[]) {
+  private constructor(
+    bus: EventBus,
+    frontEnd: FrontEnd,
+    stages: FrameStage[],
+    asr: Config["asr"],
+  ) {
     this.bus = bus;
     this.frontEnd = frontEnd;
     this.stages = stages;
-    this.#unsubscribe = bus.onType("wake", (e) => (this.#wakeScores[e.model] = e.score));
+    const vad = frontEnd.vad;
+    const offs = [bus.onType("wake", (e) => (this.#wakeScores[e.model] = e.score))];
+    if (asr.enabled && asr.trigger === "vad") vad.fullRateUntil(Infinity);
+    else if (asr.enabled) {
+      // The recognizer listens after a wake word and ends the command at the VAD's speech end.
+      const hold = Math.round(((asr.listenTimeoutMs + asr.maxUtteranceMs) * 16000) / 1000);
+      offs.push(bus.onType("wake", (e) => vad.fullRateUntil(e.sample + hold)));
+      offs.push(bus.onType("transcript", () => vad.fullRateUntil(-1)));
+    }
+    this.#unsubscribe = () => offs.forEach((off) => off());
   }
 
   /** Build a pipeline; loads the VAD model. */
   static async create(config: Config, bus: EventBus, options: PipelineOptions = {}) {
     const frontEnd = await FrontEnd.create(config, bus, options.vad);
-    return new Pipeline(bus, frontEnd, options.stages ?? []);
+    return new Pipeline(bus, frontEnd, options.stages ?? [], config.asr);
   }
 
   /** Feed 16 kHz mono samples. */

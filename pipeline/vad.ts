@@ -3,6 +3,20 @@
  * interface: 512 samples + the previous chunk's last 64, recurrent state
  * carried), then hysteresis that turns probabilities into speech start/end
  * events with stream times.
+ *
+ * Scheduling (the always-on cost): Silero is the largest part of the always-on
+ * path, so while nothing needs sharp endpoints it runs on at most every
+ * `idleStride`-th loud chunk, and only while the hysteresis is settled (no
+ * start or end pending, last probability >= 0.95 while speaking or < 0.05
+ * while not); the chunks in between repeat the last probability, which by
+ * construction cannot change the hysteresis state. A pending change, an
+ * undecided probability or the first loud chunk after a quiet one always runs
+ * the model. Silero's recurrent state reacts more slowly when it misses
+ * chunks, so idle speech ends can come up to ~0.2 s later than at full rate;
+ * {@link VoiceActivity.fullRateUntil} (the pipeline calls it at a wake word,
+ * while the command recognizer waits for the speech end) runs the model on
+ * every loud chunk and first rebuilds its state from the last 2 s at full
+ * rate, so endpoints after a wake word are timed as if it had run all along.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -30,6 +44,16 @@ export function levelDb(samples: Float32Array): number {
   return rms > 1e-6 ? 20 * Math.log10(rms) : -120;
 }
 
+/**
+ * Probabilities at least this high (while speaking) or lower than {@link SETTLED_SILENCE} (while
+ * not) count as settled for the idle stride. Stricter than the hysteresis thresholds: Silero's
+ * recurrent state drifts when it misses chunks, and in undecided stretches (speech over music)
+ * that drift would move the segment ends, so the model skips chunks only when it is sure.
+ */
+export const SETTLED_SPEECH = 0.95;
+/** See {@link SETTLED_SPEECH}. */
+export const SETTLED_SILENCE = 0.05;
+
 /** Hysteresis settings (see config.vad). */
 export interface HysteresisOptions {
   threshold: number;
@@ -37,6 +61,14 @@ export interface HysteresisOptions {
   minSpeechMs: number;
   minSilenceMs: number;
   padMs: number;
+}
+
+/** What {@link VadHysteresis} remembers between chunks. */
+export interface HysteresisState {
+  speaking: boolean;
+  /** Stream sample where a pending change began, -1 when none. */
+  candidate: number;
+  candidateProb: number;
 }
 
 /** A change of speech state. `sample` is where it happened in the stream. */
@@ -105,6 +137,38 @@ export class VadHysteresis {
     return null;
   }
 
+  /** True while a start or end is pending (a candidate waits for minSpeechMs or minSilenceMs). */
+  get pending(): boolean {
+    return this.#candidate >= 0;
+  }
+
+  /**
+   * True when `probability` may be repeated for a skipped chunk: no change is pending and it is
+   * decisive (>= max(threshold, {@link SETTLED_SPEECH}) while speaking, < min(negThreshold,
+   * {@link SETTLED_SILENCE}) otherwise), so repeating it cannot change the state.
+   */
+  settled(probability: number): boolean {
+    if (this.#candidate >= 0) return false;
+    return this.speaking
+      ? probability >= Math.max(SETTLED_SPEECH, this.#o.threshold)
+      : probability < Math.min(SETTLED_SILENCE, this.#o.negThreshold);
+  }
+
+  /** The state: speaking, and where a pending change began (for replays). */
+  get state(): HysteresisState {
+    return {
+      speaking: this.speaking,
+      candidate: this.#candidate,
+      candidateProb: this.#candidateProb,
+    };
+  }
+
+  set state(s: HysteresisState) {
+    this.speaking = s.speaking;
+    this.#candidate = s.candidate;
+    this.#candidateProb = s.candidateProb;
+  }
+
   /** End of stream: close an open speech segment at `sample`. */
   finish(sample: number): VadChange | null {
     this.#candidate = -1;
@@ -112,6 +176,12 @@ export class VadHysteresis {
     this.speaking = false;
     return { state: "end", sample, probability: 0 };
   }
+}
+
+/** Silero's recurrent state and input context at one point of the stream. */
+export interface SileroSnapshot {
+  state: Float32Array;
+  input: Float32Array;
 }
 
 /** Silero VAD session with its recurrent state and 64-sample context. */
@@ -168,6 +238,27 @@ export class SileroVad {
     this.#input.set(chunk, VAD_CONTEXT);
   }
 
+  /**
+   * The recurrent state and the context now, copied into `into` (a new snapshot when not given);
+   * {@link restore} goes back to it.
+   */
+  snapshot(into?: SileroSnapshot): SileroSnapshot {
+    const s = into ?? {
+      state: new Float32Array(this.#state.length),
+      input: new Float32Array(this.#input.length),
+    };
+    s.state.set(this.#state);
+    s.input.set(this.#input);
+    return s;
+  }
+
+  /** Go back to a {@link snapshot}; with `fresh`, keep its context but zero the state. */
+  restore(snapshot: SileroSnapshot, fresh = false): void {
+    if (fresh) this.#state.fill(0);
+    else this.#state.set(snapshot.state);
+    this.#input.set(snapshot.input);
+  }
+
   /** Forget the recurrent state (after long silence or a new stream). */
   reset(): void {
     this.#state.fill(0);
@@ -180,9 +271,20 @@ export class SileroVad {
   }
 }
 
+/** Chunks kept for the rebuild after {@link VoiceActivity.fullRateUntil} (about 2 s). */
+export const REPLAY_CHUNKS = 64;
+
+/** Default of `vad.idleStride`: Silero on at most every other loud chunk while settled. */
+export const DEFAULT_IDLE_STRIDE = 2;
+
 /** VAD settings (config.vad). */
 export interface VadOptions extends HysteresisOptions {
   energyGateDb: number;
+  /**
+   * While settled and not at full rate, Silero runs on at most every `idleStride`-th loud chunk
+   * (1: every chunk). Default {@link DEFAULT_IDLE_STRIDE}.
+   */
+  idleStride?: number;
 }
 
 /** Result of one VAD chunk. */
@@ -190,45 +292,186 @@ export interface VadStep {
   probability: number;
   /** True when the energy gate skipped the model. */
   quiet: boolean;
+  /** True when the idle stride skipped the model (the probability is the last one). */
+  held: boolean;
   change: VadChange | null;
 }
 
+/** One chunk of the replay ring, with the model and hysteresis as they were before it. */
+interface RingEntry {
+  sample: number;
+  chunk: Float32Array;
+  quiet: boolean;
+  before: SileroSnapshot;
+  hysteresis: HysteresisState;
+}
+
 /**
- * Energy gate + Silero + hysteresis over consecutive 512-sample chunks.
- * After a gated (quiet) chunk the model's state is reset once so a long
- * silence does not leave stale context in the recurrent state.
+ * Energy gate + Silero + hysteresis over consecutive 512-sample chunks, with
+ * the idle stride of the module doc. Two replays keep the stride honest:
+ *
+ * - a run that finds the speech state no longer settled replays the chunks
+ *   held since the previous run, so the change is judged on contiguous audio;
+ * - the first chunk of a full-rate period (after a wake word) first rebuilds
+ *   the model's recurrent state from the last {@link REPLAY_CHUNKS} chunks at
+ *   full rate, starting from a fresh state (Silero reacts more slowly after
+ *   strided input; the rebuilt state is free of that), and takes over a
+ *   pending start or end the replay finds, so the wake phrase's speech end is
+ *   timed as if the model had run all along.
+ *
+ * After a run of gated (quiet) chunks the model's state is reset once so a
+ * long silence does not leave stale context in the recurrent state.
  */
 export class VoiceActivity {
   readonly hysteresis: VadHysteresis;
+  readonly idleStride: number;
   #vad: SileroVad;
-  #gateDb: number;
+  #options: VadOptions;
   #quietRun = 0;
+  #sinceRun = Infinity; // loud chunks since the model last ran (Infinity: must run next)
+  #lastProb = 0;
+  #held = 0; // chunks held since the last run (the newest entries of the ring)
+  #fullUntil = -1;
+  #next = 0; // stream sample of the next chunk
+  #rebuild = false;
+  #ring: RingEntry[] = [];
+  #ringStart = 0; // index of the oldest entry
+  #ringLength = 0;
   /** Chunks seen by this instance. */
   chunks = 0;
-  /** Chunks the model ran on (the rest were gated). */
+  /** Model runs (replays included). */
   modelRuns = 0;
+  /** Loud chunks that repeated the last probability (idle stride). */
+  held = 0;
+  /** Replays (of held chunks, and rebuilds at the start of full-rate periods). */
+  replays = 0;
 
   constructor(vad: SileroVad, options: VadOptions) {
+    const stride = options.idleStride ?? DEFAULT_IDLE_STRIDE;
+    if (!Number.isInteger(stride) || stride < 1) {
+      throw new RangeError(`vad.idleStride must be an integer >= 1 (got ${stride})`);
+    }
     this.#vad = vad;
-    this.#gateDb = options.energyGateDb;
+    this.#options = options;
+    this.idleStride = stride;
     this.hysteresis = new VadHysteresis(options);
+  }
+
+  /**
+   * Run the model on every loud chunk that starts before stream sample `sample` (exclusive;
+   * Infinity: from now on). A later call replaces the end; -1 ends the period at once. A period
+   * that starts now begins with the rebuild described in the class doc.
+   */
+  fullRateUntil(sample: number): void {
+    const was = this.fullRateAt(this.#next);
+    this.#fullUntil = sample;
+    if (!was && this.fullRateAt(this.#next)) this.#rebuild = true;
+  }
+
+  /** Whether the chunk starting at `sample` is in a full-rate period. */
+  fullRateAt(sample: number): boolean {
+    return this.idleStride === 1 || sample < this.#fullUntil;
   }
 
   /** Process the chunk starting at stream sample `sample`. */
   async push(chunk: Float32Array, sample: number): Promise<VadStep> {
     this.chunks++;
-    const quiet = levelDb(chunk) < this.#gateDb;
+    this.#next = sample + chunk.length;
+    if (this.#rebuild) {
+      this.#rebuild = false;
+      if (this.#ringLength) {
+        this.#lastProb = await this.#replay(this.#ringLength, true);
+        this.#sinceRun = 0;
+        this.#held = 0;
+      }
+    }
+    const quiet = levelDb(chunk) < this.#options.energyGateDb;
+    this.#remember(chunk, sample, quiet);
     let probability = 0;
+    let held = false;
     if (quiet) {
       if (++this.#quietRun === 16) this.#vad.reset(); // ~0.5 s of silence
       this.#vad.skip(chunk);
+      this.#sinceRun = Infinity; // the first loud chunk after a quiet one runs the model
+      this.#lastProb = 0;
+      this.#held = 0;
     } else {
       this.#quietRun = 0;
-      probability = await this.#vad.process(chunk);
-      this.modelRuns++;
+      if (
+        this.#sinceRun + 1 < this.idleStride && !this.fullRateAt(sample) &&
+        this.hysteresis.settled(this.#lastProb)
+      ) {
+        held = true;
+        this.held++;
+        this.#held++;
+        this.#sinceRun++;
+        probability = this.#lastProb;
+        this.#vad.skip(chunk);
+      } else {
+        probability = await this.#vad.process(chunk);
+        this.modelRuns++;
+        if (this.#held && !this.hysteresis.settled(probability)) {
+          probability = await this.#replay(this.#held + 1, false);
+        }
+        this.#held = 0;
+        this.#sinceRun = 0;
+        this.#lastProb = probability;
+      }
     }
     const change = this.hysteresis.push(sample, chunk.length, probability);
-    return { probability, quiet, change };
+    return { probability, quiet, held, change };
+  }
+
+  /** Keep the chunk, the model and the hysteresis as they are before it, in the ring. */
+  #remember(chunk: Float32Array, sample: number, quiet: boolean): void {
+    let e: RingEntry;
+    if (this.#ring.length < REPLAY_CHUNKS) {
+      e = {
+        sample,
+        chunk: new Float32Array(VAD_CHUNK),
+        quiet,
+        before: this.#vad.snapshot(),
+        hysteresis: this.hysteresis.state,
+      };
+      this.#ring.push(e);
+    } else {
+      e = this.#ring[(this.#ringStart + this.#ringLength) % REPLAY_CHUNKS];
+      this.#vad.snapshot(e.before);
+      e.hysteresis = this.hysteresis.state;
+    }
+    e.sample = sample;
+    e.quiet = quiet;
+    e.chunk.set(chunk);
+    if (this.#ringLength < REPLAY_CHUNKS) this.#ringLength++;
+    else this.#ringStart = (this.#ringStart + 1) % REPLAY_CHUNKS;
+  }
+
+  /**
+   * Run the model again over the newest `n` chunks of the ring: from the state before them, or
+   * (`rebuild`) from a fresh state, taking over the pending change of a hysteresis replayed
+   * alongside when it agrees on speaking. Returns the last probability.
+   */
+  async #replay(n: number, rebuild: boolean): Promise<number> {
+    const at = (i: number) => this.#ring[(this.#ringStart + i) % REPLAY_CHUNKS];
+    const from = this.#ringLength - n;
+    this.#vad.restore(at(from).before, rebuild);
+    const sim = new VadHysteresis(this.#options);
+    sim.state = at(from).hysteresis;
+    let p = 0;
+    for (let i = from; i < this.#ringLength; i++) {
+      const e = at(i);
+      if (e.quiet) {
+        this.#vad.skip(e.chunk);
+        p = 0;
+      } else {
+        p = await this.#vad.process(e.chunk);
+        this.modelRuns++;
+      }
+      if (rebuild) sim.push(e.sample, e.chunk.length, p);
+    }
+    if (rebuild && sim.speaking === this.hysteresis.speaking) this.hysteresis.state = sim.state;
+    this.replays++;
+    return p;
   }
 
   /** The Silero wrapper. */
