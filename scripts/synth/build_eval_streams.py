@@ -64,13 +64,16 @@ def positives(rows, snr, rng, music, speech):
     return (sig + floor).astype(np.float32), starts, ends, voices
 
 
-def negatives(minutes, rng, music, speech):
+def negatives(minutes, rng, music, speech, segments=None, speech_share=0.45):
+    """``minutes`` of negatives (a ``speech_share`` of the pieces running speech, half of them
+    over music; then music; then noise); when ``segments`` is a list, (start s, end s, kind) of
+    every piece is appended to it (kind: speech, speech+music, music, noise:<colour>)."""
     target = int(minutes * 60 * SR)
     chunks, total = [], 0
     while total < target:
         r = rng.random()
         n = int(rng.uniform(10, 40) * SR)
-        if r < 0.45 and speech:
+        if r < speech_share and speech:
             # consecutive held-out prompts, as running speech
             parts, m = [], 0
             while m < n:
@@ -78,16 +81,23 @@ def negatives(minutes, rng, music, speech):
                 parts += [s, np.zeros(int(rng.uniform(0.1, 0.8) * SR), np.float32)]
                 m += len(s)
             x = np.concatenate(parts)[:n]
+            kind = "speech"
             if rng.random() < 0.5 and music:
                 x = A.mix_at_snr(x, A.crop(rng, music[rng.integers(len(music))], len(x)),
                                  rng.uniform(0, 20))
-        elif r < 0.8 and music:
+                kind = "speech+music"
+        elif r < speech_share + 0.35 and music:
             x = A.crop(rng, music[rng.integers(len(music))], n)
+            kind = "music"
         else:
-            x = A.coloured_noise(rng, n, str(rng.choice(["white", "pink", "brown", "hum"])))
+            colour = str(rng.choice(["white", "pink", "brown", "hum"]))
+            x = A.coloured_noise(rng, n, colour)
+            kind = f"noise:{colour}"
         x = x / (np.abs(x).max() + 1e-9) * 10 ** (rng.uniform(-30, -3) / 20)
         x = x + A.coloured_noise(rng, len(x), "white") * 10 ** (-60 / 20)  # mic noise floor
         chunks.append(x.astype(np.float32))
+        if segments is not None:
+            segments.append((total / SR, min(total + len(x), target) / SR, kind))
         total += len(x)
     return np.concatenate(chunks)[:target]
 
@@ -116,10 +126,12 @@ def main():
         truth["positives"].append({"file": os.path.abspath(path), "snr": snr, "starts": starts,
                                    "ends": ends, "voices": voices})
         print(f"{path}: {len(ends)} phrases, {len(sig) / SR / 60:.1f} min", file=sys.stderr)
-    neg = negatives(args.minutes, rng, music, speech)
+    segments: list = []
+    neg = negatives(args.minutes, rng, music, speech, segments)
     path = os.path.join(out, "neg.wav")
     write_wav(path, neg)
-    truth["negative"] = {"file": os.path.abspath(path), "seconds": len(neg) / SR}
+    truth["negative"] = {"file": os.path.abspath(path), "seconds": len(neg) / SR,
+                         "segments": [[round(a, 3), round(b, 3), k] for a, b, k in segments]}
     print(f"{path}: {len(neg) / SR / 60:.1f} min", file=sys.stderr)
     with open(os.path.join(out, "truth.json"), "w") as f:
         json.dump(truth, f, indent=1)

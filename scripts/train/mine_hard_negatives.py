@@ -28,12 +28,16 @@ def main():
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--min-score", type=float, default=0.2)
     ap.add_argument("--stride", type=int, default=4)
+    ap.add_argument("--feats", help="features of the stream (default <data>/mine/feats)")
+    ap.add_argument("--out", help="output npy (default <data>/mine/hard.npy)")
     args = ap.parse_args()
     ck = torch.load(args.checkpoint)
     a = ck["args"]
-    m = fold_bn(WakeNet(13, a["frames"], a["channels"], a["blocks"]))
+    m = fold_bn(WakeNet(13, a["frames"], a["channels"], a["blocks"], stride=a.get("stride", 2)))
     m.load_state_dict(ck["float"])
-    feats_dir = os.path.join(args.data, "mine", "feats")
+    feats_dir = args.feats or os.path.join(args.data, "mine", "feats")
+    if not os.path.exists(os.path.join(feats_dir, "index.tsv")):
+        raise SystemExit(f"{feats_dir}/index.tsv: no stream features (run `deno task features`)")
     with open(os.path.join(feats_dir, "index.tsv")) as f:
         npys = [line.split("\t")[1] for line in f if line.strip()]
     T = a["frames"]
@@ -43,8 +47,10 @@ def main():
         x = torch.from_numpy(np.load(npy).astype(np.float32))
         total_frames += len(x)
         starts = list(range(0, len(x) - T + 1, args.stride))
-        wins = torch.stack([x[s: s + T] for s in starts])
-        p = predict(m, wins).numpy()
+        # windows as strided views, scored in chunks (a long stream does not fit at once)
+        wins = x.unfold(0, T, args.stride).permute(0, 2, 1)[: len(starts)]
+        p = torch.cat([predict(m, wins[i: i + 8192].contiguous())
+                       for i in range(0, len(wins), 8192)]).numpy()
         order = np.argsort(-p)
         taken = []
         for i in order:
@@ -54,7 +60,7 @@ def main():
                 taken.append(starts[i])
                 kept.append(wins[i].numpy())
     hours = total_frames / 100 / 3600
-    out = os.path.join(args.data, "mine", "hard.npy")
+    out = args.out or os.path.join(args.data, "mine", "hard.npy")
     arr = np.stack(kept) if kept else np.zeros((0, T, 13), np.float32)
     np.save(out, arr)
     print(f"{out}: {len(arr)} hard negatives from {hours * 60:.0f} min "

@@ -43,8 +43,9 @@ def main():
              f"`{files['fp32']}`, `{files['int8']}`.\n")
     L.append("## Model\n")
     total = sum(m["params"].values())
-    L.append(f"- DS-CNN: conv 1x5 stride 2 ({a['channels']} ch) -> {a['blocks']} x [depthwise 1x9 "
-             f"+ pointwise 1x1] -> mean over time -> dense -> sigmoid. {total} parameters.")
+    L.append(f"- DS-CNN: conv 1x5 stride {a.get('stride', 2)} ({a['channels']} ch) -> "
+             f"{a['blocks']} x [depthwise 1x9 + pointwise 1x1] -> mean over time -> dense -> "
+             f"sigmoid. {total} parameters.")
     L.append(f"- Input `mfcc` [batch, {a['frames']}, 13] float32: the pipeline's MFCC frames "
              f"(pipeline/mfcc.ts, 10 ms hop, {a['frames'] / 100:.2f} s window, oldest first); "
              "feature normalization (mean, 1/std) is inside the model. Output `wake` [batch, 1] "
@@ -57,8 +58,10 @@ def main():
              "per-channel symmetric weights, uint8 activations); pointwise convs and the dense "
              "layer 4-bit (com.microsoft MatMulNBits, symmetric blocks of 16, packed nibbles, "
              "accuracy_level 1: the kernel unpacks 4-bit blocks as it multiplies; level 4, int8 "
-             "compute, measured slower at this size). INT8 file: every layer QLinearConv / "
-             "QLinearMatMul / QLinearGlobalAveragePool.\n")
+             "compute, measured slower at this size). The last pointwise output stays float (ReLU, "
+             "ReduceMean over time, then the 4-bit dense layer), without a quantize/dequantize "
+             "round trip. INT8 file: every layer QLinearConv / QLinearMatMul / "
+             "QLinearGlobalAveragePool.\n")
     L.append("| layer | parameters |\n|---|---|")
     for k, v in m["params"].items():
         L.append(f"| {k} | {v} |")
@@ -139,11 +142,26 @@ def main():
     L.append("```sh")
     L.append(f"/usr/bin/python3 scripts/synth/build_wake_data.py --phrase \"{phrase}\" "
              f"--out data/wake/{mid}")
+    extra = a.get("extra_negatives") or []
+    if extra:
+        L.append("# hard negatives: training-split streams only (never the evaluation streams), "
+                 "mined with an earlier model of this phrase")
+        L.append(f"/usr/bin/python3 scripts/synth/build_mining_stream.py --data data/wake/{mid}")
+        L.append(f"/usr/bin/python3 scripts/synth/build_mining_stream.py --data data/wake/{mid} "
+                 "--minutes 90 --seed 11 --name speech --speech-only")
+        L.append(f"deno task features data/wake/{mid}/mine/stream.list data/wake/{mid}/mine/feats")
+        L.append(f"deno task features data/wake/{mid}/mine/speech.list "
+                 f"data/wake/{mid}/mine/feats_speech")
+        L.append(f"/usr/bin/python3 scripts/train/mine_hard_negatives.py --data data/wake/{mid} "
+                 f"--checkpoint build/wake/{mid}.pt [--feats ... --out ...]")
     L.append(f"/usr/bin/python3 scripts/train/train_wake.py --data data/wake/{mid} --id {mid} "
-             f"--phrase \"{phrase}\" --epochs {a['epochs']} --qat-epochs {a['qat_epochs']}")
-    L.append(f"deno run -A bench/wake_bench.ts --model {mid} --json build/wake/{mid}.latency.json")
+             f"--phrase \"{phrase}\" --channels {a['channels']} --blocks {a['blocks']} "
+             f"--stride {a.get('stride', 2)} --epochs {a['epochs']} --qat-epochs {a['qat_epochs']}"
+             + (" --extra-negatives " + " ".join(extra) if extra else ""))
+    L.append(f"deno run -A scripts/wake/latency.ts --model {mid} "
+             f"--json build/wake/{mid}.latency.json")
     L.append(f"/usr/bin/python3 scripts/train/wake_card.py models/wake/{mid}.metrics.json "
-             f"--latency build/wake/{mid}.latency.json")
+             f"--latency build/wake/{mid}.latency.json --stream docs/eval/wake_{mid}.json")
     L.append("```")
     out = os.path.join(os.path.dirname(args.metrics), f"{mid}.md")
     with open(out, "w") as f:

@@ -36,22 +36,24 @@ class Block(nn.Module):
         self.bn2 = nn.BatchNorm2d(c)
         self.q2 = ActivationQuant(nonnegative=True)
 
-    def forward(self, x):
+    def forward(self, x, quant_out: bool = True):
         x = self.q1(torch.relu(self.bn1(self.dw(x))))
-        return self.q2(torch.relu(self.bn2(self.pw(x))))
+        x = torch.relu(self.bn2(self.pw(x)))
+        return self.q2(x) if quant_out else x
 
 
 class WakeNet(nn.Module):
-    """DS-CNN: conv(5, stride 2) -> N x [depthwise(k) + pointwise] -> mean over time -> dense."""
+    """DS-CNN: conv(5, time stride ``stride``) -> N x [depthwise(k) + pointwise] -> mean over
+    time -> dense."""
 
     def __init__(self, n_mfcc: int = 13, frames: int = 120, channels: int = 48, blocks: int = 4,
-                 kernel: int = 9):
+                 kernel: int = 9, stride: int = 2):
         super().__init__()
         self.n_mfcc, self.frames, self.channels = n_mfcc, frames, channels
         self.register_buffer("mean", torch.zeros(n_mfcc))
         self.register_buffer("inv_std", torch.ones(n_mfcc))
         self.q_in = ActivationQuant()
-        self.conv1 = QConv(n_mfcc, channels, (1, 5), stride=(1, 2), padding=(0, 2))
+        self.conv1 = QConv(n_mfcc, channels, (1, 5), stride=(1, stride), padding=(0, 2))
         self.bn0 = nn.BatchNorm2d(channels)
         self.q0 = ActivationQuant(nonnegative=True)
         self.blocks = nn.ModuleList([Block(channels, kernel) for _ in range(blocks)])
@@ -67,8 +69,10 @@ class WakeNet(nn.Module):
         x = (mfcc - self.mean) * self.inv_std
         x = self.q_in(x).transpose(1, 2).unsqueeze(2)  # [B, 13, 1, T]
         x = self.q0(torch.relu(self.bn0(self.conv1(x))))
-        for b in self.blocks:
-            x = b(x)
+        for i, b in enumerate(self.blocks):
+            # mixed4: the last pointwise output stays float (4-bit MatMulNBits -> ReLU -> mean ->
+            # 4-bit dense, no requantization round trip); int8 keeps it on the uint8 grid
+            x = b(x, quant_out=self.mode != "mixed4" or i < len(self.blocks) - 1)
         pooled = x.mean(dim=(2, 3))
         if self.mode == "int8":  # QLinearGlobalAveragePool keeps the last activation's grid
             pooled = fake_quant_linear(pooled, self.blocks[-1].q2.params())

@@ -6,6 +6,7 @@
  *
  *   /usr/bin/python3 scripts/synth/build_eval_streams.py --data data/wake/hey_computer
  *   deno run -A scripts/wake/eval_stream.ts --id hey_computer [--out docs/eval]
+ *     [--models models/wake] [--stride 4]
  *
  * Writes <out>/wake_<id>.json, <out>/wake_<id>.md and <out>/wake_<id>_det.svg.
  * @module
@@ -18,7 +19,13 @@ import { loadWakeModel, WakeDetector } from "../../pipeline/wake.ts";
 
 interface Truth {
   positives: { file: string; snr: string; starts: number[]; ends: number[]; voices: string[] }[];
-  negative: { file: string; seconds: number };
+  negative: { file: string; seconds: number; segments?: [number, number, string][] };
+}
+
+/** Kind of negative material at time `t` (from the stream's segment list), or "unknown". */
+export function kindAt(segments: [number, number, string][] | undefined, t: number): string {
+  const s = segments?.find(([a, b]) => t >= a && t < b);
+  return s ? s[2] : "unknown";
 }
 
 const PRECISIONS = { fp32: "fp32.onnx", int8: "int8.onnx", "4bit": "onnx" } as const;
@@ -56,9 +63,13 @@ export function match(dets: number[], starts: number[], ends: number[]) {
   return { hits: used.size, misses: starts.length - used.size, fa, latencies };
 }
 
-async function traces(id: string, file: string, strideFrames: number): Promise<Traces> {
+async function traces(
+  dir: string,
+  id: string,
+  file: string,
+  strideFrames: number,
+): Promise<Traces> {
   const config = parseConfig({});
-  const dir = new URL("../../models/wake/", import.meta.url).pathname;
   const out: Traces = { fp32: [], int8: [], "4bit": [] };
   const models = await Promise.all(
     (Object.keys(PRECISIONS) as Precision[]).map((p) =>
@@ -128,6 +139,7 @@ if (import.meta.main) {
       data: { type: "string" },
       out: { type: "string", default: "docs/eval" },
       stride: { type: "string", default: "4" },
+      models: { type: "string", default: "models/wake" },
     },
   });
   const id = values.id!;
@@ -145,23 +157,37 @@ if (import.meta.main) {
   const stride = Number(values.stride);
   const config = parseConfig({});
   const refractory = config.wake.refractoryMs / 1000;
-  const model = await loadWakeModel({ id, path: `models/wake/${id}.onnx` }, config.wake, 13);
+  const dir = values.models!.replace(/\/*$/, "/");
+  const model = await loadWakeModel({ id, path: `${dir}${id}.onnx` }, config.wake, 13);
   const thr = model.threshold;
   await model.model.session.release();
   const t0 = performance.now();
   console.error(`negatives: ${(truth.negative.seconds / 60).toFixed(1)} min ...`);
-  const neg = await traces(id, truth.negative.file, stride);
+  const neg = await traces(dir, id, truth.negative.file, stride);
   const pos: { snr: string; tr: Traces; starts: number[]; ends: number[] }[] = [];
   for (const p of truth.positives) {
     console.error(`positives ${p.snr}: ${p.ends.length} phrases ...`);
-    pos.push({ snr: p.snr, tr: await traces(id, p.file, stride), starts: p.starts, ends: p.ends });
+    pos.push({
+      snr: p.snr,
+      tr: await traces(dir, id, p.file, stride),
+      starts: p.starts,
+      ends: p.ends,
+    });
   }
   const hours = truth.negative.seconds / 3600;
   const result: Record<string, unknown> = { id, threshold: thr, refractory, hours, stride };
   const rows: string[] = [];
   const det: Record<string, [number, number][]> = {};
   for (const p of Object.keys(PRECISIONS) as Precision[]) {
-    const faPerHour = detections(neg[p], thr, refractory).length / hours;
+    const faTimes = detections(neg[p], thr, refractory);
+    const faPerHour = faTimes.length / hours;
+    const faByKind: Record<string, number> = {};
+    const falseAccepts = faTimes.map((t) => {
+      const kind = kindAt(truth.negative.segments, t);
+      faByKind[kind] = (faByKind[kind] ?? 0) + 1;
+      const score = neg[p].find(([u]) => u === t)?.[1] ?? NaN;
+      return { t: Math.round(t * 100) / 100, score: Math.round(score * 1000) / 1000, kind };
+    });
     const frr: Record<string, number> = {};
     const lat: number[] = [];
     let posFa = 0;
@@ -171,7 +197,14 @@ if (import.meta.main) {
       lat.push(...m.latencies);
       posFa += m.fa;
     }
-    result[p] = { frr, faPerHour, latencyMedianS: median(lat), faInPositiveStreams: posFa };
+    result[p] = {
+      frr,
+      faPerHour,
+      latencyMedianS: median(lat),
+      faInPositiveStreams: posFa,
+      faByKind,
+      falseAccepts,
+    };
     rows.push(
       `| ${p} | ${(100 * frr.clean).toFixed(1)}% | ${(100 * frr["20"]).toFixed(1)}% | ${
         (100 * frr["10"]).toFixed(1)
@@ -204,6 +237,13 @@ if (import.meta.main) {
     "| precision | FRR clean | FRR 20 dB | FRR 10 dB | FRR 5 dB | false accepts / hour | median latency |",
     "|---|---|---|---|---|---|---|",
     ...rows,
+    "",
+    "False accepts by kind of negative material: " +
+    (Object.keys(PRECISIONS) as Precision[]).map((p) => {
+      const k = (result[p] as { faByKind: Record<string, number> }).faByKind;
+      const parts = Object.entries(k).sort().map(([a, b]) => `${a} ${b}`);
+      return `${p}: ${parts.length ? parts.join(", ") : "none"}`;
+    }).join("; ") + ".",
     "",
     `DET curve: wake_${id}_det.svg. Reproduce: \`/usr/bin/python3 ` +
     `scripts/synth/build_eval_streams.py --data ${data}\` then \`deno run -A ` +

@@ -4,6 +4,7 @@
  * load. Prints a table; `--json` also writes the figures for the model card.
  *
  *   deno run -A scripts/wake/latency.ts [--model hey_computer] [--runs 3000] [--json out.json]
+ *     [--models models/wake]
  * @module
  */
 import { parseArgs } from "node:util";
@@ -15,9 +16,13 @@ export function summarize(us: number[]): { median_us: number; p90_us: number } {
   return { median_us: s[Math.floor(s.length / 2)], p90_us: s[Math.floor(s.length * 0.9)] };
 }
 
-/** Measure every precision of model `id` under models/wake/. */
-export async function measure(id: string, runs: number) {
-  const dir = new URL("../../models/wake/", import.meta.url).pathname;
+/** Measure every precision of model `id` under `dir` (default models/wake/). */
+export async function measure(
+  id: string,
+  runs: number,
+  dir = new URL("../../models/wake/", import.meta.url).pathname,
+) {
+  dir = dir.replace(/\/*$/, "/");
   const files = { fp32: `${id}.fp32.onnx`, int8: `${id}.int8.onnx`, mixed4: `${id}.onnx` };
   const models = Object.fromEntries(
     await Promise.all(
@@ -52,6 +57,7 @@ if (import.meta.main) {
       model: { type: "string", default: "hey_computer" },
       runs: { type: "string", default: "3000" },
       json: { type: "string" },
+      models: { type: "string" },
     },
   });
   const runs = Number(values.runs);
@@ -59,7 +65,7 @@ if (import.meta.main) {
     console.error(`--runs must be an integer >= 10, got ${values.runs}`);
     Deno.exit(2);
   }
-  const r = await measure(values.model!, runs);
+  const r = await measure(values.model!, runs, values.models);
   console.log(`| precision | bytes | median us | p90 us | vs fp32 |`);
   console.log(`|---|---|---|---|---|`);
   for (const [k, v] of Object.entries(r)) {

@@ -103,13 +103,18 @@ def matmul_nbits_weights(w: np.ndarray, block: int):
 
 
 def matmul_nbits(g: GraphBuilder, x: str, w: np.ndarray, block: int,
-                 accuracy_level: int = 4) -> str:
-    """x [..., K] @ w.T (w [N, K]) with 4-bit weights on the MatMulNBits kernel."""
+                 accuracy_level: int = 4, bias: Optional[np.ndarray] = None) -> str:
+    """x [..., K] @ w.T (+ bias [N]) (w [N, K]) with 4-bit weights on the MatMulNBits kernel
+    (the bias is the kernel's sixth input, added inside it)."""
     n, k = w.shape
     packed, scales, _ = matmul_nbits_weights(w, block)
-    return g.node("MatMulNBits", [x, g.const("w4", packed), g.const("w4_scale", scales)],
-                  "matmul4", domain="com.microsoft", K=k, N=n, bits=4, block_size=block,
-                  accuracy_level=accuracy_level)
+    inputs = [x, g.const("w4", packed), g.const("w4_scale", scales)]
+    if bias is not None:
+        if bias.shape != (n,):
+            raise ValueError(f"matmul_nbits: bias shape {bias.shape}, expected ({n},)")
+        inputs += ["", "", g.const("w4_bias", bias.astype(np.float32))]
+    return g.node("MatMulNBits", inputs, "matmul4", domain="com.microsoft", K=k, N=n, bits=4,
+                  block_size=block, accuracy_level=accuracy_level)
 
 
 def weight_bits_report(model: onnx.ModelProto) -> dict:

@@ -6,7 +6,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np  # noqa: E402
-from onnx import TensorProto, helper  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from earshot_quant.onnx_export import (  # noqa: E402
     GraphBuilder,
@@ -62,6 +62,19 @@ class MatMulNBitsLayout(unittest.TestCase):
         self.assertEqual((attrs["K"], attrs["N"], attrs["bits"], attrs["block_size"]),
                          (32, 4, 4, 16))
         self.assertEqual(weight_bits_report(m), {"UINT8": 4 * 2 * 8, "FLOAT": 4 * 2 * 4})
+
+    def test_bias_is_the_sixth_input(self):
+        g = GraphBuilder()
+        b = np.array([0.5, -1.0, 2.0, 0.0], np.float32)
+        y = matmul_nbits(g, "x", np.ones((4, 32), np.float32), 16, bias=b)
+        node = g.nodes[0]
+        self.assertEqual(len(node.input), 6)
+        self.assertEqual(list(node.input[3:5]), ["", ""])  # no zero points, no g_idx
+        init = {t.name: t for t in g.inits}
+        np.testing.assert_array_equal(numpy_helper.to_array(init[node.input[5]]), b)
+        self.assertEqual(y, node.output[0])
+        with self.assertRaisesRegex(ValueError, "bias shape"):
+            matmul_nbits(g, "x", np.ones((4, 32), np.float32), 16, bias=np.zeros(3, np.float32))
 
 
 class QLinearConvInit(unittest.TestCase):
