@@ -46,16 +46,23 @@ Deno.bench("vad: Silero, one 32 ms chunk", { group: "vad" }, async () => {
 });
 
 const config = parseConfig({});
+const fullRate = parseConfig({ vad: { idleStride: 1 } });
 const silence = new Float32Array(16000 * 10);
-async function frontEnd(samples: Float32Array) {
-  const p = await Pipeline.create(config, new EventBus(), { vad });
+async function frontEnd(samples: Float32Array, cfg = config) {
+  const p = await Pipeline.create(cfg, new EventBus(), { vad });
   for (let i = 0; i < samples.length; i += 1600) await p.push(samples.subarray(i, i + 1600));
   await p.end();
 }
 Deno.bench("front end (energy gate + Silero + MFCC), 10 s of read speech", {
   group: "rtf",
+  baseline: true,
 }, async () => {
   await frontEnd(speech);
+});
+Deno.bench("front end, Silero on every loud chunk (vad.idleStride 1), the same speech", {
+  group: "rtf",
+}, async () => {
+  await frontEnd(speech, fullRate);
 });
 Deno.bench("front end (energy gate + Silero + MFCC), 10 s of silence", {
   group: "rtf",

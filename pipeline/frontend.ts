@@ -21,6 +21,8 @@ export interface FrontEndStats {
   vadRuns: number;
   /** Loud chunks that repeated the last probability (vad.idleStride). */
   vadHeld: number;
+  /** Frames whose window was digital silence (MFCC zero without a transform). */
+  zeroFrames: number;
 }
 
 /** Turns a 16 kHz stream into analysis frames. */
@@ -35,6 +37,8 @@ export class FrontEnd {
   #samples = 0; // samples consumed into hops
   #lastProb = 0;
   #lastQuiet = true;
+  #zeroRun = 0; // zero samples at the end of the stream so far
+  #zeroFrames = 0;
 
   private constructor(mfcc: StreamingMfcc, vad: VoiceActivity, bus: EventBus) {
     this.#mfcc = mfcc;
@@ -102,7 +106,17 @@ export class FrontEnd {
         }
       }
     }
-    const mfcc = this.#mfcc.push(hop);
+    // Trailing zero samples: when the whole 512-sample window is digital silence its MFCC is
+    // exactly zero (log(0 + 1) in every band), so skip the transform and keep the ring zeroed.
+    let zeros = 0;
+    while (zeros < HOP && hop[HOP - 1 - zeros] === 0) zeros++;
+    this.#zeroRun = zeros === HOP ? this.#zeroRun + HOP : zeros;
+    let mfcc: Float32Array;
+    if (this.#zeroRun >= this.#mfcc.extractor.size) {
+      this.#zeroFrames++;
+      this.#mfcc.reset();
+      mfcc = new Float32Array(this.#mfcc.extractor.coefficients);
+    } else mfcc = this.#mfcc.push(hop);
     return {
       sample,
       t: streamTime(sample + HOP),
@@ -139,6 +153,7 @@ export class FrontEnd {
       vadChunks: this.#vad.chunks,
       vadRuns: this.#vad.modelRuns,
       vadHeld: this.#vad.held,
+      zeroFrames: this.#zeroFrames,
     };
   }
 

