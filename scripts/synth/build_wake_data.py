@@ -20,7 +20,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -118,12 +120,14 @@ def render_jobs(phrase: str, rng: np.random.Generator, scale: float):
     return jobs
 
 
-def render_all(out: str, jobs) -> list[dict]:
-    """Render (cached) and return rows with the clean wav path."""
-    rows = []
+def render_all(out: str, jobs, workers: int = 2) -> list[dict]:
+    """Render (cached) and return rows with the clean wav path, in job order. ``workers`` TTS
+    processes run at once (each render is an espeak-ng/flite/festival subprocess)."""
     os.makedirs(os.path.join(out, "tts"), exist_ok=True)
     bar = Progress("render", len(jobs))
-    for text, voice, rate, pitch, label, kind in jobs:
+
+    def one(job):
+        text, voice, rate, pitch, label, kind = job
         key = hashlib.sha1(f"{text}|{voice}|{rate}|{pitch}".encode()).hexdigest()[:16]
         path = os.path.join(out, "tts", key + ".wav")
         if not os.path.exists(path):
@@ -131,16 +135,21 @@ def render_all(out: str, jobs) -> list[dict]:
                 x = render(text, voice, rate, pitch)
             except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
                 print(f"\nrender: skipped {voice} {text!r}: {e}", file=sys.stderr)
-                bar.step()
-                continue
+                return None
             if len(x) < 1600:
-                bar.step()
-                continue
-            write_wav(path + ".tmp", x)
-            os.replace(path + ".tmp", path)
-        rows.append({"wav": path, "text": text, "voice": voice, "label": label, "kind": kind,
-                     "split": voice_split(voice)})
-        bar.step()
+                return None
+            tmp = f"{path}.{threading.get_ident()}.tmp"  # the same render may run twice at once
+            write_wav(tmp, x)
+            os.replace(tmp, path)
+        return {"wav": path, "text": text, "voice": voice, "label": label, "kind": kind,
+                "split": voice_split(voice)}
+
+    rows = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for row in pool.map(one, jobs):
+            if row is not None:
+                rows.append(row)
+            bar.step()
     return rows
 
 
@@ -264,13 +273,16 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=120)
     ap.add_argument("--scale", type=float, default=1.0, help="data amount multiplier")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2, help="TTS renders at once (default 2)")
     args = ap.parse_args()
+    if args.jobs < 1:
+        ap.error(f"--jobs must be >= 1, got {args.jobs}")
     if not args.phrase.strip():
         ap.error("--phrase is empty")
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
     jobs = render_jobs(args.phrase, rng, args.scale)
-    rows = render_all(args.out, jobs)
+    rows = render_all(args.out, jobs, args.jobs)
     with open(os.path.join(args.out, "renders.json"), "w") as f:
         json.dump(rows, f)
     for split in ["train", "val", "test"]:
