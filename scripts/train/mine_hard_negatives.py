@@ -33,7 +33,8 @@ def main():
     args = ap.parse_args()
     ck = torch.load(args.checkpoint)
     a = ck["args"]
-    m = fold_bn(WakeNet(13, a["frames"], a["channels"], a["blocks"], stride=a.get("stride", 2)))
+    m = fold_bn(WakeNet(13, a["frames"], a["channels"], a["blocks"], kernel=a.get("kernel", 9),
+                       stride=a.get("stride", 2)))
     m.load_state_dict(ck["float"])
     feats_dir = args.feats or os.path.join(args.data, "mine", "feats")
     if not os.path.exists(os.path.join(feats_dir, "index.tsv")):

@@ -154,11 +154,12 @@ def main():
     ap.add_argument("--fixtures", default="tests/wake/fixtures")
     ap.add_argument("--checkpoints", default="build/wake")
     ap.add_argument("--frames", type=int, default=120)
-    ap.add_argument("--channels", type=int, default=48)
-    # 3 blocks at time stride 4: one 4-bit inference ~28 us in onnxruntime-node (4 blocks at
-    # stride 2: ~40 us), see scripts/wake/latency.ts
+    # 64 channels, 3 blocks at time stride 4: one 4-bit inference ~30 us in onnxruntime-node
+    # (48 channels, 4 blocks at stride 2: ~40 us); see scripts/wake/latency.ts
+    ap.add_argument("--channels", type=int, default=64)
     ap.add_argument("--blocks", type=int, default=3)
     ap.add_argument("--stride", type=int, default=4, help="time stride of the first conv")
+    ap.add_argument("--kernel", type=int, default=9, help="depthwise kernel (frames)")
     ap.add_argument("--epochs", type=int, default=14)
     ap.add_argument("--qat-epochs", type=int, default=3)
     ap.add_argument("--max-minutes", type=float, default=15.0)
@@ -186,7 +187,8 @@ def main():
     xte, yte, mte = load_split(args.data, "test", args.frames)
     log(f"train {len(xtr)} ({int(ytr.sum())} pos), val {len(xva)}, test {len(xte)}")
 
-    model = WakeNet(13, args.frames, args.channels, args.blocks, stride=args.stride)
+    model = WakeNet(13, args.frames, args.channels, args.blocks, kernel=args.kernel,
+                    stride=args.stride)
     flat = xtr.reshape(-1, 13)
     model.set_normalization(flat.mean(0), flat.std(0))
     log("float training")

@@ -58,9 +58,11 @@ def main():
              "per-channel symmetric weights, uint8 activations); pointwise convs and the dense "
              "layer 4-bit (com.microsoft MatMulNBits, symmetric blocks of 16, packed nibbles, "
              "accuracy_level 1: the kernel unpacks 4-bit blocks as it multiplies; level 4, int8 "
-             "compute, measured slower at this size). The last pointwise output stays float (ReLU, "
-             "ReduceMean over time, then the 4-bit dense layer), without a quantize/dequantize "
-             "round trip. INT8 file: every layer QLinearConv / QLinearMatMul / "
+             "compute, measured slower at this size). The last pointwise output stays float "
+             "(ReLU), "
+             "and mean over time + dense run as one 4-bit MatMulNBits over the flattened "
+             "activations (dense weights tiled over time, scales divided by the step count: the "
+             "same 4-bit codes). INT8 file: every layer QLinearConv / QLinearMatMul / "
              "QLinearGlobalAveragePool.\n")
     L.append("| layer | parameters |\n|---|---|")
     for k, v in m["params"].items():
@@ -75,7 +77,9 @@ def main():
         lt = lat.get(mode, {})
         lts = f"{lt['median_us']:.0f} us" if lt else "not measured"
         L.append(f"| {names[mode]} | `{files[mode]}` | {m['sizes'][mode]} | {st} | {lts} |")
-    L.append("\n(MatMulNBits weights are UINT8 tensors holding two 4-bit codes per byte.)\n")
+    L.append("\n(MatMulNBits weights are UINT8 tensors holding two 4-bit codes per byte. "
+             "Latency: `scripts/wake/latency.ts`, the three precisions interleaved in one run on a "
+             "shared 2-core machine; compare the ratios, absolute figures move with the load.)\n")
     L.append("## Accuracy (clip level, held-out test voices)\n")
     L.append(f"Test split: {m['test_clips']} clips of held-out voices: festival kal_diphone "
              "(a whole TTS engine never seen in training), flite rms and espeak-ng variants f2, "

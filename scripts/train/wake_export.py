@@ -27,6 +27,12 @@ def _qp(aq):
     return float(p.scale), int(p.zero_point)
 
 
+def x_frames_out(m: WakeNet) -> int:
+    """Time steps after the first conv (the rest of the network keeps them)."""
+    k, st = m.conv1.weight.shape[-1], m.conv1.stride[-1]
+    return (m.frames + 2 * (k // 2) - k) // st + 1
+
+
 def export(model: WakeNet, mode: str, path: str, metadata: dict) -> onnx.ModelProto:
     """Write ``model`` (folded; fake-quant ranges frozen for int8/mixed4) to ``path``."""
     m = model
@@ -69,7 +75,11 @@ def export(model: WakeNet, mode: str, path: str, metadata: dict) -> onnx.ModelPr
         x = g.node("Mul", [x, g.const("inv_std", _np(m.inv_std))], "norm_mul")
         x = g.node("QuantizeLinear", [x, g.const("s", np.float32(s_in)),
                                       g.const("z", np.uint8(z_in))], "quant_in")
-        x = to_nchw(x)
+        # [B, T, 13] is already onnxruntime's NHWC layout [B, 1, T, 13] of the NCHW tensor
+        # [B, 13, 1, T]: written as Unsqueeze + Transpose(0, 3, 1, 2), the transpose cancels
+        # against the one onnxruntime puts before its NHWC QLinearConv (no copy is left).
+        x = g.node("Unsqueeze", [x, g.const("axis1", np.array([1], np.int64))], "to_n1tc")
+        x = g.node("Transpose", [x], "to_nc1t", perm=[0, 3, 1, 2])
         s0, z0 = _qp(m.q0)
         x = qlinear_conv(g, x, s_in, z_in, _np(m.conv1.weight), _np(m.conv1.bias), s0, z0,
                          **conv1_attrs)
@@ -121,9 +131,17 @@ def export(model: WakeNet, mode: str, path: str, metadata: dict) -> onnx.ModelPr
                                             g.const("z", np.uint8(zo))], "dq_logit")
             x = g.node("Add", [x, g.const("b", _np(m.fc.bias))], "fc_bias")
         else:
-            x = g.node("ReduceMean", [x], "mean_t", axes=[1, 2], keepdims=0)  # [B, C]
-            x = matmul_nbits(g, x, _np(m.fc.weight), m.fc.spec.block, ACCURACY_LEVEL,
-                             bias=_np(m.fc.bias))
+            # mean over time + dense folded into one 4-bit matmul over the flattened [T, C]
+            # activations: w tiled T times and divided by T. The blocks of 16 stay aligned
+            # (C % 16 == 0), so the 4-bit codes equal the dense layer's, scales / T: exact.
+            t_out = int(x_frames_out(m))
+            w = _np(m.fc.weight)
+            if c % m.fc.spec.block:
+                raise ValueError(f"export: channels {c} not a multiple of block {m.fc.spec.block}")
+            x = g.node("Reshape", [x, g.const("flat", np.array([0, t_out * c], np.int64))],
+                       "flatten_tc")
+            x = matmul_nbits(g, x, np.tile(w, (1, t_out)) / t_out, m.fc.spec.block,
+                             ACCURACY_LEVEL, bias=_np(m.fc.bias))
     g.nodes.append(helper.make_node("Sigmoid", [x], ["wake"], name="wake"))
     inp = helper.make_tensor_value_info("mfcc", TensorProto.FLOAT, ["batch", frames, m.n_mfcc])
     out = helper.make_tensor_value_info("wake", TensorProto.FLOAT, ["batch", 1])
