@@ -66,8 +66,14 @@ for (let t = 0; t < 150; t++) {
     lp[t * NUM_LABELS + k] = Math.log(k === hot ? 0.6 : 0.4 / 39);
   }
 }
-Deno.bench({ name: "decoder beam 16, 150 frames (3 s)", group: "decoder" }, () => {
-  const dec = new CtcGrammarDecoder(graph, { beamWidth: 16 });
-  dec.push(lp);
-  dec.result();
-});
+for (const beamWidth of [16, 64]) {
+  Deno.bench({
+    name: `decoder beam ${beamWidth}, 150 frames (3 s)`,
+    group: "decoder",
+    baseline: beamWidth === 64,
+  }, () => {
+    const dec = new CtcGrammarDecoder(graph, { beamWidth, phoneBonus: 2 });
+    dec.push(lp);
+    dec.result();
+  });
+}

@@ -28,10 +28,7 @@ import { grammarWords } from "../../pipeline/grammar.ts";
 import { parseRegistry, type Registry } from "../../devices/registry.ts";
 import { buildCommandGrammar, parseIntent, seededRandom } from "../../pipeline/intent/index.ts";
 import { HELD_OUT_DEVICES } from "./commands.ts";
-import { toDict, toJsgf } from "./jsgf.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
 import { markdownReport, today } from "./eval_report.ts";
-import type { Lexicon } from "../../pipeline/asr/lexicon.ts";
 
 interface Utt {
   id: string;
@@ -164,8 +161,6 @@ if (import.meta.main) {
       beam: { type: "string", default: "64" },
       md: { type: "string" },
       "phone-bonus": { type: "string", default: "tune" },
-      pocketsphinx: { type: "boolean", default: false },
-      "ps-registries": { type: "string", default: "4" },
     },
   });
   const data = values.data!;
@@ -194,7 +189,6 @@ if (import.meta.main) {
   const selected = utts.slice(0, limit);
   const registries = new Map<number, Registry>();
   const graphs = new Map<number, DecodingGraph>();
-  const psFiles = new Map<number, { jsgf: string; dict: Lexicon }>();
   for (const u of selected) {
     if (graphs.has(u.registry)) continue;
     const reg = parseRegistry(
@@ -204,7 +198,6 @@ if (import.meta.main) {
     const g = buildCommandGrammar(reg);
     const { lexicon } = await buildLexicon(grammarWords(g));
     registries.set(u.registry, reg);
-    psFiles.set(u.registry, { jsgf: toJsgf(g), dict: lexicon });
     graphs.set(u.registry, buildGraph(g, lexicon));
   }
   const music: Float32Array[] = [];
@@ -227,13 +220,6 @@ if (import.meta.main) {
     for (const [cond, snr] of conds) {
       const x = snr === null ? clean : addNoise(clean, snr, 1000 + k, music);
       const f = mfccOfSignal(x);
-      if (
-        values.pocketsphinx && Number(u.id.slice(2)) % 2 === 1 &&
-        u.registry < Number(values["ps-registries"])
-      ) {
-        await Deno.mkdir(`${data}/eval_ps/${cond}`, { recursive: true });
-        await Deno.writeFile(`${data}/eval_ps/${cond}/${u.id}.wav`, encodeWav(x, 16000));
-      }
       for (const [name, m] of Object.entries(models)) {
         m.reset();
         const t0 = performance.now();
@@ -376,108 +362,7 @@ if (import.meta.main) {
       );
     }
   }
-  const pocketsphinx = async () => {
-    // One pocketsphinx_batch run per registry over all conditions (loading a JSGF grammar of
-    // this size takes PocketSphinx about 1.5 minutes), on the first --ps-registries registries.
-    const hyps = new Map<string, string>();
-    let wall = 0;
-    const psRegs = [...psFiles.keys()].sort((a, b) => a - b).slice(
-      0,
-      Number(values["ps-registries"]),
-    );
-    const inPs = (u: Utt) => psRegs.includes(u.registry) && Number(u.id.slice(2)) % 2 === 1;
-    for (const r of psRegs) {
-      const files = psFiles.get(r)!;
-      const ids = selected.filter((u) => u.registry === r && inPs(u)).map((u) => u.id);
-      if (!ids.length) continue;
-      const dir = await Deno.makeTempDir();
-      await Deno.writeTextFile(`${dir}/g.gram`, files.jsgf);
-      await Deno.writeTextFile(`${dir}/d.dict`, toDict(files.dict));
-      await Deno.writeTextFile(
-        `${dir}/ctl`,
-        conds.flatMap(([c]) => ids.map((id) => `${c}/${id}`)).join("\n") + "\n",
-      );
-      const t0 = performance.now();
-      const res = await new Deno.Command("pocketsphinx_batch", {
-        args: [
-          "-adcin",
-          "yes",
-          "-adchdr",
-          "44",
-          "-cepdir",
-          `${data}/eval_ps`,
-          "-cepext",
-          ".wav",
-          "-ctl",
-          `${dir}/ctl`,
-          "-jsgf",
-          `${dir}/g.gram`,
-          "-dict",
-          `${dir}/d.dict`,
-          "-hyp",
-          `${dir}/out.hyp`,
-          "-hmm",
-          "/usr/share/pocketsphinx/model/en-us/en-us",
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).output();
-      wall += performance.now() - t0;
-      if (!res.success) console.error(`eval: pocketsphinx failed on registry ${r}`);
-      for (const line of (await Deno.readTextFile(`${dir}/out.hyp`).catch(() => "")).split("\n")) {
-        const m = /^(.*) \((\S+) -?\d+\)$/.exec(line.trim());
-        if (m) hyps.set(m[2], m[1].trim());
-      }
-      await Deno.remove(dir, { recursive: true });
-      console.error(`eval: pocketsphinx registry ${r} done`);
-    }
-    for (const [cond] of conds) {
-      const rows = selected.filter(inPs);
-      const cmdRows = rows.filter((u) => !u.oog);
-      let sent = 0, intent = 0, heldN = 0, heldOk = 0;
-      for (const u of cmdRows) {
-        const h = hyps.get(`${cond}/${u.id}`) ?? "";
-        if (h === u.text) sent++;
-        const reg = registries.get(u.registry)!;
-        const ok = sameIntent(parseIntent(h, reg), parseIntent(u.text, reg));
-        if (ok) intent++;
-        if (u.heldOutName) {
-          heldN++;
-          if (ok) heldOk++;
-        }
-      }
-      // Our models on exactly the same utterances, for a fair side by side.
-      const same = (name: string) => {
-        const ds = results.filter((d) =>
-          d.model === name && d.cond === cond && inPs(d.utt) && !d.utt.oog
-        );
-        const ok = ds.filter((d) => {
-          const reg = registries.get(d.utt.registry)!;
-          return confidence(d.r, cal[name].scale, cal[name].offset) >= thr &&
-            sameIntent(parseIntent(d.r.text, reg), parseIntent(d.utt.text, reg));
-        }).length;
-        return pct(ok, ds.length);
-      };
-      report[`pocketsphinx/${cond}`] = {
-        registries: psRegs.length,
-        commands: cmdRows.length,
-        sentenceAccuracy: pct(sent, cmdRows.length),
-        intentSlotAccuracy: pct(intent, cmdRows.length),
-        heldOutDeviceNames: { n: heldN, intentSlotAccuracy: pct(heldOk, heldN) },
-        earshotIntentSlotAccuracySameUtterances: { fp32: same("fp32"), int8: same("int8") },
-        note: "PocketSphinx en-us acoustic model, the same grammar as JSGF and our lexicon as " +
-          "its dictionary; FSG mode has no confidence, so every hypothesis counts as accepted",
-      };
-    }
-    report["pocketsphinx/wallSeconds"] = Math.round(wall / 1000);
-  };
-  if (values.pocketsphinx) {
-    try {
-      await pocketsphinx();
-    } catch (err) {
-      report["pocketsphinx/error"] = (err as Error).message;
-    }
-  }
+
   const out = {
     threshold: thr,
     calibration: cal,
