@@ -30,14 +30,47 @@ import { buildCommandGrammar, parseIntent, seededRandom } from "../../pipeline/i
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { markdownReport, today } from "./eval_report.ts";
 
-interface Utt {
+/** One evaluation utterance. */
+export interface Utt {
   id: string;
+  /** Position in the manifest (the noise of utterance k is seeded with 1000 + k). */
+  k: number;
   wav: string;
   text: string;
   registry: number;
   oog: boolean;
   heldOutName: boolean;
   voice: string;
+}
+
+/** The evaluation conditions: name and SNR in dB (null: clean). */
+export const CONDS: [string, number | null][] = [["clean", null], ["10dB", 10], ["5dB", 5]];
+
+/** The utterances of `<data>/eval` with their registries and kinds. */
+export async function readUtterances(data: string): Promise<Utt[]> {
+  const cmds = new Map<string, { registry: number; text: string }>();
+  for (const line of (await Deno.readTextFile(`${data}/eval_cmds.tsv`)).split("\n")) {
+    const c = line.split("\t");
+    if (c.length >= 5) cmds.set(c[0], { text: c[1], registry: Number(c[4]) });
+  }
+  const heldOut = HELD_OUT_DEVICES.map(([n]) => n);
+  const utts: Utt[] = [];
+  for (const line of (await Deno.readTextFile(`${data}/eval/manifest.tsv`)).split("\n")) {
+    const c = line.split("\t");
+    if (c.length < 3) continue;
+    const cmd = cmds.get(c[0]);
+    utts.push({
+      id: c[0],
+      k: utts.length,
+      wav: c[1],
+      text: c[2],
+      registry: cmd ? cmd.registry : Number(c[0].slice(2)) % 24,
+      oog: !cmd,
+      heldOutName: heldOut.some((n) => c[2].includes(n)),
+      voice: c[3] ?? "",
+    });
+  }
+  return utts;
 }
 
 /** Acoustic-model output of one utterance in one condition. */
@@ -164,27 +197,7 @@ if (import.meta.main) {
     },
   });
   const data = values.data!;
-  const cmds = new Map<string, { registry: number; text: string }>();
-  for (const line of (await Deno.readTextFile(`${data}/eval_cmds.tsv`)).split("\n")) {
-    const c = line.split("\t");
-    if (c.length >= 5) cmds.set(c[0], { text: c[1], registry: Number(c[4]) });
-  }
-  const heldOut = HELD_OUT_DEVICES.map(([n]) => n);
-  const utts: Utt[] = [];
-  for (const line of (await Deno.readTextFile(`${data}/eval/manifest.tsv`)).split("\n")) {
-    const c = line.split("\t");
-    if (c.length < 3) continue;
-    const cmd = cmds.get(c[0]);
-    utts.push({
-      id: c[0],
-      wav: c[1],
-      text: c[2],
-      registry: cmd ? cmd.registry : Number(c[0].slice(2)) % 24,
-      oog: !cmd,
-      heldOutName: heldOut.some((n) => c[2].includes(n)),
-      voice: c[3] ?? "",
-    });
-  }
+  const utts = await readUtterances(data);
   const limit = Number(values.limit);
   const selected = utts.slice(0, limit);
   const registries = new Map<number, Registry>();
@@ -210,7 +223,7 @@ if (import.meta.main) {
     fp32: await AcousticModel.load(values.fp32!, { chunkFrames: 8 }),
     int8: await AcousticModel.load(values.int8!, { chunkFrames: 8 }),
   };
-  const conds: [string, number | null][] = [["clean", null], ["10dB", 10], ["5dB", 5]];
+  const conds = CONDS;
   // Acoustic model outputs are computed once; the decoder then runs with each phone bonus
   // tried (on the calibration half) and with the chosen one (on everything).
   const scored: Scored[] = [];

@@ -40,9 +40,17 @@ import {
   sampleSentences,
   seededRandom,
 } from "../../pipeline/intent/index.ts";
-import { HELD_OUT_DEVICES } from "./commands.ts";
 import { toDict } from "./jsgf.ts";
-import { addNoise, calibrate, confidence, pct, sameIntent } from "./eval.ts";
+import {
+  addNoise,
+  calibrate,
+  CONDS,
+  confidence,
+  pct,
+  readUtterances,
+  sameIntent,
+  type Utt,
+} from "./eval.ts";
 import { accepts, determinize, minimize, parseFsg, sameLanguage, toFsg, wordDfa } from "./fsg.ts";
 import {
   type BatchRun,
@@ -52,48 +60,6 @@ import {
   runBatch,
   scoreToNats,
 } from "./pocketsphinx.ts";
-
-/** One evaluation utterance (as scripts/asr/eval.ts reads them). */
-interface Utt {
-  id: string;
-  /** Position in the manifest (eval.ts seeds the noise of utterance k with 1000 + k). */
-  k: number;
-  wav: string;
-  text: string;
-  registry: number;
-  oog: boolean;
-  heldOutName: boolean;
-  voice: string;
-}
-
-const CONDS: [string, number | null][] = [["clean", null], ["10dB", 10], ["5dB", 5]];
-
-/** Utterances of data/asr/eval, read exactly as scripts/asr/eval.ts reads them (copied). */
-async function readUtterances(data: string): Promise<Utt[]> {
-  const cmds = new Map<string, { registry: number; text: string }>();
-  for (const line of (await Deno.readTextFile(`${data}/eval_cmds.tsv`)).split("\n")) {
-    const c = line.split("\t");
-    if (c.length >= 5) cmds.set(c[0], { text: c[1], registry: Number(c[4]) });
-  }
-  const heldOut = HELD_OUT_DEVICES.map(([n]) => n);
-  const utts: Utt[] = [];
-  for (const line of (await Deno.readTextFile(`${data}/eval/manifest.tsv`)).split("\n")) {
-    const c = line.split("\t");
-    if (c.length < 3) continue;
-    const cmd = cmds.get(c[0]);
-    utts.push({
-      id: c[0],
-      k: utts.length,
-      wav: c[1],
-      text: c[2],
-      registry: cmd ? cmd.registry : Number(c[0].slice(2)) % 24,
-      oog: !cmd,
-      heldOutName: heldOut.some((n) => c[2].includes(n)),
-      voice: c[3] ?? "",
-    });
-  }
-  return utts;
-}
 
 /** Word-level perturbations of a sentence (drop, duplicate, swap, insert a foreign word). */
 function perturb(s: string, r: () => number): string {

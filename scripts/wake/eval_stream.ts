@@ -17,9 +17,23 @@ import { runAudio } from "../../pipeline/pipeline.ts";
 import type { AnalysisFrame } from "../../pipeline/frame.ts";
 import { loadWakeModel, WakeDetector } from "../../pipeline/wake.ts";
 
-interface Truth {
+/** The evaluation streams of a wake word (`<data>/eval/truth.json`). */
+export interface Truth {
   positives: { file: string; snr: string; starts: number[]; ends: number[]; voices: string[] }[];
   negative: { file: string; seconds: number; segments?: [number, number, string][] };
+}
+
+/** Read `<data>/eval/truth.json`, or exit with how to build it. */
+export async function readTruth(data: string): Promise<Truth> {
+  try {
+    return JSON.parse(await Deno.readTextFile(`${data}/eval/truth.json`));
+  } catch (err) {
+    console.error(
+      `${data}/eval/truth.json: ${(err as Error).message}\n` +
+        `build it first: /usr/bin/python3 scripts/synth/build_eval_streams.py --data ${data}`,
+    );
+    Deno.exit(1);
+  }
 }
 
 /** Kind of negative material at time `t` (from the stream's segment list), or "unknown". */
@@ -144,16 +158,7 @@ if (import.meta.main) {
   });
   const id = values.id!;
   const data = values.data ?? `data/wake/${id}`;
-  let truth: Truth;
-  try {
-    truth = JSON.parse(await Deno.readTextFile(`${data}/eval/truth.json`));
-  } catch (err) {
-    console.error(
-      `${data}/eval/truth.json: ${(err as Error).message}\n` +
-        `build it first: /usr/bin/python3 scripts/synth/build_eval_streams.py --data ${data}`,
-    );
-    Deno.exit(1);
-  }
+  const truth = await readTruth(data);
   const stride = Number(values.stride);
   const config = parseConfig({});
   const refractory = config.wake.refractoryMs / 1000;

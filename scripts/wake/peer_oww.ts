@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { type LoadedModel, loadModel, ort } from "../../models/ort.ts";
 import { readWav } from "../../pipeline/audio/wav.ts";
 import { resample } from "../../pipeline/audio/resample.ts";
-import { detections, match } from "./eval_stream.ts";
+import { detections, match, readTruth } from "./eval_stream.ts";
 
 /** Where the unpacked npm package's models are looked for by default (git-ignored). */
 export const OWW_MODELS_DIR = "build/peers/package/models";
@@ -167,7 +167,7 @@ if (import.meta.main) {
       json: { type: "string" },
     },
   });
-  const truth = JSON.parse(await Deno.readTextFile(`${values.data}/eval/truth.json`));
+  const truth = await readTruth(values.data!);
   const thr = Number(values.threshold);
   const load = async (f: string) => {
     const w = await readWav(f);

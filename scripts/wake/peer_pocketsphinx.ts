@@ -34,12 +34,7 @@ import { parseWavHeader } from "../../pipeline/audio/wav.ts";
 import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
 import { toDict } from "../asr/jsgf.ts";
 import { type BatchRun, EN_US_HMM, parseHypseg, runBatch } from "../asr/pocketsphinx.ts";
-import { detections, match } from "./eval_stream.ts";
-
-interface Truth {
-  positives: { file: string; snr: string; starts: number[]; ends: number[]; voices: string[] }[];
-  negative: { file: string; seconds: number };
-}
+import { detections, match, readTruth, type Truth } from "./eval_stream.ts";
 
 /** One beam setting and its thresholds (powers of ten). */
 interface Sweep {
@@ -114,16 +109,7 @@ if (import.meta.main) {
   const work = values.work!;
   const timeoutS = Number(values.timeout);
   const t0 = performance.now();
-  let truth: Truth;
-  try {
-    truth = JSON.parse(await Deno.readTextFile(`${data}/eval/truth.json`));
-  } catch (err) {
-    console.error(
-      `${data}/eval/truth.json: ${(err as Error).message}\n` +
-        `build it first: /usr/bin/python3 scripts/synth/build_eval_streams.py --data ${data}`,
-    );
-    Deno.exit(1);
-  }
+  const truth = await readTruth(data);
   const refractory = parseConfig({}).wake.refractoryMs / 1000;
   const sweeps: Sweep[] = [
     // PocketSphinx's default beam: thresholds below ~1e-48 change nothing (pruned first).
