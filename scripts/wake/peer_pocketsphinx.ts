@@ -34,7 +34,7 @@ import { parseWavHeader } from "../../pipeline/audio/wav.ts";
 import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
 import { toDict } from "../asr/jsgf.ts";
 import { type BatchRun, EN_US_HMM, parseHypseg, runBatch } from "../asr/pocketsphinx.ts";
-import { detections, match, readTruth, type Truth } from "./eval_stream.ts";
+import { detections, match, readTruth } from "./eval_stream.ts";
 
 /** One beam setting and its thresholds (powers of ten). */
 interface Sweep {
