@@ -20,7 +20,7 @@ import type { AnalysisFrame, FrameStage } from "../frame.ts";
 import type { WordGrammar } from "../grammar.ts";
 import { grammarWords } from "../grammar.ts";
 import { AcousticModel } from "./acoustic.ts";
-import { CtcGrammarDecoder, type DecoderOptions } from "./decoder.ts";
+import { CtcGrammarDecoder, type DecodeResult, type DecoderOptions } from "./decoder.ts";
 import { buildGraph, type DecodingGraph } from "./graph.ts";
 import { buildLexicon } from "./lexicon.ts";
 
@@ -176,8 +176,9 @@ export class Recognizer implements FrameStage {
       const speculative = this.decoder.clone();
       speculative.push(lp);
       this.#decodeMs += performance.now() - t0;
-      if (speculative.complete(COMPLETE_MARGIN, COMPLETE_SLACK) && speculative.result().text) {
-        await this.#commit(frame.t, speculative);
+      if (speculative.complete(COMPLETE_MARGIN, COMPLETE_SLACK)) {
+        const r = speculative.result();
+        if (r.text) await this.#commit(frame.t, r);
       }
     }
   }
@@ -194,10 +195,10 @@ export class Recognizer implements FrameStage {
     this.#decodeMs += performance.now() - t0;
   }
 
-  async #commit(t: number, speculative?: CtcGrammarDecoder): Promise<void> {
-    let r;
-    if (speculative) r = speculative.result();
-    else {
+  /** Emit the transcript: `early` (a speculative decode's result) or the flushed decoder's. */
+  async #commit(t: number, early?: DecodeResult): Promise<void> {
+    let r = early;
+    if (!r) {
       this.#feed(await this.model.flush());
       r = this.decoder.result();
     }
