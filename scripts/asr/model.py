@@ -17,6 +17,7 @@ the runtime keeps the last CONTEXT frames.
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 STRIDE = 2
 DILATIONS = (1, 2, 4)
@@ -26,8 +27,11 @@ NUM_LABELS = 40
 
 
 class AsrNet(nn.Module):
-    def __init__(self, n_in=13, channels=160, mean=None, std=None):
+    def __init__(self, n_in=13, channels=160, mean=None, std=None, dropout=0.0):
         super().__init__()
+        # Training-only dropout after every hidden ReLU (no parameters: checkpoints and the
+        # exported graph are the same with or without it).
+        self.dropout = dropout
         self.register_buffer("mean", torch.zeros(n_in) if mean is None else mean.clone())
         self.register_buffer("inv_std", torch.ones(n_in) if std is None else 1.0 / std.clone())
         layers = [nn.Conv1d(n_in, channels, 5, stride=STRIDE), nn.BatchNorm1d(channels),
@@ -41,7 +45,11 @@ class AsrNet(nn.Module):
 
     def forward(self, feats):
         x = ((feats - self.mean) * self.inv_std).transpose(1, 2)  # [B, F, T]
-        y = self.net(x).transpose(1, 2)  # [B, m, 40]
+        for layer in self.net:
+            x = layer(x)
+            if self.dropout and self.training and isinstance(layer, nn.ReLU):
+                x = F.dropout(x, self.dropout, True)
+        y = x.transpose(1, 2)  # [B, m, 40]
         return torch.log_softmax(y, dim=-1)
 
 

@@ -162,6 +162,7 @@ def main():
     ap.add_argument("--minutes", type=float, default=25)
     ap.add_argument("--channels", type=int, default=160)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--dropout", type=float, default=0.0, help="after hidden ReLUs, training only")
     ap.add_argument("--batch-frames", type=int, default=12000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--resume", help="checkpoint to continue from")
@@ -185,7 +186,7 @@ def main():
     print(f"train: {len(train)} utterances ({frames / 100 / 3600:.2f} h), val {len(val)}",
           flush=True)
 
-    model = AsrNet(channels=args.channels, mean=mean, std=std)
+    model = AsrNet(channels=args.channels, mean=mean, std=std, dropout=args.dropout)
     if args.resume:
         model.load_state_dict(torch.load(args.resume)["model"])
     params = sum(p.numel() for p in model.parameters())
