@@ -59,6 +59,7 @@ import {
   parseHypseg,
   runBatch,
   scoreToNats,
+  wavInputArgs,
 } from "./pocketsphinx.ts";
 
 /** Word-level perturbations of a sentence (drop, duplicate, swap, insert a foreign word). */
@@ -213,20 +214,7 @@ if (import.meta.main) {
 
   // 3. Decoding: one process per registry (all conditions), then the free phone loop.
   await Deno.mkdir(`${work}/out`, { recursive: true });
-  const common = [
-    "-hmm",
-    EN_US_HMM,
-    "-samprate",
-    "16000",
-    "-adcin",
-    "yes",
-    "-adchdr",
-    "44",
-    "-cepdir",
-    `${work}/wav`,
-    "-cepext",
-    ".wav",
-  ];
+  const common = wavInputArgs(`${work}/wav`);
   const hyps = new Map<string, string>();
   const segs = new Map<string, { ascr: number; ef: number }>();
   const runs: Record<string, unknown>[] = [];

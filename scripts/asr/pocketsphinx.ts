@@ -10,6 +10,27 @@
 /** Where pocketsphinx-en-us installs the acoustic model. */
 export const EN_US_HMM = "/usr/share/pocketsphinx/model/en-us/en-us";
 
+/**
+ * pocketsphinx_batch arguments for 16 kHz WAV input: the en-us model, files
+ * `<dir>/<ctl entry>.wav` with a `headerBytes` header skipped.
+ */
+export function wavInputArgs(dir: string, headerBytes = 44): string[] {
+  return [
+    "-hmm",
+    EN_US_HMM,
+    "-samprate",
+    "16000",
+    "-adcin",
+    "yes",
+    "-adchdr",
+    String(headerBytes),
+    "-cepdir",
+    dir,
+    "-cepext",
+    ".wav",
+  ];
+}
+
 /** One finished (or killed) pocketsphinx_batch run. */
 export interface BatchRun {
   /** Exit status; 124 or 137 when the time limit killed it. */

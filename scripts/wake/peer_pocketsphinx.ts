@@ -33,7 +33,7 @@ import { parseConfig } from "../../pipeline/config.ts";
 import { parseWavHeader } from "../../pipeline/audio/wav.ts";
 import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
 import { toDict } from "../asr/jsgf.ts";
-import { type BatchRun, EN_US_HMM, parseHypseg, runBatch } from "../asr/pocketsphinx.ts";
+import { type BatchRun, parseHypseg, runBatch, wavInputArgs } from "../asr/pocketsphinx.ts";
 import { detections, match, readTruth } from "./eval_stream.ts";
 
 /** One beam setting and its thresholds (powers of ten). */
@@ -144,18 +144,7 @@ if (import.meta.main) {
       const uttid = st.file.replace(/^.*\//, "").replace(/\.wav$/, "");
       await Deno.writeTextFile(`${base}.ctl`, `${uttid}\n`);
       const args = [
-        "-hmm",
-        EN_US_HMM,
-        "-samprate",
-        "16000",
-        "-adcin",
-        "yes",
-        "-adchdr",
-        String(await pcmHeader(st.file)),
-        "-cepdir",
-        dir,
-        "-cepext",
-        ".wav",
+        ...wavInputArgs(dir, await pcmHeader(st.file)),
         "-ctl",
         `${base}.ctl`,
         "-dict",

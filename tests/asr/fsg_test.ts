@@ -8,7 +8,7 @@ import {
   toFsg,
   wordDfa,
 } from "../../scripts/asr/fsg.ts";
-import { parseHyp, parseHypseg, runBatch } from "../../scripts/asr/pocketsphinx.ts";
+import { parseHyp, parseHypseg, runBatch, wavInputArgs } from "../../scripts/asr/pocketsphinx.ts";
 import { toDict } from "../../scripts/asr/jsgf.ts";
 import { grammarAccepts, grammarWords, type WordGrammar } from "../../pipeline/grammar.ts";
 import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
@@ -164,18 +164,7 @@ Deno.test("pocketsphinx_batch loads the FSG without null transitions and decodes
   assert.ok(sox.success, "sox");
   await Deno.writeTextFile(`${d}/ctl`, "u1\n");
   const run = await runBatch([
-    "-hmm",
-    "/usr/share/pocketsphinx/model/en-us/en-us",
-    "-samprate",
-    "16000",
-    "-adcin",
-    "yes",
-    "-adchdr",
-    "44",
-    "-cepdir",
-    d,
-    "-cepext",
-    ".wav",
+    ...wavInputArgs(d),
     "-ctl",
     `${d}/ctl`,
     "-fsg",
