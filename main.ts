@@ -24,6 +24,8 @@ import { runAssistant } from "./assistant.ts";
 import { humanLine, jsonLines, writeStdoutLine } from "./pipeline/sinks/jsonl.ts";
 import { ModelError } from "./models/ort.ts";
 import { describeModels } from "./api/models.ts";
+import { LexiconError } from "./pipeline/asr/lexicon.ts";
+import { GrammarError } from "./pipeline/asr/graph.ts";
 
 /** The bundled sample the demo streams. */
 export const DEMO_WAV = new URL("./assets/demo.wav", import.meta.url).pathname;
@@ -49,6 +51,7 @@ options:
   --realtime       pace file input like a live microphone
   --api / --no-api start the status API (default: on for start, off for run and demo)
   --api-host HOST  --api-port PORT   where the API listens
+  --debug          print the stack of an unexpected failure
   -h, --help       this text`;
 
 class UsageError extends Error {}
@@ -77,6 +80,7 @@ function parseCli(args: string[]) {
       "api-host": { type: "string" },
       "api-port": { type: "string" },
       help: { type: "boolean", short: "h" },
+      debug: { type: "boolean" },
     },
   });
   return { values: { ...values }, positionals };
@@ -166,6 +170,21 @@ async function reportModels(config: Config) {
   for (const report of await describeModels(config)) writeStdoutLine(JSON.stringify(report));
 }
 
+/**
+ * The message of an unexpected failure: one line, or the whole stack with `--debug`.
+ * @example
+ * ```ts
+ * unexpectedFailure(new TypeError("x is undefined"), false);
+ * // 'earshot: unexpected failure: TypeError: x is undefined (run again with --debug for the stack)'
+ * ```
+ */
+export function unexpectedFailure(err: unknown, debug: boolean): string {
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (debug) return `earshot: unexpected failure: ${e.stack ?? e}`;
+  const first = String(e.message).split("\n")[0];
+  return `earshot: unexpected failure: ${e.name}: ${first} (run again with --debug for the stack)`;
+}
+
 /** Entry point; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   let parsed;
@@ -236,7 +255,7 @@ export async function main(args: string[]): Promise<number> {
     }
     if (
       err instanceof ConfigError || err instanceof RegistryError || err instanceof TemplateError ||
-      err instanceof TokenError
+      err instanceof TokenError || err instanceof LexiconError || err instanceof GrammarError
     ) {
       console.error(`earshot: invalid configuration:\n${err.message}`);
       return 2;
@@ -248,7 +267,7 @@ export async function main(args: string[]): Promise<number> {
       console.error(`earshot: ${err.message}`);
       return 1;
     }
-    console.error(`earshot: unexpected failure: ${(err as Error).stack ?? err}`);
+    console.error(unexpectedFailure(err, !!values.debug));
     return 1;
   }
 }

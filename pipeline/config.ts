@@ -115,7 +115,7 @@ export const asrSchema = z.object({
   trigger: z.enum(["wake", "vad"]).default("wake"),
   /** MFCC frames per acoustic-model run (even; 8 = 80 ms). */
   chunkFrames: z.number().int().min(2).max(200).multipleOf(2).default(8),
-  /** cmudict path; empty means pocketsphinx-en-us's copy. */
+  /** cmudict path (plain `word PH ON ES` lines); empty means the bundled npm copy. */
   cmudict: z.string().default(""),
   /** espeak-ng executable for words cmudict lacks, or false to disable. */
   espeak: z.union([z.string().min(1), z.literal(false)]).default("espeak-ng"),

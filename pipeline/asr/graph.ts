@@ -10,6 +10,11 @@ import { closure, type WordGrammar } from "../grammar.ts";
 import type { Lexicon } from "./lexicon.ts";
 import { phoneIndex } from "./phones.ts";
 
+/** The grammar cannot be decoded (nothing pronounceable leaves the start, no sentence ends). */
+export class GrammarError extends Error {
+  override name = "GrammarError";
+}
+
 /** A word completed at a trie node, and the grammar state after it. */
 export interface WordEnd {
   word: string;
@@ -145,13 +150,13 @@ export function buildGraph(grammar: WordGrammar, lexicon: Lexicon): DecodingGrap
   }
   const start = rootOf(grammar.start);
   if (start === undefined) {
-    throw new Error(
+    throw new GrammarError(
       `grammar: no pronounceable word leaves the start state` +
         (missing.size ? ` (no pronunciation for: ${[...missing].sort().join(", ")})` : ""),
     );
   }
   const hasFinal = wordEnds.some((list) => list.some((e) => e.final));
-  if (!hasFinal) throw new Error("grammar: no complete sentence can be pronounced");
+  if (!hasFinal) throw new GrammarError("grammar: no complete sentence can be pronounced");
   return {
     phone: Int16Array.from(phone),
     children,

@@ -1,16 +1,32 @@
 /**
  * Pronunciation lexicon of the command ASR, computed at configuration time:
  * every word of the grammar gets one or more ARPAbet phone sequences from
- * cmudict (the copy that pocketsphinx-en-us ships), with the espeak-ng
- * phonemizer as the fallback for words cmudict does not know ("zigbee",
- * "nanoleaf"). A new device name therefore needs no retraining. Words that
- * neither source can pronounce are reported, never silently dropped.
+ * cmudict (the copy that the `cmu-pronouncing-dictionary` npm package ships,
+ * installed with the other npm packages), with the espeak-ng phonemizer as
+ * the fallback for words cmudict does not know ("zigbee", "nanoleaf"). A new
+ * device name therefore needs no retraining. Words that neither source can
+ * pronounce are reported, never silently dropped.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { isPhone, type Phone } from "./phones.ts";
 
-/** Where pocketsphinx-en-us installs cmudict on Debian. */
-export const DEFAULT_CMUDICT = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
+/**
+ * The bundled cmudict: `cmu-pronouncing-dictionary`'s `index.js` (one
+ * `"word": "PH ON ES",` line per entry), read as text, never imported.
+ */
+export const DEFAULT_CMUDICT = fileURLToPath(
+  new URL("../../node_modules/cmu-pronouncing-dictionary/index.js", import.meta.url),
+);
+
+/**
+ * A pronunciation problem the user must fix in the configuration or the
+ * device names (a bad `asr.pronunciations` entry, words nothing can
+ * pronounce because espeak-ng is missing).
+ */
+export class LexiconError extends Error {
+  override name = "LexiconError";
+}
 
 /** A word's pronunciations (one or more phone sequences) and where they came from. */
 export interface LexiconEntry {
@@ -33,10 +49,12 @@ export interface LexiconOptions {
   extra?: Record<string, string | string[]>;
 }
 
-/** The lexicon plus one human-readable warning per word that needed attention. */
+/** The lexicon plus human-readable warnings (at most one line for all guessed words). */
 export interface LexiconResult {
   lexicon: Lexicon;
   warnings: string[];
+  /** Words whose pronunciation espeak-ng guessed (not in cmudict, not given by the user). */
+  guessed: string[];
   /** Words without any pronunciation (the decoder cannot recognize them). */
   missing: string[];
 }
@@ -51,9 +69,14 @@ export function parseArpabet(text: string, where: string): Phone[] {
   return phones as Phone[];
 }
 
+const JS_ENTRY = /^\s*("(?:[^"\\]|\\.)*")\s*:\s*("(?:[^"\\]|\\.)*")\s*,?\s*$/;
+
 /**
- * Parse the cmudict lines of the wanted words (`word PH ON ES`, `word(2) ...`,
- * `# comments`). Malformed lines of wanted words throw with `source:line`.
+ * Parse the cmudict lines of the wanted words. Two layouts: the plain one
+ * (`word PH ON ES`, `word(2) ...`, `# comments`; Debian's
+ * cmudict-en-us.dict) and the npm package's module (`  "word(2)": "PH ON",`
+ * inside `export const dictionary = {...}`). Malformed lines of wanted words
+ * throw with `source:line`.
  */
 export function parseCmudict(
   text: string,
@@ -62,8 +85,15 @@ export function parseCmudict(
 ): Map<string, Phone[][]> {
   const out = new Map<string, Phone[][]>();
   const lines = text.split("\n");
+  const js = /^\s*(\/\*|export\s)/.test(text);
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/#.*$/, "").trim();
+    let line = lines[i];
+    if (js) {
+      const m = JS_ENTRY.exec(line);
+      if (!m) continue;
+      line = `${JSON.parse(m[1])} ${JSON.parse(m[2])}`;
+    }
+    line = line.replace(/#.*$/, "").trim();
     if (!line) continue;
     const sp = line.search(/\s/);
     const key = (sp < 0 ? line : line.slice(0, sp)).toLowerCase();
@@ -190,7 +220,7 @@ export async function espeakPronounce(
   words: string[],
   espeak = "espeak-ng",
   voice = "en-us",
-): Promise<{ prons: Map<string, Phone[]>; failed: Map<string, string> }> {
+): Promise<{ prons: Map<string, Phone[]>; failed: Map<string, string>; notInstalled?: true }> {
   const prons = new Map<string, Phone[]>();
   const failed = new Map<string, string>();
   if (words.length === 0) return { prons, failed };
@@ -212,7 +242,10 @@ export async function espeakPronounce(
     stdout = new TextDecoder().decode(res.stdout);
   } catch (err) {
     for (const w of words) failed.set(w, `espeak-ng failed: ${(err as Error).message}`);
-    return { prons, failed };
+    return err instanceof Deno.errors.NotFound ? { prons, failed, notInstalled: true } : {
+      prons,
+      failed,
+    };
   }
   const lines = stdout.split("\n").map((l) => l.trim()).filter(Boolean);
   if (lines.length !== words.length) {
@@ -245,8 +278,17 @@ const WORD_RE = /^[a-z][a-z'\-]*$/;
 
 /**
  * Build the lexicon of a word list: user pronunciations first, then cmudict,
- * then espeak-ng. Every word that did not come from cmudict or the user gets
- * a warning naming the word and the pronunciation chosen (or why none).
+ * then espeak-ng. The words espeak-ng had to guess share one warning line
+ * (`guessed` lists them); words nothing could pronounce share another
+ * (`missing`). Throws {@link LexiconError} for a bad user pronunciation and
+ * when words outside cmudict need espeak-ng but it is not installed.
+ *
+ * @example
+ * ```ts
+ * const { lexicon, warnings } = await buildLexicon(["kitchen", "zigbee"]);
+ * lexicon.get("kitchen"); // { prons: [["K","IH","CH","AH","N"]], source: "cmudict" }
+ * warnings; // ['pronunciations guessed by espeak-ng (not in cmudict): zigbee (Z IH G B IY)']
+ * ```
  */
 export async function buildLexicon(
   words: Iterable<string>,
@@ -255,11 +297,13 @@ export async function buildLexicon(
   const lexicon: Lexicon = new Map();
   const warnings: string[] = [];
   const missing: string[] = [];
+  const guessed: string[] = [];
+  const unusable: string[] = [];
   const wanted = new Set<string>();
   for (const raw of words) {
     const w = raw.toLowerCase();
     if (!WORD_RE.test(w)) {
-      warnings.push(`word "${raw}": not a plain lower-case word; it cannot be pronounced`);
+      unusable.push(`"${raw}" (not a plain lower-case word)`);
       missing.push(raw);
       continue;
     }
@@ -269,10 +313,14 @@ export async function buildLexicon(
     const w = word.toLowerCase();
     if (!wanted.has(w)) continue;
     const list = Array.isArray(value) ? value : [value];
-    lexicon.set(w, {
-      prons: list.map((p, i) => parseArpabet(p, `asr.pronunciations.${word}[${i}]`)),
-      source: "user",
-    });
+    try {
+      lexicon.set(w, {
+        prons: list.map((p, i) => parseArpabet(String(p), `asr.pronunciations.${word}[${i}]`)),
+        source: "user",
+      });
+    } catch (err) {
+      throw new LexiconError((err as Error).message);
+    }
   }
   const todo = new Set([...wanted].filter((w) => !lexicon.has(w)));
   const path = options.cmudict ?? DEFAULT_CMUDICT;
@@ -294,29 +342,43 @@ export async function buildLexicon(
     const list = [...todo].sort();
     if (options.espeak === false) {
       for (const w of list) {
-        warnings.push(`word "${w}": not in cmudict and espeak-ng fallback is off; unrecognizable`);
+        unusable.push(`"${w}" (not in cmudict, espeak-ng fallback off)`);
         missing.push(w);
       }
     } else {
-      const { prons, failed } = await espeakPronounce(
+      const espeak = options.espeak ?? "espeak-ng";
+      const { prons, failed, notInstalled } = await espeakPronounce(
         list.map((w) => w.replace(/-/g, " ")),
-        options.espeak ?? "espeak-ng",
+        espeak,
         options.espeakVoice ?? "en-us",
       );
+      if (notInstalled) {
+        throw new LexiconError(
+          `no pronunciation for ${list.join(", ")}: not in cmudict, and espeak-ng (${espeak}) ` +
+            `is not installed to guess them. Install espeak-ng, rename the devices, or give ` +
+            `the words in asr.pronunciations (ARPAbet, e.g. {"${list[0]}": "Z IH G B IY"})`,
+        );
+      }
+      const shown: string[] = [];
       for (const w of list) {
         const p = prons.get(w.replace(/-/g, " "));
         if (p) {
           lexicon.set(w, { prons: [p], source: "espeak" });
-          warnings.push(
-            `word "${w}": not in cmudict; using espeak-ng pronunciation ${p.join(" ")}`,
-          );
+          guessed.push(w);
+          shown.push(`${w} (${p.join(" ")})`);
         } else {
           const why = failed.get(w.replace(/-/g, " ")) ?? "no output";
-          warnings.push(`word "${w}": no pronunciation (${why}); it cannot be recognized`);
+          unusable.push(`"${w}" (${why})`);
           missing.push(w);
         }
       }
+      if (shown.length) {
+        warnings.push(`pronunciations guessed by espeak-ng (not in cmudict): ${shown.join(", ")}`);
+      }
     }
   }
-  return { lexicon, warnings, missing };
+  if (unusable.length) {
+    warnings.push(`no pronunciation, cannot be recognized: ${unusable.join(", ")}`);
+  }
+  return { lexicon, warnings, missing, guessed };
 }

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import {
   buildLexicon,
+  DEFAULT_CMUDICT,
   ipaToArpabet,
+  LexiconError,
   parseArpabet,
   parseCmudict,
 } from "../../pipeline/asr/lexicon.ts";
@@ -60,28 +62,75 @@ Deno.test("buildLexicon: cmudict words, espeak-ng fallback with warning, user en
   });
   assert.deepEqual(lexicon.get("hue"), { prons: [["HH", "Y", "UW"]], source: "user" });
   assert.deepEqual(missing, []);
-  assert.equal(warnings.length, 1);
+  assert.deepEqual(warnings, [
+    "pronunciations guessed by espeak-ng (not in cmudict): zigbee (Z IH G B IY)",
+  ]);
+});
+
+Deno.test("buildLexicon: all guessed words share one warning line", async () => {
+  const r = await buildLexicon(["lamp", "zigbee", "nanoleaf", "tasmota"]);
+  assert.deepEqual(r.guessed, ["nanoleaf", "tasmota", "zigbee"]);
+  assert.equal(r.warnings.length, 1);
   assert.match(
-    warnings[0],
-    /word "zigbee": not in cmudict; using espeak-ng pronunciation Z IH G B IY/,
+    r.warnings[0],
+    /^pronunciations guessed by espeak-ng \(not in cmudict\): nanoleaf \(/,
   );
+  assert.match(r.warnings[0], /, zigbee \(Z IH G B IY\)$/);
+});
+
+Deno.test("buildLexicon: the bundled cmudict (npm cmu-pronouncing-dictionary) is the default", async () => {
+  assert.match(DEFAULT_CMUDICT, /node_modules\/cmu-pronouncing-dictionary\/index\.js$/);
+  const r = await buildLexicon(["read", "the", "thermostat"], { espeak: false });
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.lexicon.get("read"), {
+    prons: [["R", "EH", "D"], ["R", "IY", "D"]],
+    source: "cmudict",
+  });
+  assert.equal(r.lexicon.get("thermostat")!.source, "cmudict");
+});
+
+Deno.test("parseCmudict reads the npm module layout and names bad lines", () => {
+  const js = 'export const dictionary = {\n  "read": "R EH1 D",\n  "read(2)": "R IY1 D",\n' +
+    '  "lamp": "L AE1 M P"\n}\n';
+  const m = parseCmudict(js, new Set(["read", "lamp"]));
+  assert.deepEqual(m.get("read"), [["R", "EH", "D"], ["R", "IY", "D"]]);
+  assert.deepEqual(m.get("lamp"), [["L", "AE", "M", "P"]]);
+  assert.throws(
+    () => parseCmudict('export const d = {\n  "lamp": "L QQ P",\n}', new Set(["lamp"]), "x.js"),
+    /x.js:2: unknown phone "QQ"/,
+  );
+});
+
+Deno.test("buildLexicon: words outside cmudict with espeak-ng missing are a LexiconError", async () => {
+  await assert.rejects(
+    () => buildLexicon(["lamp", "zorblax", "quibbix"], { espeak: "/nonexistent/espeak-ng" }),
+    (err: Error) =>
+      err instanceof LexiconError &&
+      /no pronunciation for quibbix, zorblax: not in cmudict, and espeak-ng/.test(err.message),
+  );
+  // Nothing to guess: a missing espeak-ng does not matter.
+  const ok = await buildLexicon(["lamp"], { espeak: "/nonexistent/espeak-ng" });
+  assert.deepEqual(ok.warnings, []);
 });
 
 Deno.test("buildLexicon reports words nothing can pronounce", async () => {
   const r1 = await buildLexicon(["lamp", "qzxv"], { espeak: false });
   assert.deepEqual(r1.missing, ["qzxv"]);
-  assert.match(r1.warnings[0], /"qzxv": not in cmudict and espeak-ng fallback is off/);
-  const r2 = await buildLexicon(["lamp", "blorp"], { espeak: "/nonexistent/espeak-ng" });
-  assert.deepEqual(r2.missing, ["blorp"]);
-  assert.match(r2.warnings[0], /"blorp": no pronunciation \(espeak-ng failed/);
+  assert.match(r1.warnings[0], /"qzxv" \(not in cmudict, espeak-ng fallback off\)/);
   const r3 = await buildLexicon(["lamp", "light2", "a b"]);
   assert.deepEqual(r3.missing, ["light2", "a b"]);
-  assert.match(r3.warnings[0], /"light2": not a plain lower-case word/);
+  assert.equal(r3.warnings.length, 1);
+  assert.match(
+    r3.warnings[0],
+    /no pronunciation, cannot be recognized: "light2" \(not a plain lower-case word\), "a b"/,
+  );
   const r4 = await buildLexicon(["lamp"], { cmudict: "/nonexistent.dict" });
   assert.equal(r4.lexicon.get("lamp")!.source, "espeak");
   assert.match(r4.warnings[0], /cmudict \/nonexistent.dict: cannot read/);
   await assert.rejects(
     () => buildLexicon(["hue"], { extra: { hue: "HH YY" } }),
-    /asr.pronunciations.hue\[0\]: unknown phone "YY"/,
+    (err: Error) =>
+      err instanceof LexiconError &&
+      /asr.pronunciations.hue\[0\]: unknown phone "YY"/.test(err.message),
   );
 });
