@@ -174,8 +174,10 @@ export async function runAssistant(
       if (signal.aborted) break;
     }
     await pipeline.end();
-    // Let commands from the last utterance reach the devices and their confirmations arrive.
-    if (devices) {
+    // Let commands from the last utterance reach the devices and their confirmations arrive
+    // (not after a stop signal: shutdown must be quick; the MQTT link still flushes what it
+    // already sent and publishes "offline").
+    if (devices && !signal.aborted) {
       await outstanding.settled(
         config.mqtt.arbitrationMs + 1000,
         Math.max(config.devices.confirmTimeoutMs, config.devices.coverConfirmTimeoutMs) + 1000,

@@ -32,7 +32,7 @@ export const DEMO_WAV = new URL("./assets/demo.wav", import.meta.url).pathname;
 /** The example device registry the demo uses. */
 export const DEMO_DEVICES = new URL("./devices/example.devices.json", import.meta.url).pathname;
 
-const USAGE = `usage: earshot <command> [options]
+const USAGE = `usage: earshot <command> [options]      (earshot <command> --help for its options)
 
 commands:
   run       process audio: --input FILE | --stdin [--rate HZ --channels N] | --mic [--device DEV]
@@ -54,34 +54,105 @@ options:
   --debug          print the stack of an unexpected failure
   -h, --help       this text`;
 
+const COMMON = `  --config FILE    JSON configuration (see README "Configuration")
+  --debug          print the stack of an unexpected failure
+  -h, --help       this text`;
+
+const OUTPUT = `  --json           print events as JSON lines
+  --human          print events as short sentences
+  --levels         include periodic "level" events`;
+
+const DEVICES = `  --devices FILE   device registry (devices.file)
+  --broker URL     MQTT broker (mqtt.url); unset starts an embedded broker`;
+
+const api = (on: boolean) =>
+  `  --api / --no-api start the status API or not (default: ${on ? "on" : "off"})
+  --api-host HOST  --api-port PORT   where the API listens (0: any free port)`;
+
+/** Help of each command (`earshot <command> --help`). */
+export const COMMAND_HELP: Record<string, string> = {
+  run: `usage: earshot run (--input FILE | --stdin | --mic) [options]
+
+Stream audio through the pipeline and print its events (JSON lines by default). Ends when the
+input ends (a file, stdin) or on SIGINT/SIGTERM.
+
+input:
+  -i, --input FILE WAV file (any rate, channels, PCM or float), read in chunks
+  --stdin          raw s16le PCM on standard input  [--rate HZ (16000)  --channels N (1)]
+  --mic            live microphone through arecord  [--device DEV (default)  --rate HZ]
+  --realtime       pace file input like a live microphone
+output:
+${OUTPUT}
+intents (off unless --devices is given):
+${DEVICES}
+${api(false)}
+${COMMON}`,
+  demo: `usage: earshot demo [options]
+
+Stream assets/demo.wav ("hey computer ... turn on the kitchen light") through the whole assistant,
+with the example devices (devices/example.devices.json) simulated on an embedded MQTT broker, so
+the command ends "confirmed". Needs nothing but the npm packages.
+
+options:
+  -i, --input FILE another WAV file in place of the sample
+${OUTPUT}
+${DEVICES}
+${api(false)}
+${COMMON}`,
+  start: `usage: earshot start [options]
+
+The assistant: microphone (arecord) -> pipeline -> intents -> MQTT, plus the status API and
+dashboard. Stops on SIGINT or SIGTERM within 2 s: the microphone stops, sent commands are flushed,
+"offline" is published on the availability topic, the API closes.
+
+options:
+  --device DEV     ALSA capture device (audio.micDevice; see earshot mics)  --rate HZ
+${DEVICES}
+${api(true)}
+${OUTPUT}
+${COMMON}`,
+  models: `usage: earshot models [options]
+
+Print one JSON line per configured model: file, size, inputs, opset, weights per bit width.
+
+options:
+${COMMON}`,
+};
+
 class UsageError extends Error {}
+
+/** A stop signal must end the process within this time (the Pi's service manager waits less). */
+const SHUTDOWN_LIMIT_MS = 1900;
+
+/** Every command-line option (node:util parseArgs). */
+export const CLI_OPTIONS = {
+  config: { type: "string" },
+  input: { type: "string", short: "i" },
+  stdin: { type: "boolean" },
+  mic: { type: "boolean" },
+  device: { type: "string" },
+  rate: { type: "string" },
+  channels: { type: "string" },
+  json: { type: "boolean" },
+  human: { type: "boolean" },
+  levels: { type: "boolean" },
+  realtime: { type: "boolean" },
+  devices: { type: "string" },
+  broker: { type: "string" },
+  api: { type: "boolean" },
+  "no-api": { type: "boolean" },
+  "api-host": { type: "string" },
+  "api-port": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  debug: { type: "boolean" },
+} as const;
 
 function parseCli(args: string[]) {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     strict: true,
-    options: {
-      config: { type: "string" },
-      input: { type: "string", short: "i" },
-      stdin: { type: "boolean" },
-      mic: { type: "boolean" },
-      device: { type: "string" },
-      rate: { type: "string" },
-      channels: { type: "string" },
-      json: { type: "boolean" },
-      human: { type: "boolean" },
-      levels: { type: "boolean" },
-      realtime: { type: "boolean" },
-      devices: { type: "string" },
-      broker: { type: "string" },
-      api: { type: "boolean" },
-      "no-api": { type: "boolean" },
-      "api-host": { type: "string" },
-      "api-port": { type: "string" },
-      help: { type: "boolean", short: "h" },
-      debug: { type: "boolean" },
-    },
+    options: CLI_OPTIONS,
   });
   return { values: { ...values }, positionals };
 }
@@ -137,10 +208,25 @@ async function runCommand(
     });
   }
   const abort = new AbortController();
-  const stop = () => abort.abort();
+  // First signal: stop the source, flush, publish "offline", close the API. A second one, or
+  // a shutdown stuck past SHUTDOWN_LIMIT_MS, exits at once.
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
+    if (abort.signal.aborted) {
+      console.error(`earshot: ${name} again: exiting now`);
+      Deno.exit(130);
+    }
+    console.error(`earshot: ${name}: stopping`);
+    abort.abort();
+    guard = setTimeout(() => {
+      console.error(`earshot: shutdown took over ${SHUTDOWN_LIMIT_MS} ms: exiting now`);
+      Deno.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+  };
+  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") } as const;
   try {
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+    Deno.addSignalListener("SIGINT", handlers.SIGINT);
+    Deno.addSignalListener("SIGTERM", handlers.SIGTERM);
   } catch { /* signals unsupported here */ }
   try {
     return await runAssistant(config, bus, {
@@ -159,9 +245,10 @@ async function runCommand(
       },
     }, abort.signal);
   } finally {
+    clearTimeout(guard);
     try {
-      Deno.removeSignalListener("SIGINT", stop);
-      Deno.removeSignalListener("SIGTERM", stop);
+      Deno.removeSignalListener("SIGINT", handlers.SIGINT);
+      Deno.removeSignalListener("SIGTERM", handlers.SIGTERM);
     } catch { /* ignore */ }
   }
 }
@@ -196,8 +283,13 @@ export async function main(args: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const command = positionals[0] ?? "help";
-  if (values.help || command === "help") {
-    console.log(USAGE);
+  if (command === "help" || values.help) {
+    const topic = command === "help" ? positionals[1] : command;
+    if (topic !== undefined && !COMMAND_HELP[topic]) {
+      console.error(`earshot: unknown command "${topic}"\n\n${USAGE}`);
+      return 2;
+    }
+    console.log(topic ? COMMAND_HELP[topic] : USAGE);
     return 0;
   }
   try {

@@ -175,3 +175,28 @@ Deno.test("demo: simulated example devices confirm the command", async () => {
   assert.match(r.stdout, /confirmed kitchen_light/);
   assert.match(r.stderr, /real-time factor 0\.\d+/);
 });
+
+Deno.test("--help: every command has its own help, naming only options that exist", async () => {
+  const { COMMAND_HELP, CLI_OPTIONS } = await import("../main.ts");
+  const known = new Set(Object.keys(CLI_OPTIONS).map((o) => `--${o}`));
+  for (const command of ["run", "demo", "start", "models"]) {
+    for (const form of [[command, "--help"], [command, "-h"], ["help", command]]) {
+      const r = await earshot(form);
+      assert.equal(r.code, 0, `${form.join(" ")}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), COMMAND_HELP[command].trim());
+    }
+    assert.match(COMMAND_HELP[command], new RegExp(`^usage: earshot ${command}`));
+    for (const flag of COMMAND_HELP[command].match(/--[a-z][a-z-]*/g) ?? []) {
+      assert.ok(known.has(flag), `${command} --help names ${flag}, which does not exist`);
+    }
+  }
+  const top = await earshot(["--help"]);
+  assert.equal(top.code, 0);
+  assert.match(top.stdout, /^usage: earshot <command>/);
+  for (const command of Object.keys(COMMAND_HELP)) {
+    assert.match(top.stdout, new RegExp(`\\n  ${command} `), `top help lists ${command}`);
+  }
+  const bad = await earshot(["help", "nope"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown command "nope"/);
+});
