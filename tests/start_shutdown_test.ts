@@ -103,7 +103,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       // The whole chain works before the signal: the demo's command reaches the broker.
       await out.waitFor(/publish zigbee2mqtt\/kitchen\/ceiling\/set/);
       await watcher.waitFor("zigbee2mqtt/kitchen/ceiling/set", () => true, 5000);
-      assert.equal((await fetch(`${apiUrl}/health`).then((r) => r.body?.cancel())), undefined);
+      assert.equal(await fetch(`${apiUrl}/health`).then((r) => r.body?.cancel()), undefined);
       const arecordPid = Number(await Deno.readTextFile(`${tmp.path}/arecord.pid`));
       assert.ok(alive(arecordPid), "fake arecord runs");
 
