@@ -20,10 +20,10 @@ export function audioAliveProbe(
   return (): ProbeResult => {
     const { source, lastAudioAt } = status.audio();
     if (!source) return { ok: false, detail: "no audio source has started" };
-    if (source.state === "restarting") {
+    if (source.state === "restarting" || source.state === "waiting") {
       return {
         ok: false,
-        detail: `${source.source} restarting${source.reason ? `: ${source.reason}` : ""}`,
+        detail: `${source.source} ${source.state}${source.reason ? `: ${source.reason}` : ""}`,
       };
     }
     if (source.state === "ended") return { ok: false, detail: `${source.source} ended` };

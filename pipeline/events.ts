@@ -19,7 +19,8 @@ export interface EventBase {
 /** The audio source started, ended, or is being restarted. */
 export interface SourceEvent extends EventBase {
   type: "source";
-  state: "started" | "ended" | "restarting";
+  /** "waiting": opened nothing yet (a FIFO without a writer); `reason` says so. */
+  state: "started" | "ended" | "restarting" | "waiting";
   /** What the source is: a file path, "stdin" or "mic:<device>". */
   source: string;
   /** Why it restarts or ended, where known. */

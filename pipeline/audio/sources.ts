@@ -6,7 +6,7 @@
  */
 import type { SourceEvent } from "../events.ts";
 import { SAMPLE_RATE } from "../events.ts";
-import { readWav } from "./wav.ts";
+import { openWavStream } from "./wav.ts";
 import { Resampler } from "./resample.ts";
 import { S16Decoder } from "./pcm.ts";
 
@@ -35,30 +35,54 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** A WAV file, resampled to 16 kHz; `realtime` paces it like a microphone. */
+/**
+ * A WAV file (or a FIFO, a device) read in chunks and resampled to 16 kHz, so
+ * memory stays flat however long the input; `realtime` paces it like a
+ * microphone. A FIFO without a writer reports `waiting` after a second; an
+ * abort stops it at once, waiting or reading.
+ */
 export async function* wavSource(
   path: string,
   options: { realtime?: boolean; report?: SourceReporter; signal?: AbortSignal } = {},
 ): AsyncGenerator<Float32Array> {
-  const wav = await readWav(path);
+  const wav = await openWavStream(path, {
+    signal: options.signal,
+    onWaiting: (reason) => options.report?.({ state: "waiting", source: path, reason }),
+  });
+  if (!wav) {
+    options.report?.({ state: "ended", source: path, reason: "stopped" });
+    return;
+  }
   options.report?.({ state: "started", source: path });
-  const rs = new Resampler(wav.sampleRate, SAMPLE_RATE);
-  const step = Math.max(1, Math.round((CHUNK * wav.sampleRate) / SAMPLE_RATE));
+  const rate = wav.format.sampleRate;
+  const rs = new Resampler(rate, SAMPLE_RATE);
+  const step = Math.max(1, Math.round((CHUNK * rate) / SAMPLE_RATE));
   const started = performance.now();
   let sent = 0;
-  for (let i = 0; i < wav.samples.length; i += step) {
-    if (options.signal?.aborted) break;
-    const out = rs.push(wav.samples.subarray(i, i + step));
-    if (out.length) yield out;
-    sent += out.length;
-    if (options.realtime) {
-      const ahead = (sent / SAMPLE_RATE) * 1000 - (performance.now() - started);
-      if (ahead > 0) await sleep(ahead, options.signal);
+  try {
+    for await (const block of wav.chunks()) {
+      for (let i = 0; i < block.length; i += step) {
+        if (options.signal?.aborted) break;
+        const out = rs.push(block.subarray(i, i + step));
+        if (out.length) yield out;
+        sent += out.length;
+        if (options.realtime) {
+          const ahead = (sent / SAMPLE_RATE) * 1000 - (performance.now() - started);
+          if (ahead > 0) await sleep(ahead, options.signal);
+        }
+      }
+      if (options.signal?.aborted) break;
     }
+  } finally {
+    wav.close();
   }
   const tail = rs.flush();
   if (tail.length) yield tail;
-  options.report?.({ state: "ended", source: path });
+  options.report?.({
+    state: "ended",
+    source: path,
+    reason: options.signal?.aborted ? "stopped" : undefined,
+  });
 }
 
 /** Raw s16le PCM from a byte stream (stdin), at `rate` with `channels`. */

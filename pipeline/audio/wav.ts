@@ -52,20 +52,41 @@ export interface WavFormat {
   encoding: "pcm" | "float";
 }
 
+/** The header of a WAV: its format and where the sample data lies. */
+export interface WavHeader {
+  format: WavFormat;
+  dataStart: number;
+  /** Declared data bytes, or null for "unknown length" (a recorder writing to a pipe). */
+  dataBytes: number | null;
+}
+
 /**
  * Parse the header chunks up to the data chunk. Returns the format and the
  * byte range of the sample data. `streaming` accepts the "unknown length"
  * data sizes written by arecord to a pipe (0 or 0xFFFFFFFF).
  */
-export function parseWavHeader(
+export function parseWavHeader(bytes: Uint8Array, name = "input", streaming = false): WavHeader {
+  return scanWavHeader(bytes, name, streaming, bytes.length) as WavHeader;
+}
+
+/**
+ * {@link parseWavHeader} on the first bytes of a longer input of `total` bytes
+ * (Infinity when unknown: a FIFO, a device): returns `{ need }`, the prefix
+ * length it has to see, while the header goes on past `bytes`.
+ */
+export function scanWavHeader(
   bytes: Uint8Array,
-  name = "input",
-  streaming = false,
-): { format: WavFormat; dataStart: number; dataBytes: number | null } {
+  name: string,
+  streaming: boolean,
+  total: number,
+): WavHeader | { need: number } {
   const fail = (msg: string): never => {
     throw new WavError(`${name}: ${msg}`);
   };
-  if (bytes.length < 12) fail(`not a WAV file (only ${bytes.length} bytes)`);
+  if (bytes.length < 12) {
+    if (total > bytes.length) return { need: 12 };
+    fail(`not a WAV file (only ${bytes.length} bytes)`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
   const riff = tag(0);
@@ -76,24 +97,29 @@ export function parseWavHeader(
   }
   let pos = 12;
   let format: WavFormat | null = null;
-  while (pos + 8 <= bytes.length) {
+  while (true) {
+    if (pos + 8 > bytes.length) {
+      if (pos + 8 <= total) return { need: pos + 8 };
+      break;
+    }
     const id = tag(pos);
     const size = view.getUint32(pos + 4, true);
     const body = pos + 8;
     if (id === "fmt ") {
       if (size < 16) fail(`fmt chunk too short (${size} bytes)`);
-      if (body + size > bytes.length) fail("truncated fmt chunk");
+      if (body + size > total) fail("truncated fmt chunk");
+      if (body + size > bytes.length) return { need: body + size };
       format = readFormat(view, body, size, fail);
     } else if (id === "data") {
       if (!format) fail("data chunk before fmt chunk");
-      const available = bytes.length - body;
+      const available = total - body;
       const unknown = size === 0xffffffff || (streaming && size === 0);
       if (!unknown && size > available && !streaming) {
         fail(`truncated: data chunk declares ${size} bytes but only ${available} are present`);
       }
       return { format: format!, dataStart: body, dataBytes: unknown ? null : size };
     }
-    if (size > bytes.length - body && !streaming) {
+    if (size > total - body && !streaming) {
       fail(`chunk "${printable(id)}" at byte ${pos} declares ${size} bytes past the end of file`);
     }
     pos = body + size + (size & 1);
@@ -227,6 +253,205 @@ export async function readWav(path: string, options: WavOptions = {}): Promise<D
     throw new WavError(`${path}: cannot read: ${(err as Error).message}`);
   }
   return decodeWav(bytes, { ...options, name: options.name ?? path });
+}
+
+/** Options of {@link openWavStream}. */
+export interface WavStreamOptions {
+  /** Frames per chunk handed out (default 8192). */
+  chunkFrames?: number;
+  /** Longest accepted duration of a regular file, in seconds (FIFOs and devices are endless). */
+  maxSeconds?: number;
+  /** Stops reading (and a wait for a FIFO's writer). */
+  signal?: AbortSignal;
+  /** Called once when opening takes over `waitNoticeMs` (a FIFO without a writer). */
+  onWaiting?: (reason: string) => void;
+  /** Default 1000 ms. */
+  waitNoticeMs?: number;
+}
+
+/** An open WAV input: its format, and its samples in chunks. */
+export interface WavStream {
+  name: string;
+  format: WavFormat;
+  /** Declared data bytes (null: unknown, read to the end). */
+  dataBytes: number | null;
+  /** Whether the input is a regular file (else a FIFO, a device or stdin). */
+  regular: boolean;
+  /** Mono float chunks of up to `chunkFrames` frames; closes the file at the end. */
+  chunks(): AsyncGenerator<Float32Array>;
+  close(): void;
+}
+
+/** The most header bytes (fmt, LIST, ... before the data chunk) read into memory. */
+const MAX_HEADER_BYTES = 16 << 20;
+
+/** A read that an abort cuts short (the file is closed, the pending read left behind). */
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | typeof ABORTED> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+const ABORTED = Symbol("aborted");
+
+/**
+ * Open a WAV file, FIFO or device for reading in chunks, so memory does not
+ * grow with the input (an endless recorder pipe works too). The header is
+ * checked like {@link decodeWav} does (errors name the path); a FIFO whose
+ * writer has not come yet is reported through `onWaiting`. Returns null when
+ * `signal` aborted before the input opened.
+ *
+ * @example
+ * ```ts
+ * const wav = await openWavStream("long.wav");
+ * for await (const samples of wav!.chunks()) console.log(wav!.format.sampleRate, samples.length);
+ * ```
+ */
+export async function openWavStream(
+  path: string,
+  options: WavStreamOptions = {},
+): Promise<WavStream | null> {
+  const fail = (msg: string): never => {
+    throw new WavError(`${path}: ${msg}`);
+  };
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    return fail(`cannot read: ${(err as Error).message}`);
+  }
+  if (info.isDirectory) fail("cannot read: is a directory");
+  const regular = info.isFile;
+  const signal = options.signal;
+  let notice: ReturnType<typeof setTimeout> | undefined;
+  if (!regular && options.onWaiting) {
+    const kind = info.isFifo ? "FIFO" : "input";
+    notice = setTimeout(
+      () => options.onWaiting!(`${kind} ${path}: waiting for a writer`),
+      options.waitNoticeMs ?? 1000,
+    );
+  }
+  let file: Deno.FsFile;
+  try {
+    const opened = await abortable(Deno.open(path, { read: true }), signal);
+    if (opened === ABORTED) return null;
+    file = opened;
+  } catch (err) {
+    return fail(`cannot read: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(notice);
+  }
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      file.close();
+    } catch { /* already closed */ }
+  };
+  signal?.addEventListener("abort", close, { once: true });
+  /** Read up to `n` bytes; null at the end (or when aborted). */
+  const readSome = async (n: number): Promise<Uint8Array | null> => {
+    const buf = new Uint8Array(n);
+    let got: number | null | typeof ABORTED;
+    try {
+      got = await abortable(file.read(buf), signal);
+    } catch (err) {
+      if (closed) return null;
+      return fail(`cannot read: ${(err as Error).message}`);
+    }
+    if (got === ABORTED || got === null) return null;
+    return buf.subarray(0, got);
+  };
+  try {
+    // Header: grow a prefix until the scanner has seen up to the data chunk.
+    let total = regular ? info.size : Infinity;
+    let prefix = new Uint8Array(0);
+    let header: WavHeader | null = null;
+    while (!header) {
+      const r = scanWavHeader(prefix, path, !regular, total);
+      if (!("need" in r)) {
+        header = r;
+        break;
+      }
+      if (r.need > MAX_HEADER_BYTES) {
+        fail(`over ${MAX_HEADER_BYTES >> 20} MiB of header chunks before the data chunk`);
+      }
+      const more = await readSome(Math.max(4096, r.need - prefix.length));
+      if (more === null) {
+        if (signal?.aborted) {
+          close();
+          return null;
+        }
+        total = prefix.length; // ended early: the scanner names what is missing
+        continue;
+      }
+      const next = new Uint8Array(prefix.length + more.length);
+      next.set(prefix);
+      next.set(more, prefix.length);
+      prefix = next;
+    }
+    const { format, dataStart, dataBytes } = header;
+    const fileData = regular ? info.size - dataStart : Infinity;
+    const dataLen = dataBytes ?? fileData;
+    if (regular) {
+      if (dataBytes !== null && dataBytes % format.blockAlign !== 0) {
+        fail(
+          `data chunk size ${dataBytes} is not a multiple of the frame size ${format.blockAlign}`,
+        );
+      }
+      const seconds = Math.floor(dataLen / format.blockAlign) / format.sampleRate;
+      const max = options.maxSeconds ?? 24 * 3600;
+      if (seconds > max) fail(`${seconds.toFixed(0)} s of audio exceeds the limit of ${max} s`);
+    }
+    const chunkBytes = (options.chunkFrames ?? 8192) * format.blockAlign;
+    const first = prefix.subarray(dataStart);
+    return {
+      name: path,
+      format,
+      dataBytes,
+      regular,
+      close,
+      async *chunks() {
+        let left = dataLen;
+        let carry = first.subarray(0, Math.min(first.length, left));
+        left -= carry.length;
+        try {
+          while (true) {
+            const whole = carry.length - (carry.length % format.blockAlign);
+            if (whole >= chunkBytes || (left <= 0 && whole > 0)) {
+              const n = Math.min(whole, chunkBytes - (chunkBytes % format.blockAlign));
+              yield decodeSamples(carry.subarray(0, n), format);
+              carry = carry.subarray(n);
+              continue;
+            }
+            if (left <= 0 || signal?.aborted) break;
+            const more = await readSome(Math.min(chunkBytes, left));
+            if (more === null) break; // end of input (a truncated pipe ends where it ends)
+            left -= more.length;
+            const next = new Uint8Array(carry.length + more.length);
+            next.set(carry);
+            next.set(more, carry.length);
+            carry = next;
+          }
+          const rest = carry.length % format.blockAlign;
+          if (rest && dataBytes !== null && regular && !signal?.aborted) {
+            fail(`ended inside a frame (${rest} trailing bytes)`);
+          }
+        } finally {
+          signal?.removeEventListener("abort", close);
+          close();
+        }
+      },
+    };
+  } catch (err) {
+    signal?.removeEventListener("abort", close);
+    close();
+    throw err;
+  }
 }
 
 /** Encode mono float samples as 16-bit PCM WAV (for fixtures, uploads and tests). */

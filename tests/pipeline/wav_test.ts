@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { decodeWav, encodeWav, readWav, WavError } from "../../pipeline/audio/wav.ts";
+import {
+  decodeWav,
+  encodeWav,
+  openWavStream,
+  readWav,
+  WavError,
+} from "../../pipeline/audio/wav.ts";
 import { RECORDINGS, sox, tempDir, tone } from "../helpers/audio.ts";
 
 /** Build a WAV byte by byte: chunks are [id, bytes]. */
@@ -206,4 +212,140 @@ Deno.test("encodeWav round-trips through decodeWav", () => {
   const x = tone(1000, 8000, 0.1, 0.5);
   const back = decodeWav(encodeWav(x, 8000, 32)).samples;
   assert.deepEqual([...back], [...x]);
+});
+
+/** All chunks of a streamed WAV, joined. */
+async function streamAll(path: string, chunkFrames: number): Promise<Float32Array> {
+  const wav = await openWavStream(path, { chunkFrames });
+  const parts: Float32Array[] = [];
+  for await (const c of wav!.chunks()) {
+    assert.ok(c.length <= chunkFrames, `chunk of ${c.length} frames > ${chunkFrames}`);
+    parts.push(c);
+  }
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), o += p.length);
+  return out;
+}
+
+Deno.test("openWavStream: chunked reading gives decodeWav's samples, at any chunk size", async () => {
+  await using dir = await tempDir();
+  const files: [string, Uint8Array][] = [
+    ["mono16.wav", encodeWav(tone(440, 16000, 0.5), 16000)],
+    ["float.wav", encodeWav(tone(300, 22050, 0.3), 22050, 32)],
+    [
+      "odd.wav",
+      riff([
+        ["LIST", Uint8Array.from([1, 2, 3])],
+        ["fmt ", fmt(1, 2, 8000, 16)],
+        ["data", Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])],
+        ["id3 ", Uint8Array.from([9])],
+      ]),
+    ],
+  ];
+  const unknown = riff([["fmt ", fmt(1, 1, 16000, 16)], ["data", i16([5, 6, 7, 8, 9])]]);
+  new DataView(unknown.buffer).setUint32(40, 0xffffffff, true);
+  files.push(["unknown.wav", unknown]);
+  for (const [name, bytes] of files) {
+    const path = `${dir.path}/${name}`;
+    await Deno.writeFile(path, bytes);
+    const whole = decodeWav(bytes).samples;
+    for (const frames of [1, 3, 1000, 8192]) {
+      assert.deepEqual(await streamAll(path, frames), whole, `${name} in ${frames}-frame chunks`);
+    }
+  }
+});
+
+Deno.test("openWavStream: bad files give the same errors, naming the path", async () => {
+  await using dir = await tempDir();
+  const truncated = riff([["fmt ", fmt(1, 1, 8000, 16)], ["data", i16([1, 2, 3, 4])]]);
+  const cases: [string, Uint8Array, RegExp][] = [
+    ["text", new TextEncoder().encode("ID3\u0004 this is an mp3 really"), /not a WAV file/],
+    ["short", Uint8Array.from([82, 73]), /not a WAV file \(only 2 bytes\)/],
+    ["mulaw", riff([["fmt ", fmt(7, 1, 8000, 8)], ["data", new Uint8Array(4)]]), /mu-law/],
+    ["rate", riff([["fmt ", fmt(1, 1, 5, 16)]]), /absurd sample rate 5 Hz/],
+    ["nodata", riff([["fmt ", fmt(1, 1, 8000, 16)]]), /no data chunk/],
+    ["nothing", riff([]), /no fmt chunk/],
+    ["cut", truncated.subarray(0, truncated.length - 3), /truncated: data chunk declares 8 bytes/],
+    [
+      "frames",
+      riff([["fmt ", fmt(1, 2, 8000, 16)], ["data", i16([1, 2, 3])]]),
+      /data chunk size 6 is not a multiple of the frame size 4/,
+    ],
+  ];
+  for (const [name, bytes, re] of cases) {
+    const path = `${dir.path}/${name}.wav`;
+    await Deno.writeFile(path, bytes);
+    await assert.rejects(() => streamAll(path, 1000), (e: Error) => {
+      assert.ok(e instanceof WavError, `${name}: ${e}`);
+      assert.match(e.message, re);
+      assert.ok(e.message.startsWith(`${path}: `), e.message);
+      return true;
+    });
+  }
+  await assert.rejects(() => openWavStream(dir.path), /: cannot read: is a directory/);
+  await assert.rejects(() => openWavStream("/nonexistent/a.wav"), /a\.wav: cannot read/);
+  // An endless device that is no WAV fails at once instead of being read forever.
+  await assert.rejects(() => openWavStream("/dev/zero"), /\/dev\/zero: not a WAV file/);
+  const long = riff([["fmt ", fmt(1, 1, 8000, 16)], ["data", new Uint8Array(32000)]]);
+  await Deno.writeFile(`${dir.path}/long.wav`, long);
+  await assert.rejects(
+    () => openWavStream(`${dir.path}/long.wav`, { maxSeconds: 1 }),
+    /exceeds the limit of 1 s/,
+  );
+});
+
+async function mkfifo(path: string) {
+  const r = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.ok(r.success, "mkfifo");
+}
+
+Deno.test("openWavStream: a FIFO without a writer is reported, and an abort ends the wait", async () => {
+  await using dir = await tempDir();
+  const fifo = `${dir.path}/in.wav`;
+  await mkfifo(fifo);
+  const abort = new AbortController();
+  const waits: string[] = [];
+  const opening = openWavStream(fifo, {
+    signal: abort.signal,
+    waitNoticeMs: 100,
+    onWaiting: (r) => waits.push(r),
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(waits, [`FIFO ${fifo}: waiting for a writer`]);
+  const t0 = performance.now();
+  abort.abort();
+  assert.equal(await opening, null);
+  assert.ok(performance.now() - t0 < 200);
+  // Release the blocked open() of the abandoned read so the test leaks no pending op.
+  const w = await Deno.open(fifo, { write: true });
+  w.close();
+});
+
+Deno.test("openWavStream: an endless recorder on a FIFO streams until aborted", async () => {
+  await using dir = await tempDir();
+  const fifo = `${dir.path}/rec.wav`;
+  await mkfifo(fifo);
+  // What `arecord -t wav` writes to a pipe: data size 0xFFFFFFFF, then samples forever.
+  const writer = new Deno.Command("bash", {
+    args: [
+      "-c",
+      `exec > '${fifo}'; printf 'RIFF\\xff\\xff\\xff\\xffWAVEfmt \\x10\\x00\\x00\\x00\\x01\\x00\\x01\\x00' ;` +
+      `printf '\\x80\\x3e\\x00\\x00\\x00\\x7d\\x00\\x00\\x02\\x00\\x10\\x00data\\xff\\xff\\xff\\xff';` +
+      `exec cat /dev/zero`,
+    ],
+  }).spawn();
+  const abort = new AbortController();
+  const wav = await openWavStream(fifo, { signal: abort.signal, chunkFrames: 16000 });
+  assert.equal(wav!.format.sampleRate, 16000);
+  assert.equal(wav!.regular, false);
+  assert.equal(wav!.dataBytes, null);
+  let frames = 0;
+  for await (const c of wav!.chunks()) {
+    frames += c.length;
+    if (frames >= 16000 * 600) abort.abort(); // 10 minutes of audio, in 1 s chunks
+  }
+  assert.ok(frames >= 16000 * 600 && frames < 16000 * 602, `${frames} frames`);
+  writer.kill();
+  await writer.status;
 });
