@@ -26,6 +26,8 @@ import { ModelError } from "./models/ort.ts";
 import { describeModels } from "./api/models.ts";
 import { LexiconError } from "./pipeline/asr/lexicon.ts";
 import { GrammarError } from "./pipeline/asr/graph.ts";
+import { listCaptureDevices, recordLevels } from "./pipeline/audio/mics.ts";
+import { analyzeLevels, meter } from "./pipeline/audio/levels.ts";
 
 /** The bundled sample the demo streams. */
 export const DEMO_WAV = new URL("./assets/demo.wav", import.meta.url).pathname;
@@ -40,6 +42,7 @@ commands:
             example devices (devices/example.devices.json) on an embedded MQTT broker
   start     run the assistant on the microphone, with the devices, MQTT and the status API
   models    report the configured models (inputs, opsets, weight bit widths)
+  mics      list the capture devices, record a few seconds: level meter and a verdict
 
 options:
   --config FILE    JSON configuration (see README "Configuration")
@@ -111,6 +114,16 @@ ${DEVICES}
 ${api(true)}
 ${OUTPUT}
 ${COMMON}`,
+  mics: `usage: earshot mics [--device DEV] [--seconds N]
+
+List the ALSA capture devices (arecord -l), then record N seconds (default 5) from DEV (default
+audio.micDevice, "default") with a level meter per 100 ms, and say whether the level is fine,
+clipping, too quiet or silent.
+
+options:
+  --device DEV     the device to record from, e.g. plughw:1,0
+  --seconds N      how long to record (1-60)
+${COMMON}`,
   models: `usage: earshot models [options]
 
 Print one JSON line per configured model: file, size, inputs, opset, weights per bit width.
@@ -145,6 +158,7 @@ export const CLI_OPTIONS = {
   "api-port": { type: "string" },
   help: { type: "boolean", short: "h" },
   debug: { type: "boolean" },
+  seconds: { type: "string" },
 } as const;
 
 function parseCli(args: string[]) {
@@ -253,6 +267,36 @@ async function runCommand(
   }
 }
 
+/** `earshot mics`: list the capture devices, record a few seconds, meter and verdict. */
+async function micsCommand(config: Config, device: string | undefined, rawSeconds?: string) {
+  const seconds = intFlag("seconds", rawSeconds) ?? 5;
+  if (seconds > 60) throw new UsageError(`--seconds: at most 60, got ${seconds}`);
+  const bin = config.audio.arecord;
+  const { devices, message } = await listCaptureDevices(bin);
+  if (devices.length === 0) {
+    writeStdoutLine(`no capture devices${message ? ` (${message})` : ""}`);
+  } else {
+    writeStdoutLine("capture devices (use --device or audio.micDevice):");
+    for (const d of devices) {
+      writeStdoutLine(`  ${d.alsa.padEnd(12)} ${d.cardName}: ${d.deviceName}`);
+    }
+  }
+  const dev = device ?? config.audio.micDevice;
+  writeStdoutLine(`recording ${seconds} s from ${dev}: speak at your usual distance...`);
+  const samples = await recordLevels({
+    arecord: bin,
+    device: dev,
+    seconds,
+    onWindow: (db, clipped) => writeStdoutLine(meter(db, clipped)),
+  });
+  const r = analyzeLevels(samples);
+  writeStdoutLine(
+    `${dev}: ${r.verdict.toUpperCase()}: ${r.advice} ` +
+      `(peak ${r.peakDb} dBFS, RMS ${r.rmsDb} dBFS, floor ${r.floorDb} dBFS)`,
+  );
+  return 0;
+}
+
 async function reportModels(config: Config) {
   for (const report of await describeModels(config)) writeStdoutLine(JSON.stringify(report));
 }
@@ -337,6 +381,8 @@ export async function main(args: string[]): Promise<number> {
       case "models":
         await reportModels(config);
         return 0;
+      case "mics":
+        return await micsCommand(config, values.device, values.seconds);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -179,7 +179,7 @@ Deno.test("demo: simulated example devices confirm the command", async () => {
 Deno.test("--help: every command has its own help, naming only options that exist", async () => {
   const { COMMAND_HELP, CLI_OPTIONS } = await import("../main.ts");
   const known = new Set(Object.keys(CLI_OPTIONS).map((o) => `--${o}`));
-  for (const command of ["run", "demo", "start", "models"]) {
+  for (const command of ["run", "demo", "start", "models", "mics"]) {
     for (const form of [[command, "--help"], [command, "-h"], ["help", command]]) {
       const r = await earshot(form);
       assert.equal(r.code, 0, `${form.join(" ")}: ${r.stderr}`);
