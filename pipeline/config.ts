@@ -223,6 +223,7 @@ export const ENV_VARS: Record<string, string> = {
   EARSHOT_API_TOKEN: "api.token",
   EARSHOT_API_PORT: "api.port",
   EARSHOT_API_HOST: "api.host",
+  EARSHOT_API_TOKEN_FILE: "api.tokenFile",
   EARSHOT_DEVICES: "devices.file",
   EARSHOT_AREA: "devices.area",
 };

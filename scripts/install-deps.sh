@@ -19,6 +19,7 @@ APT_PACKAGES=(
   python3-torch python3-torchaudio python3-onnx python3-numpy
   chromium                               # dashboard browser test (playwright-core drives it)
   qemu-user-static                       # runs the arm64 (Raspberry Pi) build in tests
+  systemd                                # systemd-analyze verifies the Pi service unit
   libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64
 )
 
