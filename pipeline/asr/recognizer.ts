@@ -11,7 +11,8 @@
  * unexplained (the tail of the wake phrase when the estimate was early). The
  * command starts at the first speech after the phrase end; a fragment that
  * ends before it (a tail of the wake phrase, a cough: no word started, or short
- * and no accepted sentence) does not end listening. The utterance ends at the first of:
+ * and no accepted sentence) does not end listening, and a new wake phrase
+ * before the command starts over from its end. The utterance ends at the first of:
  *
  * - early commit: speech has started, the best hypothesis is a complete
  *   command and `earlyCommitMs` of silence followed;
@@ -56,6 +57,8 @@ export const PHRASE_END_MARGIN_FRAMES = 20;
  * phrase when its end was estimated early) is not forced into the command's first word.
  */
 export const LEAD_IN_FRAMES = 20;
+/** Longest wake phrase (seconds; the wake models' window is 1.2 s). */
+const WAKE_WINDOW_S = 1.2;
 /** Speech shorter than this (seconds) that is no accepted command does not end listening. */
 const FRAGMENT_S = 0.6;
 /** Frames kept for decoding from the wake phrase's end: the wake event comes up to ~250 ms after
@@ -128,8 +131,12 @@ export class Recognizer implements FrameStage {
     });
     if (settings.trigger === "wake") {
       this.#unsubscribe = bus.onType("wake", (e) => {
-        if (this.#state !== "idle" || this.#pendingWake) return;
-        this.#pendingWake = { t: e.t, from: (e.phraseEnd ?? e.sample) / 16000 };
+        // A new wake phrase before the command, or one that is all the "command" heard so far
+        // (speech since at most a wake window before its end), starts over from its own end;
+        // a wake event later in a command is part of the command.
+        const from = (e.phraseEnd ?? e.sample) / 16000;
+        if (this.#state === "speaking" && from - this.#speechStart > WAKE_WINDOW_S) return;
+        this.#pendingWake = { t: e.t, from };
       });
     }
   }
@@ -170,6 +177,7 @@ export class Recognizer implements FrameStage {
       this.#pendingWake = null;
       const start = Math.round(from * 16000) - PHRASE_END_MARGIN_FRAMES * 160;
       const n = this.#history.filter((h) => h.sample >= start).length;
+      if (this.#state !== "idle") this.#state = "idle";
       await this.listen(t, n, from);
     }
     if (!frame.speech) this.#awaitSilence = false;

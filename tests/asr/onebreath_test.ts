@@ -156,3 +156,11 @@ Deno.test("a second person's wake phrase right after a command does not become a
   const { heard, events } = await run(concat([first, 1.5, secondCommand]));
   assert.deepEqual(heard, ["turn off the floor lamp", "close the garage door"], show(events));
 });
+
+Deno.test("a wake phrase with no command, then another with one: the second command is heard", async () => {
+  const first = trimSilence(await speak("hey computer", "espeak:en-us"));
+  const second = trimSilence(await speak("hey computer close the garage door", "espeak:en-us+m3"));
+  const { heard, wakes, events } = await run(concat([first, 2.0, second]));
+  assert.equal(wakes.length, 2, show(events));
+  assert.deepEqual(heard, ["close the garage door"], show(events));
+});
