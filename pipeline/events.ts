@@ -57,7 +57,15 @@ export interface WakeEvent extends EventBase {
   phrase: string;
   /** Smoothed posterior that crossed the threshold. */
   score: number;
+  /** Stream sample (16 kHz) where the detection happened (the end of the scored window). */
   sample: number;
+  /**
+   * Stream sample where the wake phrase is estimated to end (from the detector's score
+   * trajectory, pipeline/wake.ts `phraseEnd`); the command recognizer decodes from there, so a
+   * command said in the same breath is heard. Set by the wake detector; absent from events of
+   * other origins (the recognizer then starts from `sample`).
+   */
+  phraseEnd?: number;
 }
 
 /** One decoded command sentence (after the endpoint). */

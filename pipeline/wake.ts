@@ -26,6 +26,39 @@ export type WakeModelConfig = z.infer<typeof wakeModelSchema>;
 /** Frames of speech-free audio after which the VAD gate closes (0.5 s). */
 export const GATE_HOLD_FRAMES = 50;
 
+/** Raw scores kept per model for the phrase-end estimate (at stride 4: 1.6 s). */
+const RAW_HISTORY = 40;
+
+/**
+ * Where the wake phrase ended, estimated from the raw (unsmoothed) scores of the windows scored
+ * before a detection ([window end sample, score], oldest first, the detection's window last):
+ * the model scores a window high once the whole phrase is inside it, so the phrase ends about
+ * where the run of scores at or above `threshold` that leads to the detection began (smoothing
+ * delays the detection itself by a few strides). Its first window ends there; the run is
+ * followed back at most one window length (`span` samples). Measured on rendered one-breath
+ * commands (tests/wake/phrase_end_test.ts): within about 150 ms of the true end, mostly early.
+ *
+ * @example
+ * ```ts
+ * phraseEnd([[1000, 0.1], [1640, 0.7], [2280, 0.9]], 0.5, 19200); // 1427: where the score crossed 0.5
+ * ```
+ */
+export function phraseEnd(raw: [number, number][], threshold: number, span: number): number {
+  if (!raw.length) throw new RangeError("wake: phraseEnd needs at least one score");
+  const last = raw[raw.length - 1][0];
+  // The latest window at or above the threshold (smoothing may carry a detection past it).
+  let j = raw.length - 1;
+  while (j > 0 && raw[j][1] < threshold && last - raw[j - 1][0] <= span) j--;
+  if (raw[j][1] < threshold) return last;
+  let i = j;
+  while (i > 0 && raw[i - 1][1] >= threshold && last - raw[i - 1][0] <= span) i--;
+  if (i === 0 || last - raw[i - 1][0] > span) return raw[i][0];
+  // Between the last window below the threshold and the first above it, where it crossed.
+  const [s0, p0] = raw[i - 1];
+  const [s1, p1] = raw[i];
+  return Math.round(s0 + ((threshold - p0) / (p1 - p0)) * (s1 - s0));
+}
+
 /** A loaded wake-word model and its resolved settings. */
 export interface WakeModel {
   id: string;
@@ -109,6 +142,8 @@ export async function scoreWindow(m: WakeModel, window: Float32Array): Promise<n
 interface Track {
   m: WakeModel;
   recent: number[];
+  /** Recent raw scores with the stream sample where their window ends (for the phrase end). */
+  raw: [number, number][];
   lastWakeSample: number;
   /** Latest smoothed score (for levels/UI). */
   smoothed: number;
@@ -161,7 +196,13 @@ export class WakeDetector implements FrameStage {
       if (ids.has(m.id)) throw new Error(`wake: duplicate model id "${m.id}"`);
       ids.add(m.id);
     }
-    this.tracks = models.map((m) => ({ m, recent: [], lastWakeSample: -Infinity, smoothed: 0 }));
+    this.tracks = models.map((m) => ({
+      m,
+      recent: [],
+      raw: [],
+      lastWakeSample: -Infinity,
+      smoothed: 0,
+    }));
     this.#config = config;
     this.#bus = bus;
     this.#coeffs = coeffs;
@@ -223,6 +264,7 @@ export class WakeDetector implements FrameStage {
       if (!open) {
         this.stats.gated++;
         track.recent.length = 0;
+        track.raw.length = 0;
         track.smoothed = 0;
         continue;
       }
@@ -232,6 +274,8 @@ export class WakeDetector implements FrameStage {
       this.stats.inferences++;
       track.recent.push(score);
       if (track.recent.length > this.#config.smoothing) track.recent.shift();
+      track.raw.push([sampleEnd, score]);
+      if (track.raw.length > RAW_HISTORY) track.raw.shift();
       track.smoothed = track.recent.reduce((a, b) => a + b, 0) / track.recent.length;
       const refractory = (track.m.refractoryMs / 1000) * 16000;
       if (
@@ -247,6 +291,7 @@ export class WakeDetector implements FrameStage {
           phrase: track.m.phrase,
           score: Math.round(track.smoothed * 1e4) / 1e4,
           sample: sampleEnd,
+          phraseEnd: phraseEnd(track.raw, track.m.threshold, track.m.frames * HOP),
         });
       }
     }

@@ -105,6 +105,7 @@ export class CtcGrammarDecoder {
   #free = 0;
   #frames = 0;
   #speechFrames = 0;
+  #leadIn = 0;
 
   constructor(graph: DecodingGraph, options: DecoderOptions = {}) {
     this.#graph = graph;
@@ -124,8 +125,17 @@ export class CtcGrammarDecoder {
     this.reset();
   }
 
-  /** Forget the utterance and start a new one. */
-  reset(): void {
+  /**
+   * Forget the utterance and start a new one. During the first `leadIn` frames the empty
+   * hypothesis may absorb any frame at the free loop's cost (what comes before the command,
+   * such as the end of a wake phrase, need not be explained by the grammar); those frames do
+   * not count as speech frames for the confidence.
+   */
+  reset(leadIn = 0): void {
+    if (!Number.isInteger(leadIn) || leadIn < 0) {
+      throw new Error(`decoder: leadIn must be a non-negative integer, got ${leadIn}`);
+    }
+    this.#leadIn = leadIn;
     this.#histText = [""];
     this.#histChild = new Map();
     this.#beam = [{ hist: 0, node: this.#graph.start, pB: 0, pNB: NEG }];
@@ -137,6 +147,12 @@ export class CtcGrammarDecoder {
   /** Frames decoded since the last reset. */
   get frames(): number {
     return this.#frames;
+  }
+
+  /** Whether the best hypothesis has begun a word (false while it is still empty). */
+  get started(): boolean {
+    const h = this.#beam[0];
+    return h !== undefined && (h.hist !== 0 || h.node !== this.#graph.start);
   }
 
   /**
@@ -186,11 +202,14 @@ export class CtcGrammarDecoder {
     const floor = max - this.#labelPrune;
     const blank = row[BLANK];
     const bonus = this.#phoneBonus;
+    const leadIn = this.#frames < this.#leadIn;
     for (const h of this.#beam) {
       const total = logAdd(h.pB, h.pNB);
       const last = g.phone[h.node];
-      // Stay: a blank, or the same phone again (collapsed).
-      add(h.hist, h.node, total + blank, last >= 0 ? h.pNB + row[last] : NEG);
+      // Stay: a blank, or the same phone again (collapsed); in the lead-in the empty
+      // hypothesis takes the frame's best label.
+      const empty = leadIn && h.hist === 0 && h.node === g.start;
+      add(h.hist, h.node, total + (empty ? max : blank), last >= 0 ? h.pNB + row[last] : NEG);
       // Next phone of the current word.
       for (const [c, child] of g.children[h.node]) {
         const lp = row[c];
@@ -226,7 +245,7 @@ export class CtcGrammarDecoder {
     this.#beam = kept.map((x) => x.h);
     this.#free += max;
     this.#frames++;
-    if (Math.exp(blank) < 0.5) this.#speechFrames++;
+    if (Math.exp(blank) < 0.5 && !leadIn) this.#speechFrames++;
   }
 
   /** An independent copy (for speculative decoding of assumed future frames). */
@@ -246,6 +265,7 @@ export class CtcGrammarDecoder {
     c.#free = this.#free;
     c.#frames = this.#frames;
     c.#speechFrames = this.#speechFrames;
+    c.#leadIn = this.#leadIn;
     return c;
   }
 

@@ -1,7 +1,18 @@
 /**
  * The command recognizer stage: after a wake event (or at every speech start
  * with `trigger: "vad"`), MFCC frames go through the streaming acoustic model
- * into the grammar-constrained CTC decoder. The utterance ends at the first of:
+ * into the grammar-constrained CTC decoder.
+ *
+ * After a wake event the decode starts where the wake phrase ended (the event's
+ * `phraseEnd`, an estimate), from frames already heard: a command said in the
+ * same breath ("hey computer turn off the lamp") is decoded as well as one after
+ * a pause. The decode starts {@link PHRASE_END_MARGIN_FRAMES} before the
+ * estimate, and its first {@link LEAD_IN_FRAMES} decoder frames may be left
+ * unexplained (the tail of the wake phrase when the estimate was early). The
+ * command starts at the first speech after the phrase end; a fragment that
+ * ends before it (a tail of the wake phrase, a cough: no word started, or short
+ * and no accepted sentence) does not end listening, and a new wake phrase
+ * before the command starts over from its end. The utterance ends at the first of:
  *
  * - early commit: speech has started, the best hypothesis is a complete
  *   command and `earlyCommitMs` of silence followed;
@@ -34,6 +45,25 @@ export type RecognizerSettings = Config["asr"];
 const HOP_S = 0.01;
 /** Frames before a VAD speech start that are decoded too (covers minSpeechMs + onset). */
 const PREROLL_FRAMES = 30;
+/**
+ * Frames before the wake phrase's estimated end where the decode starts: the estimate is up to
+ * ~170 ms late (tests/wake/phrase_end_test.ts), and a command said in one breath starts right
+ * at the true end.
+ */
+export const PHRASE_END_MARGIN_FRAMES = 20;
+/**
+ * Decoder frames (20 ms each) at the start of a decode after a wake event that a hypothesis may
+ * leave unexplained at the free loop's cost: what precedes the command (the end of the wake
+ * phrase when its end was estimated early) is not forced into the command's first word.
+ */
+export const LEAD_IN_FRAMES = 20;
+/** Longest wake phrase (seconds; the wake models' window is 1.2 s). */
+const WAKE_WINDOW_S = 1.2;
+/** Speech shorter than this (seconds) that is no accepted command does not end listening. */
+const FRAGMENT_S = 0.6;
+/** Frames kept for decoding from the wake phrase's end: the wake event comes up to ~250 ms after
+ * it, plus the margin and the pending frame. */
+const WAKE_HISTORY_FRAMES = 100;
 /** Assumed frames of continuing silence for the early-commit test (the model's emission lag). */
 const LOOKAHEAD_FRAMES = 24;
 /** A complete command within this many nats of the best hypothesis allows early commit (about
@@ -45,6 +75,16 @@ const COMPLETE_SLACK = 3;
 
 type State = "idle" | "listening" | "speaking";
 
+/** What the stage keeps of a frame it has heard. */
+interface Heard {
+  mfcc: Float32Array;
+  /** First sample of the hop and stream time of its end. */
+  sample: number;
+  t: number;
+  speech: boolean;
+  silent: boolean;
+}
+
 /** The ASR frame stage. */
 export class Recognizer implements FrameStage {
   readonly model: AcousticModel;
@@ -54,18 +94,18 @@ export class Recognizer implements FrameStage {
   readonly #cfg: RecognizerSettings;
   readonly #negThreshold: number;
   #state: State = "idle";
-  #history: Float32Array[] = [];
+  #history: Heard[] = [];
   #listenT = 0;
+  /** Stream seconds before which speech belongs to the wake phrase (wake trigger). */
+  #commandFrom = 0;
   #speechStart = 0;
   #lastSpeech = 0;
   #silentFrames = 0;
   #frames = 0;
   #decodeMs = 0;
   #unsubscribe: (() => void) | null = null;
-  #pendingWake: number | null = null;
+  #pendingWake: { t: number; from: number } | null = null;
   #vadStart: number | null = null;
-  #lastFrameSpeech = false;
-  #speechAtListen = false;
   /** After a commit, the VAD segment must end before the VAD trigger listens again. */
   #awaitSilence = false;
   #offVad: () => void;
@@ -91,7 +131,12 @@ export class Recognizer implements FrameStage {
     });
     if (settings.trigger === "wake") {
       this.#unsubscribe = bus.onType("wake", (e) => {
-        this.#pendingWake = e.t;
+        // A new wake phrase before the command, or one that is all the "command" heard so far
+        // (speech since at most a wake window before its end), starts over from its own end;
+        // a wake event later in a command is part of the command.
+        const from = (e.phraseEnd ?? e.sample) / 16000;
+        if (this.#state === "speaking" && from - this.#speechStart > WAKE_WINDOW_S) return;
+        this.#pendingWake = { t: e.t, from };
       });
     }
   }
@@ -102,29 +147,38 @@ export class Recognizer implements FrameStage {
   }
 
   /**
-   * Start listening for a command (called on wake events). `prerollFrames`
-   * of the frames already heard are decoded too (the VAD trigger fires only
-   * after `minSpeechMs` of speech).
+   * Start listening for a command at stream time `t`. `prerollFrames` of the
+   * frames already heard are decoded too (the VAD trigger fires only after
+   * `minSpeechMs` of speech). `commandFrom` (stream seconds, wake trigger):
+   * speech before it is the wake phrase, not the command; the decode then has
+   * a lead-in ({@link LEAD_IN_FRAMES}).
    */
-  async listen(t: number, prerollFrames = 0): Promise<void> {
+  async listen(t: number, prerollFrames = 0, commandFrom?: number): Promise<void> {
     if (this.#state !== "idle") return;
     this.#state = "listening";
     this.#listenT = t;
-    this.#speechAtListen = prerollFrames === 0 && this.#lastFrameSpeech;
+    this.#commandFrom = commandFrom ?? (this.#cfg.trigger === "wake" ? t : 0);
     this.#frames = 0;
     this.#decodeMs = 0;
     this.#silentFrames = 0;
-    this.decoder.reset();
+    this.decoder.reset(commandFrom === undefined ? 0 : LEAD_IN_FRAMES);
     const n = Math.min(prerollFrames, this.#history.length);
     const preroll = this.#history.slice(this.#history.length - n);
-    this.model.reset(this.#history.slice(0, this.#history.length - n));
-    for (const f of preroll) this.#feed(await this.model.push(f));
+    this.model.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.mfcc));
+    for (const h of preroll) {
+      if (commandFrom === undefined) this.#feed(await this.model.push(h.mfcc));
+      else if (this.listening) await this.#step(h); // replay; it may commit early
+    }
   }
 
   async onFrame(frame: AnalysisFrame): Promise<void> {
     if (this.#pendingWake !== null) {
-      await this.listen(this.#pendingWake);
+      const { t, from } = this.#pendingWake;
       this.#pendingWake = null;
+      const start = Math.round(from * 16000) - PHRASE_END_MARGIN_FRAMES * 160;
+      const n = this.#history.filter((h) => h.sample >= start).length;
+      if (this.#state !== "idle") this.#state = "idle";
+      await this.listen(t, n, from);
     }
     if (!frame.speech) this.#awaitSilence = false;
     if (
@@ -132,31 +186,37 @@ export class Recognizer implements FrameStage {
     ) {
       await this.listen(frame.t, PREROLL_FRAMES);
     }
-    this.#lastFrameSpeech = frame.speech;
-    if (this.#state === "idle") {
-      this.#remember(frame.mfcc);
-      return;
-    }
+    const heard: Heard = {
+      mfcc: Float32Array.from(frame.mfcc),
+      sample: frame.sample,
+      t: frame.t,
+      speech: frame.speech,
+      silent: frame.quiet || frame.vadProb < this.#negThreshold,
+    };
+    if (this.#state !== "idle") await this.#step(heard);
+    this.#remember(heard);
+  }
+
+  /** One frame of an utterance: endpointing, acoustic model, decoder. */
+  async #step(frame: Heard): Promise<void> {
     this.#frames++;
-    const silent = frame.quiet || frame.vadProb < this.#negThreshold;
+    const silent = frame.silent;
     if (this.#state === "listening") {
-      // Speech still open from the wake phrase itself does not start the command.
-      if (!frame.speech) this.#speechAtListen = false;
-      if (frame.speech && !silent && !this.#speechAtListen) {
+      if (frame.speech && !silent && frame.sample / 16000 >= this.#commandFrom) {
         this.#state = "speaking";
+        this.#silentFrames = 0;
         // The VAD's start event marks the onset more precisely than this (delayed) frame.
-        const onset = this.#vadStart !== null && this.#vadStart >= this.#listenT - 0.5
+        const onset = this.#vadStart !== null && this.#vadStart >= this.#listenT - 0.5 &&
+            this.#vadStart <= frame.t
           ? this.#vadStart
           : frame.t - HOP_S;
-        this.#speechStart = Math.max(this.#cfg.trigger === "wake" ? this.#listenT : 0, onset);
+        this.#speechStart = Math.max(this.#commandFrom, onset);
       } else if ((frame.t - this.#listenT) * 1000 >= this.#cfg.listenTimeoutMs) {
         this.#state = "idle";
-        this.#remember(frame.mfcc);
         return;
       }
     }
     this.#feed(await this.model.push(frame.mfcc));
-    this.#remember(frame.mfcc);
     if (this.#state !== "speaking") return;
     if (silent) this.#silentFrames++;
     else {
@@ -166,6 +226,12 @@ export class Recognizer implements FrameStage {
     const silenceMs = this.#silentFrames * HOP_S * 1000;
     const vadEnd = !frame.speech;
     const tooLong = (frame.t - this.#speechStart) * 1000 >= this.#cfg.maxUtteranceMs;
+    if (vadEnd && this.#cfg.trigger === "wake" && this.#fragment()) {
+      // A fragment before the command (the wake phrase's tail, a cough): keep listening.
+      this.#state = "listening";
+      this.decoder.reset();
+      return;
+    }
     if (vadEnd || tooLong) return await this.#commit(frame.t);
     if (silenceMs >= this.#cfg.earlyCommitMs && this.#silentFrames % 2 === 0) {
       // Early commit: the model emits a phone a little after hearing it, so ask what it
@@ -178,14 +244,30 @@ export class Recognizer implements FrameStage {
       this.#decodeMs += performance.now() - t0;
       if (speculative.complete(COMPLETE_MARGIN, COMPLETE_SLACK)) {
         const r = speculative.result();
-        if (r.text) await this.#commit(frame.t, r);
+        if (r.text && !(this.#cfg.trigger === "wake" && this.#fragment(r))) {
+          await this.#commit(frame.t, r);
+        }
       }
     }
   }
 
-  #remember(mfcc: Float32Array): void {
-    this.#history.push(Float32Array.from(mfcc));
-    if (this.#history.length > this.model.context + PREROLL_FRAMES) this.#history.shift();
+  /**
+   * Whether the speech heard so far is no command: the decoder started no word, or the speech
+   * was shorter than {@link FRAGMENT_S} and completes no sentence it would accept (`result`: a
+   * speculative decode's, else the decoder's).
+   */
+  #fragment(result?: DecodeResult): boolean {
+    if (!this.decoder.started) return true;
+    if (this.#lastSpeech - this.#speechStart >= FRAGMENT_S) return false;
+    const r = result ?? this.decoder.result();
+    return !r.text || r.confidence < this.#cfg.confidenceThreshold;
+  }
+
+  #remember(heard: Heard): void {
+    this.#history.push(heard);
+    const keep = this.model.context +
+      (this.#cfg.trigger === "wake" ? WAKE_HISTORY_FRAMES : PREROLL_FRAMES);
+    if (this.#history.length > keep) this.#history.shift();
   }
 
   #feed(logProbs: Float32Array): void {

@@ -321,3 +321,32 @@ Deno.test("decoder: complete(margin, slack) accepts a last word missing its fina
   mid.push(frames(spell(["turn", "off", "the"])));
   assert.equal(mid.complete(7, 3), false);
 });
+
+Deno.test("decoder: a lead-in absorbs what precedes the command (a wake phrase's tail)", () => {
+  const dec = new CtcGrammarDecoder(buildGraph(commandGrammar(), LEX));
+  // "... (comput)er turn off the lamp": the tail "P Y UW T ER" is no word of the grammar.
+  const tail = ["P", "P", "Y", "UW", "UW", "T", "ER", "ER"];
+  const path = [...tail, ...spell(["turn", "off", "the", "lamp"])];
+  dec.reset();
+  dec.push(frames(path));
+  const forced = dec.result();
+  dec.reset(10);
+  assert.equal(dec.started, false);
+  dec.push(frames(path.slice(0, 5)));
+  assert.equal(dec.started, false, "the tail alone starts no word");
+  dec.push(frames(path.slice(5)));
+  assert.equal(dec.started, true);
+  const r = dec.result();
+  assert.equal(r.text, "turn off the lamp");
+  assert.ok(r.confidence > 0.9, `confidence ${r.confidence}`);
+  assert.ok(
+    r.logProb > forced.logProb + 10,
+    `lead-in ${r.logProb} vs forced ${forced.logProb} (${forced.text})`,
+  );
+  // The lead-in is only the first frames: the same tail later in the utterance is not free.
+  dec.reset(2);
+  dec.push(frames(["_", "_", ...tail, ...spell(["turn", "off", "lamp"])]));
+  assert.ok(dec.result().confidence < 0.5, `late junk accepted at ${dec.result().confidence}`);
+  assert.throws(() => dec.reset(-1), /leadIn must be a non-negative integer, got -1/);
+  assert.throws(() => dec.reset(1.5), /leadIn must be a non-negative integer, got 1.5/);
+});
