@@ -93,6 +93,14 @@ export function registryLists(registry: Registry): Record<string, ListEntries> {
   };
 }
 
+/**
+ * Tie-break costs of slot values: a named device beats a device type ("the kitchen light" is
+ * the device, not kitchen + lights), and a device's full name beats area + name.
+ */
+function preference(slot: string): number | undefined {
+  return slot === "domain" ? 0.01 : slot === "area" ? 0.001 : undefined;
+}
+
 class Builder {
   arcs: TaggedArc[][] = [];
   state(): number {
@@ -164,12 +172,7 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
         }
         s = next;
       }
-      // An area word costs a little, so a device's full name ("kitchen light") beats the
-      // same words read as area + name.
-      b.arc(s, end, null, {
-        tag: { slot: rename ?? slot, value },
-        cost: slot === "area" ? 0.001 : undefined,
-      });
+      b.arc(s, end, null, { tag: { slot: rename ?? slot, value }, cost: preference(slot) });
     }
     return end;
   };
@@ -215,7 +218,10 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
       }
       case "const": {
         const to = b.state();
-        b.arc(from, to, null, { tag: { slot: node.slot, value: node.value } });
+        b.arc(from, to, null, {
+          tag: { slot: node.slot, value: node.value },
+          cost: preference(node.slot),
+        });
         return to;
       }
       case "range": {
@@ -269,8 +275,7 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
       const entry = b.state();
       const end = compile(node, entry, where, []);
       if (end === null) return;
-      const specific = /\{(device|scene)[:}]/.test(text) ? 0 : 0.01;
-      b.arc(first, entry, null, { tag: { intent, template: i }, cost: specific });
+      b.arc(first, entry, null, { tag: { intent, template: i } });
       b.arc(end, last, null);
     });
   }
