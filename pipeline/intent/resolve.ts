@@ -131,7 +131,7 @@ export function resolveSlots(
   } else if (site !== undefined) {
     const here = all.filter((d) => inArea(registry, d, site));
     if (here.length) pool = here;
-    else why = ` and none in ${placeName(registry, site)}, where this satellite is`;
+    else why = `, and none in ${placeName(registry, site)}, where this satellite is`;
   }
   if (pool.length > 1 && feature) {
     const able = pool.filter((d) => d.features.includes(feature));
