@@ -7,7 +7,9 @@
  */
 import { parseJsonText } from "../pipeline/json.ts";
 import { z } from "zod";
+import { dirname, resolve } from "node:path";
 import { normalizeText } from "../pipeline/intent/numbers.ts";
+import { mergeTemplates } from "../pipeline/intent/templates.ts";
 import {
   ADAPTER_SCHEMAS,
   type AdapterConfig,
@@ -18,6 +20,7 @@ import {
   importSchema,
   registryFileSchema,
   type TemplatesFile,
+  templatesSchema,
 } from "./schema.ts";
 
 /** A room or zone; `name` and `aliases` are normalized grammar words. */
@@ -296,6 +299,11 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
     throw new RegistryError(zodIssues([], result.error).map((m) => `${source}: ${m}`).join("\n"));
   }
   const file = result.data;
+  if (file.sentences.length) {
+    throw new RegistryError(
+      `${source}: sentences: sentence files are read when the registry is a file (loadRegistry)`,
+    );
+  }
   const problems: string[] = [];
   const areas: Area[] = [];
   const areaWords = new Map<string, string>();
@@ -421,7 +429,10 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
   return registry;
 }
 
-/** Read, parse and validate a registry file; JSON syntax errors name line and column. */
+/**
+ * Read, parse and validate a registry file; JSON syntax errors name line and column.
+ * Its `sentences` files (relative to it) are read and merged into its templates.
+ */
 export async function loadRegistry(path: string): Promise<Registry> {
   let text: string;
   try {
@@ -429,7 +440,46 @@ export async function loadRegistry(path: string): Promise<Registry> {
   } catch (err) {
     throw new RegistryError(`${path}: cannot read device registry: ${(err as Error).message}`);
   }
-  return parseRegistryText(text, path);
+  const value = parseJsonText(text, path, (m) => new RegistryError(m));
+  if (
+    typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Array.isArray((value as Record<string, unknown>).sentences)
+  ) {
+    const obj = { ...(value as Record<string, unknown>) };
+    const files = obj.sentences as unknown[];
+    delete obj.sentences;
+    let templates = templatesSchema.safeParse(obj.templates ?? {});
+    if (!templates.success) return parseRegistry(value, path); // reports the templates problem
+    let merged = templates.data;
+    for (const [i, f] of files.entries()) {
+      if (typeof f !== "string" || !f) {
+        throw new RegistryError(`${path}: sentences[${i}]: expected a file name`);
+      }
+      const file = resolve(dirname(path), f);
+      let raw: string;
+      try {
+        raw = await Deno.readTextFile(file);
+      } catch (err) {
+        throw new RegistryError(
+          `${path}: sentences[${i}]: cannot read "${f}": ${(err as Error).message}`,
+        );
+      }
+      const parsed = parseJsonText(raw, f, (m) => new RegistryError(m));
+      const { $comment: _, ...body } =
+        (typeof parsed === "object" && parsed !== null ? parsed : { value: parsed }) as Record<
+          string,
+          unknown
+        >;
+      templates = templatesSchema.safeParse(body);
+      if (!templates.success) {
+        throw new RegistryError(zodIssues([], templates.error).map((m) => `${f}: ${m}`).join("\n"));
+      }
+      merged = mergeTemplates(merged, templates.data) as TemplatesFile;
+    }
+    obj.templates = merged;
+    return parseRegistry(obj, path);
+  }
+  return parseRegistry(value, path);
 }
 
 /** Parse registry JSON text; `source` names it in errors. */

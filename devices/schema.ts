@@ -226,6 +226,11 @@ export const registryFileSchema = z.object({
   floors: z.array(floorSchema).default([]),
   devices: z.array(deviceSchema).default([]),
   templates: templatesSchema.optional(),
+  /**
+   * Sentence files (JSON, the shape of `templates`), relative to this file, merged in order
+   * after `templates`: your own sentences kept apart from the device list.
+   */
+  sentences: z.array(z.string().min(1, "must not be empty")).default([]),
   import: importSchema.default(importSchema.parse({})),
 }).strict();
 

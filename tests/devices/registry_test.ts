@@ -265,3 +265,41 @@ Deno.test("floors group areas; their names and ids share one space with areas", 
     /floors\[0\]\.areas: list at least one area/,
   );
 });
+
+Deno.test("sentences files beside the registry add their own sentences; problems name the file", async () => {
+  const dir = await Deno.makeTempDir();
+  const registry = (sentences: string[]) =>
+    JSON.stringify({
+      areas: [{ name: "kitchen" }],
+      devices: [light()],
+      templates: { intents: { TurnOn: ["lights please {device=kitchen_light}"] } },
+      sentences,
+    });
+  await Deno.mkdir(`${dir}/sentences`);
+  await Deno.writeTextFile(
+    `${dir}/sentences/ours.json`,
+    JSON.stringify({
+      $comment: "how we talk",
+      intents: { TurnOn: ["wake up [the] {device:switchable}"] },
+    }),
+  );
+  await Deno.writeTextFile(`${dir}/home.json`, registry(["sentences/ours.json"]));
+  const r = await loadRegistry(`${dir}/home.json`);
+  assert.deepEqual(r.templates?.intents.TurnOn, [
+    "lights please {device=kitchen_light}",
+    "wake up [the] {device:switchable}",
+  ]);
+  await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify({ intents: { TurnOn: "x" } }));
+  await Deno.writeTextFile(`${dir}/home2.json`, registry(["bad.json"]));
+  await assert.rejects(loadRegistry(`${dir}/home2.json`), /bad\.json: intents\.TurnOn: /);
+  await Deno.writeTextFile(`${dir}/home3.json`, registry(["gone.json"]));
+  await assert.rejects(
+    loadRegistry(`${dir}/home3.json`),
+    /home3\.json: sentences\[0\]: cannot read "gone\.json"/,
+  );
+  assert.throws(
+    () => parseRegistryText(registry(["x.json"]), "inline.json"),
+    /inline\.json: sentences: sentence files are read when the registry is a file/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
