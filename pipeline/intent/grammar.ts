@@ -216,6 +216,11 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
         b.arc(from, end, null);
         return end;
       }
+      case "weight": {
+        const to = b.state();
+        b.arc(from, to, null, { weight: node.cost });
+        return to;
+      }
       case "const": {
         const to = b.state();
         b.arc(from, to, null, {

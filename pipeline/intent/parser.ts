@@ -67,6 +67,9 @@ const FILLERS = new Set([
   "thanks",
   "thank",
   "my",
+  // In typed text only: spoken, "our" sounds like "are" ("are the lights on"), so the grammar
+  // leaves it out.
+  "our",
 ]);
 const INSERT = 2;
 /** Number words are never skipped or inserted: an extra "fifty" changes the meaning. */
