@@ -1,8 +1,11 @@
 /**
  * Check a device registry file without starting anything:
- * `deno run --allow-read --allow-env devices/check.ts devices.json [--samples N] [--text "turn on ..."] [--area ID]`.
+ * `deno run --allow-read --allow-env devices/check.ts devices.json [--samples N] [--text "turn on ..."]
+ * [--sentences my_sentences.txt] [--area ID]`.
  * Prints the areas, devices, grammar size and sample sentences, and what typed
  * texts would do; exits 2 with the problems (file, path, problem) when invalid.
+ * `--sentences` (one sentence a line, `#` comments) prints a coverage report:
+ * which sentences would act, on what, and why the others would not.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -11,6 +14,7 @@ import { buildCommandGrammar, parseIntent } from "../pipeline/intent/index.ts";
 import { TemplateError } from "../pipeline/intent/template.ts";
 import { grammarWords } from "../pipeline/grammar.ts";
 import { loadRegistry, RegistryError } from "./registry.ts";
+import { coverage, coverageReport } from "./coverage.ts";
 
 /** Run the check; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -23,6 +27,7 @@ export async function main(args: string[]): Promise<number> {
         samples: { type: "string", default: "5" },
         text: { type: "string", multiple: true },
         area: { type: "string" },
+        sentences: { type: "string" },
       },
     });
   } catch (err) {
@@ -32,7 +37,9 @@ export async function main(args: string[]): Promise<number> {
   const file = parsed.positionals[0];
   const samples = Number(parsed.values.samples);
   if (!file || parsed.positionals.length > 1 || !Number.isInteger(samples) || samples < 0) {
-    console.error('usage: check.ts devices.json [--samples N] [--text "..."]... [--area ID]');
+    console.error(
+      'usage: check.ts devices.json [--samples N] [--text "..."]... [--sentences FILE] [--area ID]',
+    );
     return 2;
   }
   try {
@@ -41,6 +48,17 @@ export async function main(args: string[]): Promise<number> {
     if (area !== undefined && !registry.area(area)) {
       console.error(`${file}: --area: unknown area "${area}"`);
       return 2;
+    }
+    let sentences: string[] = [];
+    if (parsed.values.sentences !== undefined) {
+      const path = parsed.values.sentences;
+      try {
+        sentences = (await Deno.readTextFile(path)).split("\n").map((l) => l.trim())
+          .filter((l) => l && !l.startsWith("#"));
+      } catch (err) {
+        console.error(`${path}: cannot read sentences: ${(err as Error).message}`);
+        return 2;
+      }
     }
     const g = buildCommandGrammar(registry);
     console.log(`${file}: ok`);
@@ -61,6 +79,9 @@ export async function main(args: string[]): Promise<number> {
     for (const text of parsed.values.text ?? []) {
       const p = parseIntent(text, registry, { area });
       console.log(`text: ${JSON.stringify(text)} -> ${p ? JSON.stringify(p) : "not understood"}`);
+    }
+    if (parsed.values.sentences !== undefined) {
+      for (const line of coverageReport(coverage(registry, sentences, { area }))) console.log(line);
     }
     return 0;
   } catch (err) {

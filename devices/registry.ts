@@ -7,7 +7,9 @@
  */
 import { parseJsonText } from "../pipeline/json.ts";
 import { z } from "zod";
+import { dirname, resolve } from "node:path";
 import { normalizeText } from "../pipeline/intent/numbers.ts";
+import { mergeTemplates } from "../pipeline/intent/templates.ts";
 import {
   ADAPTER_SCHEMAS,
   type AdapterConfig,
@@ -18,6 +20,7 @@ import {
   importSchema,
   registryFileSchema,
   type TemplatesFile,
+  templatesSchema,
 } from "./schema.ts";
 
 /** A room or zone; `name` and `aliases` are normalized grammar words. */
@@ -25,6 +28,17 @@ export interface Area {
   id: string;
   name: string;
   aliases: string[];
+  /** Floor id, when the registry groups areas by floor. */
+  floor?: string;
+}
+
+/** A group of areas ("upstairs"); its id may stand wherever an area id does. */
+export interface Floor {
+  id: string;
+  name: string;
+  aliases: string[];
+  /** Area ids on this floor. */
+  areas: string[];
 }
 
 /** A device ready for the router and the grammar. */
@@ -129,6 +143,7 @@ const CELSIUS: [number, number] = [5, 30];
 /** Devices and areas, with lookup helpers. Mutable only through {@link Registry.add}. */
 export class Registry {
   readonly areas: Area[] = [];
+  readonly floors: Floor[] = [];
   readonly devices: Device[] = [];
   readonly templates?: TemplatesFile;
   readonly import: ImportOptions;
@@ -139,6 +154,7 @@ export class Registry {
   constructor(
     init: {
       areas?: Area[];
+      floors?: Floor[];
       devices?: DeviceInput[];
       templates?: TemplatesFile;
       import?: ImportOptions;
@@ -147,6 +163,7 @@ export class Registry {
     this.templates = init.templates;
     this.import = init.import ?? importSchema.parse({});
     for (const a of init.areas ?? []) this.areas.push(a);
+    for (const f of init.floors ?? []) this.floors.push(f);
     for (const d of init.devices ?? []) this.add(d);
   }
 
@@ -156,16 +173,41 @@ export class Registry {
     return this.areas.find((a) => a.id === ref || a.name === n || a.aliases.includes(n));
   }
 
-  /** Find a device by id, name or alias. */
-  device(ref: string): Device | undefined {
+  /** Find a floor by id, name or alias (normalized). */
+  floor(ref: string): Floor | undefined {
     const n = normalizeText(ref);
-    return this.devices.find((d) => d.id === ref || d.name === n || d.aliases.includes(n));
+    return this.floors.find((f) => f.id === ref || f.name === n || f.aliases.includes(n));
   }
 
-  /** Devices in an area ("*" or undefined: everywhere) of the given types. */
+  /**
+   * Find a device by id, or by name or alias. A name that several devices share
+   * (in different areas) finds the first; {@link Registry.named} lists them all.
+   */
+  device(ref: string): Device | undefined {
+    const byId = this.devices.find((d) => d.id === ref);
+    if (byId) return byId;
+    const n = normalizeText(ref);
+    return this.devices.find((d) => d.name === n || d.aliases.includes(n));
+  }
+
+  /** Every device called `name` (name or alias, normalized). */
+  named(name: string): Device[] {
+    const n = normalizeText(name);
+    return this.devices.filter((d) => d.name === n || d.aliases.includes(n));
+  }
+
+  /**
+   * Devices in an area of the given types. `area`: an area id, a floor id (its
+   * areas), or "*" / undefined (everywhere).
+   */
   devicesIn(area: string | undefined, types?: DeviceType[]): Device[] {
+    const floor = area === undefined || area === "*" || this.areas.some((a) => a.id === area)
+      ? undefined
+      : this.floors.find((f) => f.id === area);
     return this.devices.filter((d) =>
-      (area === undefined || area === "*" || d.area === area) && (!types || types.includes(d.type))
+      (area === undefined || area === "*" || d.area === area ||
+        (floor !== undefined && d.area !== undefined && floor.areas.includes(d.area))) &&
+      (!types || types.includes(d.type))
     );
   }
 
@@ -177,7 +219,9 @@ export class Registry {
 
   /**
    * Add or replace (same id) a device. Throws {@link RegistryError} when its
-   * name clashes with another device or its area is unknown.
+   * name clashes with another device in the same area (devices in different
+   * areas may share a name: "ceiling fan" in the study and in the guest room; a
+   * device without an area shares its names with none) or its area is unknown.
    */
   add(input: DeviceInput): Device {
     const name = normalizeText(input.name);
@@ -200,9 +244,17 @@ export class Registry {
     }
     for (const other of this.devices) {
       if (other.id === id) continue;
+      if (area !== undefined && other.area !== undefined && other.area !== area) continue;
       const clash = [name, ...aliases].find((n) => n === other.name || other.aliases.includes(n));
       if (clash) {
-        throw new RegistryError(`device "${id}": name "${clash}" is already used by "${other.id}"`);
+        const where = area !== undefined && other.area === area
+          ? ` in the same area (${area})`
+          : area === undefined || other.area === undefined
+          ? " (a device without an area shares no name)"
+          : "";
+        throw new RegistryError(
+          `device "${id}": name "${clash}" is already used by "${other.id}"${where}`,
+        );
       }
     }
     const type = input.type;
@@ -247,6 +299,11 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
     throw new RegistryError(zodIssues([], result.error).map((m) => `${source}: ${m}`).join("\n"));
   }
   const file = result.data;
+  if (file.sentences.length) {
+    throw new RegistryError(
+      `${source}: sentences: sentence files are read when the registry is a file (loadRegistry)`,
+    );
+  }
   const problems: string[] = [];
   const areas: Area[] = [];
   const areaWords = new Map<string, string>();
@@ -266,13 +323,66 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
     if (areas.some((x) => x.id === id)) problems.push(`areas[${i}].id: duplicate id "${id}"`);
     areas.push({ id, name, aliases: a.aliases.map(normalizeText).filter((x) => x !== name) });
   });
-  const registry = new Registry({ areas, templates: file.templates, import: file.import });
+  const floors: Floor[] = [];
+  file.floors.forEach((f, i) => {
+    const name = normalizeText(f.name);
+    const id = f.id ?? slug(name);
+    for (
+      const [k, word] of [
+        [`name`, name],
+        ...f.aliases.map((x, j) => [`aliases[${j}]`, normalizeText(x)]),
+      ]
+    ) {
+      const prev = areaWords.get(word);
+      if (prev) problems.push(`floors[${i}].${k}: "${word}" is already used by ${prev}`);
+      else areaWords.set(word, `floors[${i}]`);
+    }
+    if (areas.some((x) => x.id === id) || floors.some((x) => x.id === id)) {
+      problems.push(`floors[${i}].id: duplicate id "${id}" (area and floor ids share one space)`);
+    }
+    const members: string[] = [];
+    f.areas.forEach((ref, j) => {
+      const n = normalizeText(ref);
+      const a = areas.find((x) => x.id === ref || x.name === n || x.aliases.includes(n));
+      if (!a) {
+        problems.push(
+          `floors[${i}].areas[${j}]: unknown area "${ref}" (known: ${
+            areas.map((x) => x.id).join(", ") || "none"
+          })`,
+        );
+      } else if (a.floor !== undefined) {
+        problems.push(`floors[${i}].areas[${j}]: area "${a.id}" is already on floor "${a.floor}"`);
+      } else {
+        a.floor = id;
+        members.push(a.id);
+      }
+    });
+    floors.push({
+      id,
+      name,
+      aliases: f.aliases.map(normalizeText).filter((x) => x !== name),
+      areas: members,
+    });
+  });
+  const registry = new Registry({ areas, floors, templates: file.templates, import: file.import });
+  // A name several devices share (in different areas) gets area-qualified default ids:
+  // "ceiling fan" in the study -> "study_ceiling_fan".
+  const nameAreas = new Map<string, Set<string>>();
+  for (const d of file.devices) {
+    const where = d.area === undefined ? "" : registry.area(d.area)?.id ?? d.area;
+    for (const n of new Set([d.name, ...d.aliases].map(normalizeText))) {
+      if (!nameAreas.has(n)) nameAreas.set(n, new Set());
+      nameAreas.get(n)!.add(where);
+    }
+  }
   const ids = new Map<string, number>();
   file.devices.forEach((d, i) => {
     const p = `devices[${i}]`;
     const { adapter, problems: ap } = parseAdapter(d.adapter, ["devices", i, "adapter"]);
     problems.push(...ap);
-    const id = d.id ?? slug(d.name);
+    const areaId = d.area === undefined ? undefined : registry.area(d.area)?.id;
+    const shared = (nameAreas.get(normalizeText(d.name))?.size ?? 0) > 1 && areaId !== undefined;
+    const id = d.id ?? (shared ? `${areaId}_${slug(d.name)}` : slug(d.name));
     if (ids.has(id)) {
       problems.push(`${p}.id: duplicate id "${id}" (also devices[${ids.get(id)}])`);
       return;
@@ -319,7 +429,10 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
   return registry;
 }
 
-/** Read, parse and validate a registry file; JSON syntax errors name line and column. */
+/**
+ * Read, parse and validate a registry file; JSON syntax errors name line and column.
+ * Its `sentences` files (relative to it) are read and merged into its templates.
+ */
 export async function loadRegistry(path: string): Promise<Registry> {
   let text: string;
   try {
@@ -327,7 +440,46 @@ export async function loadRegistry(path: string): Promise<Registry> {
   } catch (err) {
     throw new RegistryError(`${path}: cannot read device registry: ${(err as Error).message}`);
   }
-  return parseRegistryText(text, path);
+  const value = parseJsonText(text, path, (m) => new RegistryError(m));
+  if (
+    typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Array.isArray((value as Record<string, unknown>).sentences)
+  ) {
+    const obj = { ...(value as Record<string, unknown>) };
+    const files = obj.sentences as unknown[];
+    delete obj.sentences;
+    let templates = templatesSchema.safeParse(obj.templates ?? {});
+    if (!templates.success) return parseRegistry(value, path); // reports the templates problem
+    let merged = templates.data;
+    for (const [i, f] of files.entries()) {
+      if (typeof f !== "string" || !f) {
+        throw new RegistryError(`${path}: sentences[${i}]: expected a file name`);
+      }
+      const file = resolve(dirname(path), f);
+      let raw: string;
+      try {
+        raw = await Deno.readTextFile(file);
+      } catch (err) {
+        throw new RegistryError(
+          `${path}: sentences[${i}]: cannot read "${f}": ${(err as Error).message}`,
+        );
+      }
+      const parsed = parseJsonText(raw, f, (m) => new RegistryError(m));
+      const { $comment: _, ...body } =
+        (typeof parsed === "object" && parsed !== null ? parsed : { value: parsed }) as Record<
+          string,
+          unknown
+        >;
+      templates = templatesSchema.safeParse(body);
+      if (!templates.success) {
+        throw new RegistryError(zodIssues([], templates.error).map((m) => `${f}: ${m}`).join("\n"));
+      }
+      merged = mergeTemplates(merged, templates.data) as TemplatesFile;
+    }
+    obj.templates = merged;
+    return parseRegistry(obj, path);
+  }
+  return parseRegistry(value, path);
 }
 
 /** Parse registry JSON text; `source` names it in errors. */

@@ -19,6 +19,7 @@ import type { Delivery, PublishOptions } from "./mqtt.ts";
 import type { Device, Registry } from "./registry.ts";
 import type { DeviceType, Feature } from "./schema.ts";
 import { DeviceStates, expectationFor } from "./state.ts";
+import { placeName, resolveSlots } from "../pipeline/intent/resolve.ts";
 
 /** The part of the MQTT link the router needs. */
 export interface Publisher {
@@ -177,7 +178,13 @@ export class Router {
   }
 
   /** Carry out an intent. `t` is the stream time of the utterance (or of the typed text). */
-  route(intent: ParsedIntent, t = this.streamTime): RouteResult {
+  route(parsed: ParsedIntent, t = this.streamTime): RouteResult {
+    let intent = parsed;
+    if (intent.slots.name !== undefined && intent.slots.device === undefined && !intent.problem) {
+      // A shared device name not yet resolved (an intent from elsewhere than parseIntent).
+      const r = resolveSlots(this.registry, intent.name, intent.slots);
+      intent = { ...intent, slots: r.slots, problem: r.problem };
+    }
     const result: RouteResult = {
       intent: intent.name,
       actions: [],
@@ -186,6 +193,12 @@ export class Router {
     };
     if (intent.name === "Cancel") {
       result.answer = "cancelled";
+      return result;
+    }
+    if (intent.problem) {
+      // Understood, but the words name no single device: say why, act on nothing.
+      result.errors.push(intent.problem);
+      result.answer = intent.problem;
       return result;
     }
     if (intent.name === "QueryState") {
@@ -352,44 +365,11 @@ export class Router {
   }
 
   #areaName(area: string): string {
-    return area === "*" ? "the house" : `the ${this.registry.area(area)?.name ?? area}`;
+    return placeName(this.registry, area);
   }
 
   #targets(intent: ParsedIntent, feature: Feature, errors: string[]): Device[] {
-    const s = intent.slots;
-    const ref = (s.device ?? s.scene) as string | undefined;
-    if (ref !== undefined) {
-      const d = this.registry.device(String(ref));
-      if (!d) {
-        errors.push(`unknown device "${ref}"`);
-        return [];
-      }
-      if (!d.features.includes(feature)) {
-        errors.push(`${d.id} cannot do ${intent.name} (no "${feature}" feature)`);
-        return [];
-      }
-      return [d];
-    }
-    const domain = String(s.domain ?? "");
-    const types = DOMAIN_TYPES[domain];
-    if (!types) {
-      errors.push(`${intent.name}: no device or device type given`);
-      return [];
-    }
-    if (s.area === undefined) {
-      errors.push(`which room? no area was said and this satellite has no devices.area`);
-      return [];
-    }
-    const area = String(s.area);
-    if (area !== "*" && !this.registry.area(area)) {
-      errors.push(`unknown area "${area}"`);
-      return [];
-    }
-    const devices = this.registry.devicesIn(area, types).filter((d) =>
-      d.features.includes(feature)
-    );
-    if (!devices.length) errors.push(`no ${PLURAL[domain] ?? domain} in ${this.#areaName(area)}`);
-    return devices;
+    return featureTargets(this.registry, intent, feature, errors);
   }
 
   #answer(intent: ParsedIntent, errors: string[]): string {
@@ -406,7 +386,7 @@ export class Router {
       return "which room do you mean?";
     }
     const area = String(s.area);
-    const devices = this.registry.devicesIn(area, types);
+    const devices = groupDevices(this.registry, String(s.domain), area);
     if (!devices.length) {
       return `there are no ${PLURAL[String(s.domain)]} in ${this.#areaName(area)}`;
     }
@@ -431,6 +411,82 @@ export class Router {
     for (const u of this.#unsubs.values()) u();
     this.#unsubs.clear();
   }
+}
+
+/** Devices of a group command: the area's (or floor's, or house's) devices of the domain. */
+export function groupDevices(registry: Registry, domain: string, area: string): Device[] {
+  const devices = registry.devicesIn(area, DOMAIN_TYPES[domain]);
+  // "the blinds" never moves a door or a gate (they are covers too).
+  return domain === "cover"
+    ? devices.filter((d) => ![d.name, ...d.aliases].some((n) => /\b(door|gate)s?\b/.test(n)))
+    : devices;
+}
+
+function knownArea(registry: Registry, area: string): boolean {
+  return area === "*" || !!registry.area(area) || !!registry.floor(area);
+}
+
+function featureTargets(
+  registry: Registry,
+  intent: ParsedIntent,
+  feature: Feature | undefined,
+  errors: string[],
+): Device[] {
+  const s = intent.slots;
+  const ref = (s.device ?? s.scene) as string | undefined;
+  if (ref !== undefined) {
+    const d = registry.device(String(ref));
+    if (!d) {
+      errors.push(`unknown device "${ref}"`);
+      return [];
+    }
+    if (feature && !d.features.includes(feature)) {
+      errors.push(`${d.id} cannot do ${intent.name} (no "${feature}" feature)`);
+      return [];
+    }
+    return [d];
+  }
+  const domain = String(s.domain ?? "");
+  const types = DOMAIN_TYPES[domain];
+  if (!types) {
+    errors.push(`${intent.name}: no device or device type given`);
+    return [];
+  }
+  if (s.area === undefined) {
+    errors.push(`which room? no area was said and this satellite has no devices.area`);
+    return [];
+  }
+  const area = String(s.area);
+  if (!knownArea(registry, area)) {
+    errors.push(`unknown area "${area}"`);
+    return [];
+  }
+  const devices = groupDevices(registry, domain, area).filter((d) =>
+    !feature || d.features.includes(feature)
+  );
+  if (!devices.length) {
+    errors.push(`no ${PLURAL[domain] ?? domain} in ${placeName(registry, area)}`);
+  }
+  return devices;
+}
+
+/**
+ * The devices an intent acts on (or asks about), and why none when so: the
+ * router's own choice, for reports (devices/check.ts) and evaluations.
+ */
+export function intentTargets(
+  registry: Registry,
+  intent: ParsedIntent,
+): { devices: Device[]; errors: string[] } {
+  const errors: string[] = [];
+  if (intent.problem) return { devices: [], errors: [intent.problem] };
+  if (intent.name === "Cancel") return { devices: [], errors };
+  if (intent.name === "QueryState") {
+    return { devices: featureTargets(registry, intent, undefined, errors), errors };
+  }
+  const plan = commandFor(intent);
+  if (!plan) return { devices: [], errors: [`intent "${intent.name}" has no device action`] };
+  return { devices: featureTargets(registry, intent, plan.feature, errors), errors };
 }
 
 /** A short sentence about a device's state. */

@@ -381,6 +381,7 @@ export async function startDevices(
       text: intent.text,
       origin,
     };
+    if (intent.problem) ev.reason = intent.problem;
     emit(ev);
     if (m.hermes) {
       send(intentRecognized({

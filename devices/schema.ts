@@ -53,6 +53,15 @@ export const areaSchema = z.object({
   aliases: z.array(phrase).default([]),
 }).strict();
 
+/** A floor (or any group of areas): "upstairs" = study + guest room + bedroom. */
+export const floorSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . -").optional(),
+  name: phrase,
+  aliases: z.array(phrase).default([]),
+  /** Area ids, names or aliases on this floor. */
+  areas: z.array(z.string()).min(1, "list at least one area"),
+}).strict();
+
 const topicPart = z.string().min(1).refine((s) => !/[#+]/.test(s), "must not contain + or #");
 
 /** Zigbee2MQTT: `<baseTopic>/<name>/set` JSON commands, state on `<baseTopic>/<name>`. */
@@ -213,8 +222,15 @@ export const importSchema = z.object({
 export const registryFileSchema = z.object({
   $schema: z.string().optional(),
   areas: z.array(areaSchema).default([]),
+  /** Optional groups of areas ("upstairs lights"). */
+  floors: z.array(floorSchema).default([]),
   devices: z.array(deviceSchema).default([]),
   templates: templatesSchema.optional(),
+  /**
+   * Sentence files (JSON, the shape of `templates`), relative to this file, merged in order
+   * after `templates`: your own sentences kept apart from the device list.
+   */
+  sentences: z.array(z.string().min(1, "must not be empty")).default([]),
   import: importSchema.default(importSchema.parse({})),
 }).strict();
 

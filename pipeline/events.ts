@@ -94,6 +94,11 @@ export interface IntentEvent extends EventBase {
   text: string;
   /** "asr" for speech, "text" for typed input. */
   origin: "asr" | "text";
+  /**
+   * Set when the intent is understood but names no single device, so nothing acts
+   * ("which ceiling fan? there is one in the study and one in the guest room").
+   */
+  reason?: string;
 }
 
 /** A command was published (or queued while offline). */

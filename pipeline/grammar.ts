@@ -10,6 +10,8 @@
 export interface GrammarArc {
   word: string | null;
   to: number;
+  /** Prior cost in nats the recognizer pays on this arc (rarer phrasings); default 0. */
+  weight?: number;
 }
 
 /** A word-level finite-state grammar (states are 0..arcs.length-1). */

@@ -225,7 +225,7 @@ export class CtcGrammarDecoder {
           const lp = row[c];
           if (lp < floor) continue;
           if (hist < 0) hist = this.#extend(h.hist, end.word);
-          add(hist, child, NEG, (c === last ? h.pB : total) + lp + bonus);
+          add(hist, child, NEG, (c === last ? h.pB : total) + lp + bonus - end.cost);
         }
       }
     }
@@ -295,7 +295,7 @@ export class CtcGrammarDecoder {
         if (!e.final) continue;
         const prev = this.#histText[h.hist];
         const text = prev ? `${prev} ${e.word}` : e.word;
-        byText.set(text, logAdd(byText.get(text) ?? NEG, s));
+        byText.set(text, logAdd(byText.get(text) ?? NEG, s - e.cost));
       }
     }
     return [...byText].map(([text, logProb]) => ({ text, logProb }))

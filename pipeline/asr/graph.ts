@@ -22,6 +22,8 @@ export interface WordEnd {
   to: number;
   /** True when a sentence may end right after this word. */
   final: boolean;
+  /** Prior cost (nats) of the grammar path that read this word (arc weights); 0 mostly. */
+  cost: number;
 }
 
 /** Phone tries of a grammar (arrays indexed by node id). */
@@ -40,6 +42,27 @@ export interface DecodingGraph {
   unpronounceable: string[];
   /** Number of trie nodes. */
   size: number;
+}
+
+/** States reachable from `state` over word-less arcs, with the least summed arc weight. */
+function weightedClosure(g: WordGrammar, state: number): Map<number, number> {
+  const dist = new Map<number, number>([[state, 0]]);
+  const queue: number[] = [state];
+  // Weights are few and small: a label-correcting pass converges quickly on the acyclic graph.
+  while (queue.length) {
+    const s = queue.shift()!;
+    const d = dist.get(s)!;
+    for (const a of g.arcs[s]) {
+      if (a.word !== null) continue;
+      const nd = d + (a.weight ?? 0);
+      const old = dist.get(a.to);
+      if (old === undefined || nd < old) {
+        dist.set(a.to, nd);
+        queue.push(a.to);
+      }
+    }
+  }
+  return dist;
 }
 
 /**
@@ -94,16 +117,18 @@ export function buildGraph(grammar: WordGrammar, lexicon: Lexicon): DecodingGrap
 
   const rootOf = (state: number): number | undefined => {
     if (rootByState.has(state)) return rootByState.get(state);
-    const arcs: { word: string; to: number }[] = [];
-    for (const q of closure(grammar, new Set([state]))) {
-      for (const a of grammar.arcs[q]) if (a.word !== null) arcs.push({ word: a.word, to: a.to });
+    const arcs: { word: string; to: number; cost: number }[] = [];
+    for (const [q, d] of weightedClosure(grammar, state)) {
+      for (const a of grammar.arcs[q]) {
+        if (a.word !== null) arcs.push({ word: a.word, to: a.to, cost: d + (a.weight ?? 0) });
+      }
     }
     const usable = arcs.filter((a) => {
       if (pronsOf(a.word).length > 0) return true;
       missing.add(a.word);
       return false;
     });
-    const sig = [...new Set(usable.map((a) => `${a.word}>${a.to}`))].sort().join(" ");
+    const sig = [...new Set(usable.map((a) => `${a.word}>${a.to}~${a.cost}`))].sort().join(" ");
     let root: number | undefined;
     if (usable.length > 0) {
       root = rootBySignature.get(sig);
@@ -121,9 +146,10 @@ export function buildGraph(grammar: WordGrammar, lexicon: Lexicon): DecodingGrap
               }
               node = next;
             }
-            if (!wordEnds[node].some((e) => e.word === a.word && e.to === a.to)) {
-              wordEnds[node].push({ word: a.word, to: a.to, final: isFinal(a.to) });
-            }
+            const same = wordEnds[node].find((e) => e.word === a.word && e.to === a.to);
+            if (!same) {
+              wordEnds[node].push({ word: a.word, to: a.to, final: isFinal(a.to), cost: a.cost });
+            } else same.cost = Math.min(same.cost, a.cost);
           }
         }
       }

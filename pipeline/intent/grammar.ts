@@ -34,15 +34,41 @@ export interface CommandGrammar extends WordGrammar {
   version: number;
 }
 
-type ListEntries = Array<[phrase: string, value: string | number]>;
+/**
+ * Phrase -> slot value; the optional third field renames the slot for that phrase (a device
+ * name several devices share fills `name` with the phrase instead of `device` with an id).
+ */
+type ListEntries = Array<[phrase: string, value: string | number, slot?: string]>;
 
 const has = (d: Device, f: Device["features"][number]) => d.features.includes(f);
 
-/** Slot lists filled from the registry. */
+/**
+ * Slot lists filled from the registry. A name (or alias) that several devices
+ * share fills the slot `name` with the phrase (resolved by area after the
+ * parse, see resolve.ts); a name of one device fills `device` with its id.
+ */
 export function registryLists(registry: Registry): Record<string, ListEntries> {
-  const names = (devs: Device[]): ListEntries =>
-    devs.flatMap((d) => [d.name, ...d.aliases].map((n) => [n, d.id] as [string, string]));
+  const uses = new Map<string, number>();
+  for (const d of registry.devices) {
+    for (const n of new Set([d.name, ...d.aliases])) uses.set(n, (uses.get(n) ?? 0) + 1);
+  }
+  const names = (devs: Device[]): ListEntries => {
+    const out: ListEntries = [];
+    const seen = new Set<string>();
+    for (const d of devs) {
+      for (const n of [d.name, ...d.aliases]) {
+        if ((uses.get(n) ?? 0) > 1) {
+          if (!seen.has(n)) out.push([n, n, "name"]);
+          seen.add(n);
+        } else out.push([n, d.id]);
+      }
+    }
+    return out;
+  };
   const all = registry.devices.filter((d) => d.type !== "scene");
+  const floors = registry.floors.flatMap((f) =>
+    [f.name, ...f.aliases].map((n) => [n, f.id] as [string, string])
+  );
   return {
     device: names(all),
     switchable: names(all.filter((d) => has(d, "onoff"))),
@@ -51,11 +77,28 @@ export function registryLists(registry: Registry): Record<string, ListEntries> {
     thermostat: names(all.filter((d) => has(d, "temperature"))),
     cover: names(all.filter((d) => d.type === "cover" || has(d, "position"))),
     fan: names(all.filter((d) => has(d, "speed"))),
-    scene: names(registry.devices.filter((d) => d.type === "scene")),
-    area: registry.areas.flatMap((a) =>
-      [a.name, ...a.aliases].map((n) => [n, a.id] as [string, string])
+    /** Things one starts and stops: fans, switches, plugs ("start the attic fan"). */
+    startable: names(
+      all.filter((d) => has(d, "onoff") && ["fan", "switch", "plug"].includes(d.type)),
     ),
+    scene: names(registry.devices.filter((d) => d.type === "scene")),
+    /** Areas and floors (a floor id stands where an area id may). */
+    area: [
+      ...registry.areas.flatMap((a) =>
+        [a.name, ...a.aliases].map((n) => [n, a.id] as [string, string])
+      ),
+      ...floors,
+    ],
+    floor: floors,
   };
+}
+
+/**
+ * Tie-break costs of slot values: a named device beats a device type ("the kitchen light" is
+ * the device, not kitchen + lights), and a device's full name beats area + name.
+ */
+function preference(slot: string): number | undefined {
+  return slot === "domain" ? 0.01 : slot === "area" ? 0.001 : undefined;
 }
 
 class Builder {
@@ -114,7 +157,7 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
     if (!entries.length) return null;
     const end = b.state();
     const trie = new Map<string, number>(); // prefix -> state
-    for (const [phrase, value] of entries) {
+    for (const [phrase, value, rename] of entries) {
       const words = phrase.split(" ").filter(Boolean);
       if (!words.length) throw new TemplateError(`${where}: list "${slot}" has an empty phrase`);
       let s = from;
@@ -129,7 +172,7 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
         }
         s = next;
       }
-      b.arc(s, end, null, { tag: { slot, value } });
+      b.arc(s, end, null, { tag: { slot: rename ?? slot, value }, cost: preference(slot) });
     }
     return end;
   };
@@ -173,9 +216,17 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
         b.arc(from, end, null);
         return end;
       }
+      case "weight": {
+        const to = b.state();
+        b.arc(from, to, null, { weight: node.cost });
+        return to;
+      }
       case "const": {
         const to = b.state();
-        b.arc(from, to, null, { tag: { slot: node.slot, value: node.value } });
+        b.arc(from, to, null, {
+          tag: { slot: node.slot, value: node.value },
+          cost: preference(node.slot),
+        });
         return to;
       }
       case "range": {
@@ -229,8 +280,7 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
       const entry = b.state();
       const end = compile(node, entry, where, []);
       if (end === null) return;
-      const specific = /\{(device|scene)[:}]/.test(text) ? 0 : 0.01;
-      b.arc(first, entry, null, { tag: { intent, template: i }, cost: specific });
+      b.arc(first, entry, null, { tag: { intent, template: i } });
       b.arc(end, last, null);
     });
   }

@@ -131,7 +131,7 @@ export function wordsToNumber(text: string): number | null {
 function spellDigits(text: string): string {
   return text
     .replace(/(\d)\s*%/g, "$1 percent ")
-    .replace(/(\d)\s*°\s*[cf]?\b/gi, "$1 degrees ")
+    .replace(/(\d)\s*°\s*(?:[cf]\b)?/gi, "$1 degrees ")
     .replace(/(\d)\s*k\b/gi, "$1 kelvin ")
     .replace(/\d+(?:\.\d+)?/g, (m) => {
       const n = Number(m);

@@ -8,6 +8,7 @@
 import type { Registry } from "../../devices/registry.ts";
 import { buildCommandGrammar, type CommandGrammar, type GrammarTag } from "./grammar.ts";
 import { tokenize } from "./numbers.ts";
+import { resolveSlots } from "./resolve.ts";
 import type { TemplateSet } from "./templates.ts";
 
 /** A recognized intent. */
@@ -21,6 +22,13 @@ export interface ParsedIntent {
   text: string;
   /** True when the area came from the satellite (opts.area), not from the words. */
   areaFromSite?: boolean;
+  /**
+   * Why the words name no single device ("which ceiling fan? there is one in the
+   * study and one in the guest room"): the intent is understood, nothing acts.
+   */
+  problem?: string;
+  /** The devices an ambiguous name could mean (ids). */
+  candidates?: string[];
 }
 
 /** Options of {@link parseIntent}. */
@@ -59,6 +67,9 @@ const FILLERS = new Set([
   "thanks",
   "thank",
   "my",
+  // In typed text only: spoken, "our" sounds like "are" ("are the lights on"), so the grammar
+  // leaves it out.
+  "our",
 ]);
 const INSERT = 2;
 /** Number words are never skipped or inserted: an extra "fifty" changes the meaning. */
@@ -265,13 +276,15 @@ export function parseIntent(
     if (rival && rival.cost - best.cost < AMBIGUITY_MARGIN) return null;
   }
   let name = "";
-  const slots: Record<string, string | number> = {};
+  const raw: Record<string, string | number> = {};
   const tags: GrammarTag[] = [];
   for (let h: Hyp | null = best; h; h = h.prev) if (h.tag) tags.push(h.tag);
   for (const tag of tags.reverse()) {
     if ("intent" in tag) name = tag.intent;
-    else slots[tag.slot] = tag.value;
+    else raw[tag.slot] = tag.value;
   }
+  const site = opts.area === undefined ? undefined : registry.area(opts.area)?.id ?? opts.area;
+  const { slots, problem, candidates } = resolveSlots(registry, name, raw, site);
   const confidence = best.edit === 0
     ? 1
     : Math.max(0, Math.min(0.95, 1 - best.edit / (tokens.length + 1)));
@@ -282,12 +295,13 @@ export function parseIntent(
     confidence: round3(confidence),
     text: tokens.join(" "),
   };
+  if (problem) result.problem = problem;
+  if (candidates) result.candidates = candidates;
   if (
     slots.domain !== undefined && slots.area === undefined && slots.device === undefined &&
-    opts.area
+    site !== undefined
   ) {
-    const area = registry.area(opts.area);
-    slots.area = area ? area.id : opts.area;
+    slots.area = site;
     result.areaFromSite = true;
   }
   return result;

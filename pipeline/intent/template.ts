@@ -8,6 +8,9 @@
  * - `{brightness:0..100}` `{kelvin:2000..6500,100}` `{t:5..30,0.5}`  number range (step optional)
  * - `{area=*}`              constant slot value (consumes no word)
  * - `<on>`                  reference to a named rule
+ * - `{~2}`                  a prior cost in nats for the recognizer on this path (consumes no word;
+ *                            the text parser ignores it): rarer phrasings yield to common ones when
+ *                            the audio is unclear
  *
  * This module only parses text into a small syntax tree; grammar.ts compiles it.
  * @module
@@ -23,6 +26,7 @@ export type TemplateNode =
   | { kind: "slot"; slot: string; list: string }
   | { kind: "range"; slot: string; min: number; max: number; step: number }
   | { kind: "const"; slot: string; value: string }
+  | { kind: "weight"; cost: number }
   | { kind: "rule"; name: string };
 
 /** A template syntax error; the message quotes the template and the column. */
@@ -97,6 +101,13 @@ export function parseTemplate(text: string, where = "template"): TemplateNode {
     if (end < 0) fail(`missing "}"`);
     const body = text.slice(i + 1, end).trim();
     i = end + 1;
+    if (body.startsWith("~")) {
+      const cost = Number(body.slice(1));
+      if (!body.slice(1).trim() || !Number.isFinite(cost) || cost < 0 || cost > 50) {
+        fail(`"{${body}}": a weight is {~N} with N a number of nats, 0..50`, start);
+      }
+      return { kind: "weight", cost };
+    }
     const eq = body.indexOf("=");
     if (eq >= 0) {
       const slot = body.slice(0, eq).trim();

@@ -6,6 +6,8 @@
  * `scene`, `area` (see docs/devices.md).
  * @module
  */
+import english from "./sentences/en.json" with { type: "json" };
+import { TemplateError } from "./template.ts";
 
 /** Rules, value lists and per-intent templates. */
 export interface TemplateSet {
@@ -38,152 +40,67 @@ export const INTENTS = [
   "Cancel",
 ] as const;
 
-/** The built-in templates (English). */
-export const DEFAULT_TEMPLATES: TemplateSet = {
-  prefix: "[please]",
-  suffix: "[please]",
-  rules: {
-    on: "(turn | switch | power) on",
-    off: "(turn | switch | power) off",
-    set: "(set | change | put | make)",
-    in_area: "in [the] {area}",
-    pct: "{value:0..100} [percent]",
-  },
-  lists: {
-    lights: {
-      lights: "light",
-      light: "light",
-      lamps: "light",
-      lamp: "light",
-    },
-    switchables: {
-      lights: "light",
-      light: "light",
-      lamps: "light",
-      lamp: "light",
-      fans: "fan",
-      fan: "fan",
-      switches: "switch",
-      plugs: "plug",
-      sockets: "plug",
-    },
-    covers: {
-      blinds: "cover",
-      blind: "cover",
-      shutters: "cover",
-      curtains: "cover",
-      covers: "cover",
-    },
-    fans: { fans: "fan", fan: "fan" },
-    heating: { heating: "thermostat", thermostat: "thermostat", heater: "thermostat" },
-    onoff: { on: "on", off: "off" },
-    openclosed: { open: "open", closed: "closed" },
-    fan_speed: { low: 33, medium: 66, high: 100, "full speed": 100, "full": 100 },
-    fan_level: { one: 33, two: 66, three: 100 },
-    level_word: { full: 100, maximum: 100, half: 50, minimum: 1 },
-    halfway: { half: 50, halfway: 50, "half way": 50 },
-    ct_word: {
-      "warm white": 2700,
-      warm: 2700,
-      "neutral white": 4000,
-      neutral: 4000,
-      "cool white": 5000,
-      cool: 5000,
-      "cold white": 6500,
-      daylight: 6500,
-    },
-  },
-  intents: {
-    TurnOn: [
-      "<on> [the] {device:switchable}",
-      "(turn | switch) [the] {device:switchable} on",
-      "<on> [the] {domain:switchables} [<in_area>]",
-      "<on> all {area=*} [of] [the] {domain:switchables} [<in_area>]",
-      "<on> [all] [the] {area} {domain:switchables}",
-      "<on> [all] [the] {domain:switchables} everywhere {area=*}",
-    ],
-    TurnOff: [
-      "<off> [the] {device:switchable}",
-      "(turn | switch) [the] {device:switchable} off",
-      "<off> [the] {domain:switchables} [<in_area>]",
-      "<off> all {area=*} [of] [the] {domain:switchables} [<in_area>]",
-      "<off> [all] [the] {area} {domain:switchables}",
-      "<off> [all] [the] {domain:switchables} everywhere {area=*}",
-    ],
-    Toggle: [
-      "toggle [the] {device:switchable}",
-      "toggle [the] {domain:switchables} [<in_area>]",
-      "toggle [the] {area} {domain:switchables}",
-    ],
-    SetBrightness: [
-      "(<set> | dim | brighten) [the] {device:dimmable} [brightness] to <pct>",
-      "<set> [the] brightness of [the] {device:dimmable} to <pct>",
-      "(<set> | dim | brighten) [the] {domain:lights} [<in_area>] to <pct>",
-      "(<set> | dim | brighten) [the] {area} {domain:lights} to <pct>",
-      "(<set> | dim | brighten) [the] {device:dimmable} to {value:level_word} [brightness]",
-      "(<set> | dim | brighten) [the] {domain:lights} [<in_area>] to {value:level_word} [brightness]",
-    ],
-    SetColorTemp: [
-      "<set> [the] {device:ct_light} [(colour | color) temperature] to {value:2000..6500,100} kelvin",
-      "<set> [the] {device:ct_light} to {value:ct_word}",
-      "<set> [the] (colour | color) temperature of [the] {device:ct_light} to {value:2000..6500,100} kelvin",
-      "<set> [the] {domain:lights} [<in_area>] to {value:ct_word}",
-      "<set> [the] {area} {domain:lights} to {value:ct_word}",
-    ],
-    SetTemperature: [
-      "<set> [the] {device:thermostat} to {value:5..35,0.5} [degrees]",
-      "<set> [the] temperature [<in_area>] to {value:5..35,0.5} [degrees] {domain=thermostat}",
-      "<set> [the] {area} temperature to {value:5..35,0.5} [degrees] {domain=thermostat}",
-      "<set> [the] {domain:heating} [<in_area>] to {value:5..35,0.5} [degrees]",
-      "<set> [the] {area} {domain:heating} to {value:5..35,0.5} [degrees]",
-    ],
-    OpenCover: [
-      "open [the] {device:cover}",
-      "open [the] {domain:covers} [<in_area>]",
-      "open [the] {area} {domain:covers}",
-    ],
-    CloseCover: [
-      "(close | shut) [the] {device:cover}",
-      "(close | shut) [the] {domain:covers} [<in_area>]",
-      "(close | shut) [the] {area} {domain:covers}",
-    ],
-    SetCoverPosition: [
-      "(<set> | open | move) [the] {device:cover} [position] to <pct>",
-      "(<set> | open | move) [the] {domain:covers} [<in_area>] to <pct>",
-      "(<set> | open | move) [the] {area} {domain:covers} to <pct>",
-      "(<set> | open | move) [the] {device:cover} [to] {value:halfway}",
-      "(<set> | open | move) [the] {domain:covers} [<in_area>] [to] {value:halfway}",
-    ],
-    StopDevice: [
-      "stop [the] {device:cover}",
-      "stop [the] {domain:covers} [<in_area>]",
-      "stop [the] {area} {domain:covers}",
-    ],
-    SetFanSpeed: [
-      "<set> [the] {device:fan} [speed] to {value:fan_speed}",
-      "<set> [the] {device:fan} [speed] to {value:0..100} percent",
-      "<set> [the] {device:fan} to speed {value:fan_level}",
-      "<set> [the] {domain:fans} [<in_area>] to {value:fan_speed}",
-    ],
-    ActivateScene: [
-      "(activate | start | enable | turn on | set) [the] {scene:scene} [scene]",
-      "(activate | start | enable | set) [the] scene {scene:scene}",
-    ],
-    QueryState: [
-      "is [the] {device:switchable} {state:onoff}",
-      "is [the] {device:cover} {state:openclosed}",
-      "are [the] {domain:switchables} [<in_area>] {state:onoff}",
-      "are [the] {area} {domain:switchables} {state:onoff}",
-      "what is [the] (state | status) of [the] {device:device}",
-      "what is [the] {device:thermostat} set to {state=temperature}",
-      "what is [the] temperature [<in_area>] {domain=thermostat} {state=temperature}",
-      "how (warm | cold | hot) is it [<in_area>] {domain=thermostat} {state=temperature}",
-    ],
-    Cancel: [
-      "(stop | cancel | never mind | nevermind | forget it | nothing) [that]",
-    ],
-  },
-};
+/**
+ * The built-in templates (English), from the data file sentences/en.json (rules,
+ * lists, per-intent sentences; docs/devices.md explains how to add your own).
+ */
+export const DEFAULT_TEMPLATES: TemplateSet = templateSetOf(english, "sentences/en.json");
+
+/**
+ * A template set from parsed JSON (the built-in file, a sentences file): checks the
+ * shape and names the source and field on a problem. Keys starting with "$" are comments.
+ */
+export function templateSetOf(raw: unknown, source: string): TemplateSet {
+  const fail = (msg: string): never => {
+    throw new TemplateError(`${source}: ${msg}`);
+  };
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("expected an object");
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!k.startsWith("$") && !["rules", "lists", "intents", "prefix", "suffix"].includes(k)) {
+      fail(`unknown field "${k}" (known: rules, lists, intents, prefix, suffix)`);
+    }
+  }
+  const record = (v: unknown, field: string): Record<string, unknown> => {
+    if (v === undefined) return {};
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      fail(`${field}: expected an object`);
+    }
+    return v as Record<string, unknown>;
+  };
+  const rules: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record(o.rules, "rules"))) {
+    if (typeof v !== "string") fail(`rules.${k}: expected a template string`);
+    rules[k] = v as string;
+  }
+  const lists: Record<string, Record<string, string | number>> = {};
+  for (const [k, v] of Object.entries(record(o.lists, "lists"))) {
+    lists[k] = {};
+    for (const [phrase, value] of Object.entries(record(v, `lists.${k}`))) {
+      if (typeof value !== "string" && typeof value !== "number") {
+        fail(`lists.${k}.${phrase}: expected a string or number value`);
+      }
+      lists[k][phrase] = value as string | number;
+    }
+  }
+  const intents: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(record(o.intents, "intents"))) {
+    if (!Array.isArray(v) || v.some((t) => typeof t !== "string")) {
+      fail(`intents.${k}: expected a list of template strings`);
+    }
+    intents[k] = v as string[];
+  }
+  for (const k of ["prefix", "suffix"] as const) {
+    if (o[k] !== undefined && typeof o[k] !== "string") fail(`${k}: expected a template string`);
+  }
+  return {
+    rules,
+    lists,
+    intents,
+    prefix: o.prefix as string | undefined,
+    suffix: o.suffix as string | undefined,
+  };
+}
 
 /** `base` plus `extra`: rules and lists are replaced by name, intent templates appended. */
 export function mergeTemplates(base: TemplateSet, extra?: Partial<TemplateSet>): TemplateSet {

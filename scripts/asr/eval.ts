@@ -15,7 +15,11 @@
  *
  *   deno run -A scripts/asr/eval.ts --data data/asr --out docs/asr_eval.json [--limit N]
  *       [--write-calibration] [--beam 64] [--phone-bonus tune|N] [--md docs/asr_eval.md]
- *       [--calibrate-on clean|all]
+ *       [--calibrate-on clean|all] [--templates before.json]
+ *
+ * --templates replaces the built-in sentence templates (a TemplateSet JSON such as
+ * bench/fixtures/templates_before.json): the same audio decoded against another grammar, for
+ * before/after comparisons of a grammar change (scripts/asr/grammar_compare.sh).
  * @module
  */
 import { parseArgs } from "node:util";
@@ -27,7 +31,13 @@ import { buildGraph, type DecodingGraph } from "../../pipeline/asr/graph.ts";
 import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
 import { grammarWords } from "../../pipeline/grammar.ts";
 import { parseRegistry, type Registry } from "../../devices/registry.ts";
-import { buildCommandGrammar, parseIntent, seededRandom } from "../../pipeline/intent/index.ts";
+import {
+  buildCommandGrammar,
+  countSentences,
+  parseIntent,
+  seededRandom,
+  type TemplateSet,
+} from "../../pipeline/intent/index.ts";
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { markdownReport, today } from "./eval_report.ts";
 
@@ -196,8 +206,14 @@ if (import.meta.main) {
       md: { type: "string" },
       "calibrate-on": { type: "string", default: "clean" },
       "phone-bonus": { type: "string", default: "tune" },
+      templates: { type: "string" },
     },
   });
+  const templates: TemplateSet | undefined = values.templates
+    ? JSON.parse(await Deno.readTextFile(values.templates))
+    : undefined;
+  const parse = (text: string, reg: Registry) => parseIntent(text, reg, { templates });
+  const grammarStats = { registries: 0, states: 0, sentences: 0, buildMs: 0 };
   const data = values.data!;
   const utts = await readUtterances(data);
   const limit = Number(values.limit);
@@ -210,7 +226,12 @@ if (import.meta.main) {
       JSON.parse(await Deno.readTextFile(`${data}/eval_registries/${u.registry}.json`)),
       `registry ${u.registry}`,
     );
-    const g = buildCommandGrammar(reg);
+    const t0 = performance.now();
+    const g = buildCommandGrammar(reg, templates);
+    grammarStats.buildMs += performance.now() - t0;
+    grammarStats.registries++;
+    grammarStats.states += g.arcs.length;
+    grammarStats.sentences += countSentences(g);
     const { lexicon } = await buildLexicon(grammarWords(g));
     registries.set(u.registry, reg);
     graphs.set(u.registry, buildGraph(g, lexicon));
@@ -322,7 +343,7 @@ if (import.meta.main) {
         if (!accepted) falseRej++;
         if (d.r.text === d.utt.text) sent++;
         const reg = registries.get(d.utt.registry)!;
-        const ok = accepted && sameIntent(parseIntent(d.r.text, reg), parseIntent(d.utt.text, reg));
+        const ok = accepted && sameIntent(parse(d.r.text, reg), parse(d.utt.text, reg));
         if (ok) intent++;
         if (d.utt.heldOutName) {
           heldN++;
@@ -375,7 +396,7 @@ if (import.meta.main) {
             acceptedWrong: pct(
               cmd.filter((d) =>
                 acc(d) &&
-                !sameIntent(parseIntent(d.r.text, reg(d)), parseIntent(d.utt.text, reg(d)))
+                !sameIntent(parse(d.r.text, reg(d)), parse(d.utt.text, reg(d)))
               ).length,
               cmd.length,
             ),
@@ -391,6 +412,14 @@ if (import.meta.main) {
     calibration: cal,
     decoder: { beamWidth, phoneBonus: bonus, phoneBonusSweep: bonusSweep },
     utterances: selected.length,
+    templates: values.templates ?? "built-in",
+    grammar: {
+      registries: grammarStats.registries,
+      meanStates: Math.round(grammarStats.states / Math.max(1, grammarStats.registries)),
+      meanSentences: Math.round(grammarStats.sentences / Math.max(1, grammarStats.registries)),
+      meanBuildMs: Math.round(grammarStats.buildMs / Math.max(1, grammarStats.registries) * 10) /
+        10,
+    },
     report,
   };
   console.log(JSON.stringify(out, null, 1));

@@ -350,3 +350,32 @@ Deno.test("decoder: a lead-in absorbs what precedes the command (a wake phrase's
   assert.throws(() => dec.reset(-1), /leadIn must be a non-negative integer, got -1/);
   assert.throws(() => dec.reset(1.5), /leadIn must be a non-negative integer, got 1.5/);
 });
+
+Deno.test("arc weights: a rarer phrasing costs its nats, so it yields when the audio is a tie", () => {
+  // "light" and "lite" sound the same; the weighted path to either loses.
+  const lex = lexicon({ light: ["L AY T"], lite: ["L AY T"] });
+  const grammar = (weightLight: number, weightLite: number): WordGrammar => ({
+    start: 0,
+    final: [false, false, false, true],
+    arcs: [
+      [{ word: null, to: 1, weight: weightLight }, { word: null, to: 2, weight: weightLite }],
+      [{ word: "light", to: 3 }],
+      [{ word: "lite", to: 3 }],
+      [],
+    ],
+  });
+  const audio = frames(spell(["light"], lex));
+  const decode = (a: number, b: number) => {
+    const d = new CtcGrammarDecoder(buildGraph(grammar(a, b), lex), { beamWidth: 8 });
+    d.push(audio);
+    return d.result();
+  };
+  assert.equal(decode(0, 3).text, "light");
+  assert.equal(decode(3, 0).text, "lite");
+  const free = decode(0, 0);
+  const weighted = decode(3, 4);
+  assert.ok(
+    Math.abs(free.logProb - weighted.logProb - 3) < 1e-6,
+    `${free.logProb} ${weighted.logProb}`,
+  );
+});

@@ -62,3 +62,49 @@ Deno.test("devices/check.ts: invalid files and arguments exit 2 with the problem
   assert.match(area.err, /--area: unknown area "attic"/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("devices/check.ts --sentences: which sentences would act, on what, and why not", async () => {
+  const dir = await Deno.makeTempDir();
+  const home = new URL("../fixtures/phrasing/home.devices.json", import.meta.url).pathname;
+  await Deno.writeTextFile(
+    `${dir}/mine.txt`,
+    [
+      "# what we say at home",
+      "turn on the lights",
+      "turn the study reading lamp off",
+      "turn on the ceiling fan",
+      "turn the lights on in the attic",
+      "",
+      "sing me a song",
+      "turn on the flor lamp",
+    ].join("\n"),
+  );
+  const r = await run(
+    home,
+    "--samples",
+    "0",
+    "--area",
+    "kitchen",
+    "--sentences",
+    `${dir}/mine.txt`,
+  );
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.split("\n");
+  const has = (re: RegExp) => assert.ok(lines.some((l) => re.test(l)), `${re}\n${r.out}`);
+  has(/^acts: "turn on the lights" -> TurnOn .* on kitchen_ceiling_light, counter_lights$/);
+  has(/^acts: "turn the study reading lamp off" -> TurnOff .* on reading_lamp$/);
+  has(
+    /^no action: "turn on the ceiling fan" -> TurnOn \{"name":"ceiling fan"\}: which ceiling fan\? there is one in the study and one in the guest room, and none in the kitchen/,
+  );
+  has(/^no action: "turn the lights on in the attic" -> .*: no lights in the attic$/);
+  has(/^not understood: "sing me a song": no sentence of the grammar is close$/);
+  // A typo still acts, with its confidence shown.
+  has(
+    /^acts: "turn on the flor lamp" -> TurnOn \{"device":"floor_lamp"\} \(confidence 0\.\d+\) on floor_lamp$/,
+  );
+  has(/^coverage: 3 of 6 would act, 2 understood without action, 1 not understood$/);
+  const missing = await run(home, "--sentences", `${dir}/none.txt`);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /none\.txt: cannot read sentences/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -196,3 +196,110 @@ Deno.test("devices/registry.schema.json is up to date (regenerate: deno run -A d
     ],
   );
 });
+
+Deno.test("devices in different areas may share a name; default ids then name the area", () => {
+  const fan = (area: string, extra: Record<string, unknown> = {}) => ({
+    name: "Ceiling Fan",
+    area,
+    type: "fan",
+    adapter: { type: "homie", device: `${area}-fan`, node: "fan" },
+    ...extra,
+  });
+  const r = parseRegistry({
+    areas: [{ name: "study" }, { name: "guest room" }],
+    devices: [fan("study"), fan("guest room"), fan("study", { name: "desk fan", id: "desk" })],
+  });
+  assert.deepEqual(r.devices.map((d) => d.id), [
+    "study_ceiling_fan",
+    "guest_room_ceiling_fan",
+    "desk",
+  ]);
+  assert.deepEqual(r.named("ceiling fan").map((d) => d.area), ["study", "guest_room"]);
+  // The same name twice in one area, or on a device without an area, still clashes.
+  assert.match(
+    problems({
+      areas: [{ name: "study" }],
+      devices: [fan("study"), fan("study", { id: "fan2" })],
+    }),
+    /devices\[1\]\.name: name "ceiling fan" is already used by "ceiling_fan" in the same area \(study\)/,
+  );
+  assert.match(
+    problems({
+      areas: [{ name: "study" }],
+      devices: [fan("study"), { ...fan("study"), area: undefined, id: "fan2" }],
+    }),
+    /devices\[1\]\.name: name "ceiling fan" is already used by "study_ceiling_fan" \(a device without an area shares no name\)/,
+  );
+});
+
+Deno.test("floors group areas; their names and ids share one space with areas", () => {
+  const r = parseRegistry({
+    areas: [{ name: "kitchen" }, { name: "study" }, { name: "guest room" }],
+    floors: [{ name: "upstairs", aliases: ["first floor"], areas: ["study", "Guest Room"] }],
+    devices: [
+      light(),
+      light({ name: "desk lamp", area: "study", adapter: { type: "tasmota", topic: "d" } }),
+    ],
+  });
+  assert.deepEqual(r.floor("first floor")?.areas, ["study", "guest_room"]);
+  assert.equal(r.area("study")?.floor, "upstairs");
+  assert.deepEqual(r.devicesIn("upstairs").map((d) => d.id), ["desk_lamp"]);
+  const base = { areas: [{ name: "kitchen" }, { name: "study" }] };
+  assert.match(
+    problems({ ...base, floors: [{ name: "upstairs", areas: ["attic"] }] }),
+    /devices\.json: floors\[0\]\.areas\[0\]: unknown area "attic" \(known: kitchen, study\)/,
+  );
+  assert.match(
+    problems({
+      ...base,
+      floors: [{ name: "up", areas: ["study"] }, { name: "down", areas: ["study", "kitchen"] }],
+    }),
+    /floors\[1\]\.areas\[0\]: area "study" is already on floor "up"/,
+  );
+  assert.match(
+    problems({ ...base, floors: [{ name: "kitchen", areas: ["study"] }] }),
+    /floors\[0\]\.name: "kitchen" is already used by areas\[0\]/,
+  );
+  assert.match(
+    problems({ ...base, floors: [{ name: "upstairs", areas: [] }] }),
+    /floors\[0\]\.areas: list at least one area/,
+  );
+});
+
+Deno.test("sentences files beside the registry add their own sentences; problems name the file", async () => {
+  const dir = await Deno.makeTempDir();
+  const registry = (sentences: string[]) =>
+    JSON.stringify({
+      areas: [{ name: "kitchen" }],
+      devices: [light()],
+      templates: { intents: { TurnOn: ["lights please {device=kitchen_light}"] } },
+      sentences,
+    });
+  await Deno.mkdir(`${dir}/sentences`);
+  await Deno.writeTextFile(
+    `${dir}/sentences/ours.json`,
+    JSON.stringify({
+      $comment: "how we talk",
+      intents: { TurnOn: ["wake up [the] {device:switchable}"] },
+    }),
+  );
+  await Deno.writeTextFile(`${dir}/home.json`, registry(["sentences/ours.json"]));
+  const r = await loadRegistry(`${dir}/home.json`);
+  assert.deepEqual(r.templates?.intents.TurnOn, [
+    "lights please {device=kitchen_light}",
+    "wake up [the] {device:switchable}",
+  ]);
+  await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify({ intents: { TurnOn: "x" } }));
+  await Deno.writeTextFile(`${dir}/home2.json`, registry(["bad.json"]));
+  await assert.rejects(loadRegistry(`${dir}/home2.json`), /bad\.json: intents\.TurnOn: /);
+  await Deno.writeTextFile(`${dir}/home3.json`, registry(["gone.json"]));
+  await assert.rejects(
+    loadRegistry(`${dir}/home3.json`),
+    /home3\.json: sentences\[0\]: cannot read "gone\.json"/,
+  );
+  assert.throws(
+    () => parseRegistryText(registry(["x.json"]), "inline.json"),
+    /inline\.json: sentences: sentence files are read when the registry is a file/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});

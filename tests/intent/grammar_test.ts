@@ -3,7 +3,9 @@ import { closure, grammarAccepts, grammarWords } from "../../pipeline/grammar.ts
 import {
   buildCommandGrammar,
   countSentences,
+  DEFAULT_TEMPLATES,
   enumerateSentences,
+  mergeTemplates,
   parseIntent,
   sampleCommands,
   sampleSentences,
@@ -164,4 +166,16 @@ Deno.test("the grammar follows registry changes (imports)", () => {
   const after = buildCommandGrammar(reg);
   assert.notEqual(after, before);
   assert.ok(grammarAccepts(after, "turn on the garage light"));
+});
+
+Deno.test("weights reach the grammar's arcs for the recognizer; the text parser ignores them", () => {
+  const reg = testRegistry();
+  const templates = mergeTemplates(DEFAULT_TEMPLATES, {
+    intents: { TurnOn: ["{~5} lights ahoy {domain=light}"] },
+  });
+  const g = buildCommandGrammar(reg, templates);
+  assert.ok(g.arcs.some((list) => list.some((a) => a.weight === 5)));
+  const p = parseIntent("lights ahoy", reg, { templates, area: "kitchen" });
+  assert.equal(p?.confidence, 1);
+  assert.deepEqual(p?.slots, { domain: "light", area: "kitchen" });
 });

@@ -151,7 +151,7 @@ Deno.test("typed and transcribed text give the same intent", () => {
 });
 
 Deno.test("fuzzy text: fillers and typos lower the confidence, never invent devices", () => {
-  const polite = parse("please turn on the kitchen light now");
+  const polite = parse("please just turn on the kitchen light");
   assert.equal(polite?.name, "TurnOn");
   assert.deepEqual(polite?.slots, { device: "kitchen_light" });
   assert.ok(polite!.confidence < 1 && polite!.confidence > 0.85, String(polite?.confidence));
@@ -182,14 +182,14 @@ Deno.test("out-of-grammar and junk input give null, not garbage", () => {
 });
 
 Deno.test("minConfidence raises the bar", () => {
-  assert.ok(parse("turn on the kitchen light now"));
+  assert.ok(parse("just turn on the kitchen light"));
   assert.equal(
     parse("please turn on the kitchen light please")?.confidence,
     1,
     "please is in the grammar",
   );
   assert.equal(
-    parseIntent("turn on the kitchen light now", reg, { minConfidence: 0.99 }),
+    parseIntent("just turn on the kitchen light", reg, { minConfidence: 0.99 }),
     null,
   );
 });

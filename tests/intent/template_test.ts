@@ -79,3 +79,25 @@ Deno.test("parseTemplate errors name the template, the column and the problem", 
     });
   }
 });
+
+Deno.test("{~N}: a recognizer weight in nats, consuming no word; bad weights are named", () => {
+  assert.deepEqual(parseTemplate("[{~3} for me]"), {
+    kind: "opt",
+    node: {
+      kind: "seq",
+      items: [{ kind: "weight", cost: 3 }, { kind: "word", word: "for" }, {
+        kind: "word",
+        word: "me",
+      }],
+    },
+  });
+  assert.throws(
+    () => parseTemplate("x {~}", "t"),
+    /t: "x \{~\}": column 3: "\{~\}": a weight is \{~N\}/,
+  );
+  assert.throws(
+    () => parseTemplate("x {~-1}"),
+    /a weight is \{~N\} with N a number of nats, 0\.\.50/,
+  );
+  assert.throws(() => parseTemplate("x {~lots}"), /a weight is/);
+});

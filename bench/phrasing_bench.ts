@@ -1,0 +1,124 @@
+/**
+ * Grammar build time with the natural-phrasing templates:
+ * `deno bench -A bench/phrasing_bench.ts`. Target: a 200-device home builds in
+ * under 1 s. The home has 25 rooms on 3 floors and 8 devices a room, most with
+ * names every room shares ("ceiling light", "lamp", "blinds", "thermostat",
+ * "ceiling fan"); the old templates (bench/fixtures/templates_before.json) are
+ * the baseline. Also: a parse in that home, exact and with fillers.
+ * @module
+ */
+import { parseRegistry, type Registry } from "../devices/registry.ts";
+import { buildCommandGrammar, countSentences, parseIntent } from "../pipeline/intent/index.ts";
+
+const ROOMS = [
+  "kitchen",
+  "living room",
+  "dining room",
+  "hall",
+  "study",
+  "library",
+  "den",
+  "pantry",
+  "laundry",
+  "porch",
+  "bedroom",
+  "guest room",
+  "nursery",
+  "kids room",
+  "bathroom",
+  "attic",
+  "loft",
+  "office",
+  "studio",
+  "sunroom",
+  "garage",
+  "cellar",
+  "workshop",
+  "gym",
+  "playroom",
+].map((name) => ({ name }));
+
+/** 25 rooms x 8 devices = 200, most sharing their names with the same device in other rooms. */
+export function sharedNameHome(): Registry {
+  const z = (n: string) => ({ type: "zigbee2mqtt", name: n.replace(/ /g, "_") });
+  const devices = ROOMS.flatMap(({ name }) => [
+    { name: "ceiling light", area: name, type: "light", adapter: z(`${name}/ceiling`) },
+    {
+      name: "lamp",
+      area: name,
+      type: "light",
+      features: ["onoff", "brightness", "colorTemp"],
+      adapter: z(`${name}/lamp`),
+    },
+    { name: "blinds", area: name, type: "cover", adapter: z(`${name}/blinds`) },
+    { name: "thermostat", area: name, type: "thermostat", adapter: z(`${name}/trv`) },
+    { name: "ceiling fan", area: name, type: "fan", adapter: z(`${name}/fan`) },
+    { name: "socket", area: name, type: "plug", adapter: z(`${name}/socket`) },
+    { name: `${name} speaker`, area: name, type: "switch", adapter: z(`${name}/speaker`) },
+    { name: `${name} strip`, area: name, type: "light", adapter: z(`${name}/strip`) },
+  ]);
+  return parseRegistry({
+    areas: ROOMS,
+    floors: [
+      { name: "downstairs", areas: ROOMS.slice(0, 10).map((r) => r.name) },
+      { name: "upstairs", areas: ROOMS.slice(10, 20).map((r) => r.name) },
+      { name: "outbuildings", areas: ROOMS.slice(20).map((r) => r.name) },
+    ],
+    devices,
+  }, "shared-name-home");
+}
+
+/** The same rooms with 200 names of their own ("kitchen ceiling light", ...). */
+export function ownNameHome(): Registry {
+  const shared = sharedNameHome();
+  return parseRegistry({
+    areas: ROOMS,
+    devices: shared.devices.map((d) => ({
+      id: d.id,
+      name: d.name.startsWith(shared.area(d.area!)!.name)
+        ? d.name
+        : `${d.area} ${d.name}`.replace(/_/g, " "),
+      area: d.area,
+      type: d.type,
+      features: d.features,
+      adapter: d.adapter,
+    })),
+  }, "own-name-home");
+}
+
+const home = sharedNameHome();
+const own = ownNameHome();
+const before = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/templates_before.json", import.meta.url)),
+);
+for (const [name, r] of [["shared names", home], ["own names", own]] as const) {
+  const g = buildCommandGrammar(r);
+  console.log(
+    `${name}: ${r.devices.length} devices, ${g.arcs.length} states, ${countSentences(g)} sentences`,
+  );
+}
+
+Deno.bench("build grammar: 200 devices, old templates", { group: "build", baseline: true }, () => {
+  home.version++; // defeat the per-version cache
+  buildCommandGrammar(home, before);
+});
+Deno.bench(
+  "build grammar: 200 devices, natural phrasing (target < 1 s)",
+  { group: "build" },
+  () => {
+    home.version++;
+    buildCommandGrammar(home);
+  },
+);
+
+Deno.bench("build grammar: 200 devices, 200 names, natural phrasing", { group: "build" }, () => {
+  own.version++;
+  buildCommandGrammar(own);
+});
+
+Deno.bench("parse: shared name with its room, 200 devices", { group: "parse" }, () => {
+  parseIntent("turn off the ceiling fan in the guest room", home, { area: "kitchen" });
+});
+Deno.bench("parse: fillers and a floor, 200 devices", { group: "parse" }, () => {
+  parseIntent("could you turn off the upstairs lights for me", home, { area: "kitchen" });
+});

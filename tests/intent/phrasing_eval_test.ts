@@ -1,0 +1,66 @@
+/**
+ * The typed-command sets (tests/fixtures/phrasing): the scorer, its input
+ * errors, and the target (>= 97% of natural household commands right, with
+ * same-name devices in several rooms). The sets are scored, never tuned
+ * against here; docs/phrasing.md has the figures.
+ */
+import assert from "node:assert/strict";
+import { loadRegistry } from "../../devices/registry.ts";
+import { parseCases, scoreCases } from "../../scripts/intent/phrasing_eval.ts";
+import { templateSetOf } from "../../pipeline/intent/templates.ts";
+
+const fixture = (f: string) => new URL(`../fixtures/phrasing/${f}`, import.meta.url).pathname;
+
+Deno.test("the held-out household set: at least 97% right (intent, devices, value)", async () => {
+  const home = await loadRegistry(fixture("home.devices.json"));
+  const cases = parseCases(
+    await Deno.readTextFile(fixture("household_heldout.tsv")),
+    "household_heldout.tsv",
+  );
+  assert.ok(cases.length >= 150);
+  const results = scoreCases(home, cases);
+  const right = results.filter((r) => r.ok).length;
+  assert.ok(
+    right / cases.length >= 0.97,
+    results.filter((r) => !r.ok).map((r) => `${r.case.text}: ${r.got}`).join("\n"),
+  );
+});
+
+Deno.test("the old templates fail many of the same sentences (the set can fail)", async () => {
+  const home = await loadRegistry(fixture("home.devices.json"));
+  const before = JSON.parse(
+    await Deno.readTextFile(new URL("../../bench/fixtures/templates_before.json", import.meta.url)),
+  );
+  const cases = parseCases(
+    await Deno.readTextFile(fixture("household_heldout.tsv")),
+    "household_heldout.tsv",
+  );
+  const right = scoreCases(home, cases, before).filter((r) => r.ok).length;
+  assert.ok(right / cases.length < 0.7, String(right));
+});
+
+Deno.test("a set with a bad line names the file and line", () => {
+  assert.throws(
+    () => parseCases("# header\nkitchen\tturn on the lights\tTurnOn\n", "mine.tsv"),
+    /mine\.tsv:2: expected 5 tab-separated columns, got 3/,
+  );
+});
+
+Deno.test("a sentences data file with a bad shape names the source and field", () => {
+  assert.throws(() => templateSetOf([], "my.json"), /my\.json: expected an object/);
+  assert.throws(
+    () => templateSetOf({ intent: {} }, "my.json"),
+    /my\.json: unknown field "intent" \(known: rules, lists, intents, prefix, suffix\)/,
+  );
+  assert.throws(
+    () => templateSetOf({ intents: { TurnOn: "turn on {device}" } }, "my.json"),
+    /my\.json: intents\.TurnOn: expected a list of template strings/,
+  );
+  assert.throws(
+    () => templateSetOf({ lists: { speeds: { low: true } } }, "my.json"),
+    /my\.json: lists\.speeds\.low: expected a string or number value/,
+  );
+  assert.deepEqual(templateSetOf({ $comment: "x", rules: { a: "b" } }, "ok.json").rules, {
+    a: "b",
+  });
+});
