@@ -13,6 +13,13 @@ import { parseJsonText } from "./json.ts";
 
 const positive = z.number().positive();
 
+/** The longest delay a JavaScript timer honours (2^31-1 ms, ~24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const TIMER_TEXT = `at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer)`;
+/** A duration in ms that becomes a timer: finite, `min` or more, at most {@link MAX_TIMER_MS}. */
+const timerMs = (min: number, exclusive = false) =>
+  (exclusive ? z.number().positive() : z.number().min(min)).max(MAX_TIMER_MS, TIMER_TEXT);
+
 /** Audio input. */
 export const audioSchema = z.object({
   /** "wav" reads `input`; "stdin" reads raw s16le PCM; "mic" runs arecord. */
@@ -30,8 +37,8 @@ export const audioSchema = z.object({
   /** Path or name of arecord (tests point this at a stand-in). */
   arecord: z.string().default("arecord"),
   /** Backoff after arecord exits: first delay and cap in ms. */
-  restartMinMs: positive.default(500),
-  restartMaxMs: positive.default(30000),
+  restartMinMs: timerMs(0, true).default(500),
+  restartMaxMs: timerMs(0, true).default(30000),
   /** Process files faster than real time (true) or pace them like a microphone. */
   realtime: z.boolean().default(false),
 }).strict();
@@ -47,11 +54,11 @@ export const vadSchema = z.object({
   /** ... and ends when it stays below negThreshold. */
   negThreshold: z.number().min(0).max(1).default(0.35),
   /** Speech must last this long before a start event. */
-  minSpeechMs: z.number().min(0).default(100),
+  minSpeechMs: timerMs(0).default(100),
   /** Silence must last this long before an end event. */
-  minSilenceMs: z.number().min(0).default(300),
+  minSilenceMs: timerMs(0).default(300),
   /** Start is reported this much before the triggering frame. */
-  padMs: z.number().min(0).default(0),
+  padMs: timerMs(0).default(0),
   /**
    * While idle (no command being listened for) and settled, Silero runs on at most every N-th
    * loud chunk; 1 runs it on every chunk (pipeline/vad.ts, the always-on cost).
@@ -71,7 +78,7 @@ export const wakeModelSchema = z.object({
   path: z.string().min(1),
   phrase: z.string().optional(),
   threshold: z.number().min(0).max(1).optional(),
-  refractoryMs: z.number().min(0).optional(),
+  refractoryMs: timerMs(0).optional(),
 }).strict();
 
 /** The shipped default wake word (models/wake/hey_computer.md). */
@@ -93,7 +100,7 @@ export const wakeSchema = z.object({
   /** Moving average over this many scores. */
   smoothing: z.number().int().min(1).max(20).default(3),
   threshold: z.number().min(0).max(1).default(0.6),
-  refractoryMs: z.number().min(0).default(1500),
+  refractoryMs: timerMs(0).default(1500),
   /** Only score while the VAD (energy gate) hears something. */
   vadGate: z.boolean().default(true),
 }).strict();
@@ -107,10 +114,10 @@ export const asrSchema = z.object({
   /** Hypotheses the grammar decoder keeps per frame (64: accuracy saturates there). */
   beamWidth: z.number().int().min(1).max(256).default(64),
   /** Commit this long after speech ends once the grammar holds a full command. */
-  earlyCommitMs: z.number().min(0).default(150),
+  earlyCommitMs: timerMs(0).default(150),
   /** Give up listening after this long without a command. */
-  listenTimeoutMs: z.number().min(500).default(6000),
-  maxUtteranceMs: z.number().min(500).default(8000),
+  listenTimeoutMs: timerMs(500).default(6000),
+  maxUtteranceMs: timerMs(500).default(8000),
   /** "wake": listen after a wake event; "vad": decode every speech segment (tests, eval). */
   trigger: z.enum(["wake", "vad"]).default("wake"),
   /** MFCC frames per acoustic-model run (even; 8 = 80 ms). */
@@ -130,9 +137,9 @@ export const devicesSchema = z.object({
   /** The area this satellite stands in ("turn on the lights" acts here). */
   area: z.string().optional(),
   /** Seconds to wait for a device to report the commanded state. */
-  confirmTimeoutMs: z.number().min(0).default(3000),
+  confirmTimeoutMs: timerMs(0).default(3000),
   /** Covers move slowly: wait this long for open/close/position reports. */
-  coverConfirmTimeoutMs: z.number().min(0).default(60000),
+  coverConfirmTimeoutMs: timerMs(0).default(60000),
   /** Typed or transcribed text below this intent confidence is not acted on. */
   minIntentConfidence: z.number().min(0).max(1).default(0.75),
 }).strict();
@@ -155,13 +162,13 @@ export const mqttSchema = z.object({
   /** This satellite's Hermes siteId. */
   siteId: z.string().default("default"),
   /** Queued commands older than this are dropped and reported. */
-  queueExpiryMs: z.number().min(0).default(30000),
+  queueExpiryMs: timerMs(0).default(30000),
   /** Arbitration window for several satellites waking on one utterance. */
-  arbitrationMs: z.number().min(0).default(150),
+  arbitrationMs: timerMs(0).default(150),
   topicPrefix: z.string().default("earshot"),
   /** Reconnect backoff: first delay, doubling up to the cap (ms). */
-  backoffMinMs: z.number().min(10).default(500),
-  backoffMaxMs: z.number().min(10).default(30000),
+  backoffMinMs: timerMs(10).default(500),
+  backoffMaxMs: timerMs(10).default(30000),
   /** Most commands kept while offline (older ones are dropped and reported). */
   queueMax: z.number().int().min(1).default(1000),
   /** Publish Rhasspy Hermes events (hotword, textCaptured, intent). */
@@ -184,12 +191,18 @@ export const apiSchema = z.object({
   /** Largest accepted JSON body in bytes. */
   maxJsonBytes: z.number().int().positive().default(16 * 1024),
   /** Time allowed for one text command / one uploaded file, ms (then 504). */
-  commandTimeoutMs: positive.default(15000),
-  audioTimeoutMs: positive.default(120000),
+  commandTimeoutMs: timerMs(0, true).default(15000),
+  audioTimeoutMs: timerMs(0, true).default(120000),
   /** Interval of SSE keep-alive comments, ms. */
-  sseKeepAliveMs: z.number().int().min(1000).default(15000),
+  sseKeepAliveMs: timerMs(1000).int().default(15000),
   /** Most simultaneous SSE clients (then 503). */
   sseMaxClients: z.number().int().min(1).max(1000).default(32),
+  /** Most HTTP connections open at once (more are closed on accept; bounds file descriptors). */
+  maxConnections: z.number().int().min(1).max(4096).default(128),
+  /** Time for a new connection to send its request headers, ms (then it is closed). */
+  headerTimeoutMs: timerMs(0, true).default(10000),
+  /** A connection idle both ways this long is closed, ms (keep above the other API timeouts). */
+  idleTimeoutMs: timerMs(0, true).default(130000),
 }).strict();
 
 /** The whole configuration. */
