@@ -10,12 +10,25 @@
  */
 import { z } from "zod";
 import { parseJsonText } from "./json.ts";
+import { isPhone, PHONES } from "./asr/phones.ts";
 
 const positive = z.number().positive();
 
 /** The longest delay a JavaScript timer honours (2^31-1 ms, ~24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 const TIMER_TEXT = `at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer)`;
+const VAD_MS_TEXT = "at most 10000 ms (a VAD duration this long would never end a segment)";
+
+/** Fails `path` with `message` unless `ok`: a check across two fields. */
+function crossCheck(
+  ctx: z.RefinementCtx,
+  ok: boolean,
+  path: string,
+  message: string,
+): void {
+  if (!ok) ctx.addIssue({ code: "custom", path: [path], message });
+}
+
 /** A duration in ms that becomes a timer: finite, `min` or more, at most {@link MAX_TIMER_MS}. */
 const timerMs = (min: number, exclusive = false) =>
   (exclusive ? z.number().positive() : z.number().min(min)).max(MAX_TIMER_MS, TIMER_TEXT);
@@ -41,7 +54,14 @@ export const audioSchema = z.object({
   restartMaxMs: timerMs(0, true).default(30000),
   /** Process files faster than real time (true) or pace them like a microphone. */
   realtime: z.boolean().default(false),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  crossCheck(
+    ctx,
+    v.restartMinMs <= v.restartMaxMs,
+    "restartMinMs",
+    `must not exceed audio.restartMaxMs (${v.restartMaxMs})`,
+  );
+});
 
 /** Voice activity detection. */
 export const vadSchema = z.object({
@@ -54,17 +74,24 @@ export const vadSchema = z.object({
   /** ... and ends when it stays below negThreshold. */
   negThreshold: z.number().min(0).max(1).default(0.35),
   /** Speech must last this long before a start event. */
-  minSpeechMs: timerMs(0).default(100),
+  minSpeechMs: z.number().min(0).max(10000, VAD_MS_TEXT).default(100),
   /** Silence must last this long before an end event. */
-  minSilenceMs: timerMs(0).default(300),
+  minSilenceMs: z.number().min(0).max(10000, VAD_MS_TEXT).default(300),
   /** Start is reported this much before the triggering frame. */
-  padMs: timerMs(0).default(0),
+  padMs: z.number().min(0).max(10000, VAD_MS_TEXT).default(0),
   /**
    * While idle (no command being listened for) and settled, Silero runs on at most every N-th
    * loud chunk; 1 runs it on every chunk (pipeline/vad.ts, the always-on cost).
    */
   idleStride: z.number().int().min(1).max(4).default(2),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  crossCheck(
+    ctx,
+    v.negThreshold <= v.threshold,
+    "negThreshold",
+    `must not exceed vad.threshold (${v.threshold}): speech would end as soon as it starts`,
+  );
+});
 
 /** MFCC front end: 16 kHz, 512-sample window, 160-sample hop. */
 export const mfccSchema = z.object({
@@ -94,7 +121,10 @@ export const wakeSchema = z.object({
    * repository. A model's threshold: its entry's `threshold`, else the one tuned at training
    * (ONNX metadata), else `threshold` below.
    */
-  models: z.array(wakeModelSchema).default(DEFAULT_WAKE_MODELS),
+  models: z.array(wakeModelSchema).min(
+    1,
+    "needs at least one model (set wake.enabled to false to run without a wake word)",
+  ).default(DEFAULT_WAKE_MODELS),
   /** Score the window every N frames. */
   strideFrames: z.number().int().min(1).max(50).default(4),
   /** Moving average over this many scores. */
@@ -128,7 +158,26 @@ export const asrSchema = z.object({
   espeak: z.union([z.string().min(1), z.literal(false)]).default("espeak-ng"),
   /** Extra pronunciations: word -> ARPAbet ("G ER AA ZH") or a list of them. */
   pronunciations: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  for (const [word, entry] of Object.entries(v.pronunciations)) {
+    (Array.isArray(entry) ? entry : [entry]).forEach((text, i) => {
+      const where = Array.isArray(entry)
+        ? `pronunciations.${word}[${i}]`
+        : `pronunciations.${word}`;
+      const phones = text.trim().split(/\s+/).filter(Boolean).map((p) => p.replace(/[012]$/, ""));
+      const bad = phones.find((p) => !isPhone(p));
+      if (!phones.length) crossCheck(ctx, false, where, "empty pronunciation");
+      else if (bad !== undefined) {
+        crossCheck(
+          ctx,
+          false,
+          where,
+          `unknown phone ${JSON.stringify(bad)} (ARPAbet: ${PHONES.join(" ")})`,
+        );
+      }
+    });
+  }
+});
 
 /** Devices and intents. */
 export const devicesSchema = z.object({
@@ -176,7 +225,14 @@ export const mqttSchema = z.object({
   /** Publish Home Assistant discovery for earshot's own entities (under haPrefix). */
   haDiscovery: z.boolean().default(true),
   haPrefix: z.string().default("homeassistant"),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  crossCheck(
+    ctx,
+    v.backoffMinMs <= v.backoffMaxMs,
+    "backoffMinMs",
+    `must not exceed mqtt.backoffMaxMs (${v.backoffMaxMs})`,
+  );
+});
 
 /** Status API and dashboard. */
 export const apiSchema = z.object({
@@ -203,7 +259,16 @@ export const apiSchema = z.object({
   headerTimeoutMs: timerMs(0, true).default(10000),
   /** A connection idle both ways this long is closed, ms (keep above the other API timeouts). */
   idleTimeoutMs: timerMs(0, true).default(130000),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  for (const field of ["commandTimeoutMs", "audioTimeoutMs", "sseKeepAliveMs"] as const) {
+    crossCheck(
+      ctx,
+      v.idleTimeoutMs > v[field],
+      "idleTimeoutMs",
+      `must exceed api.${field} (${v[field]} ms): an answer or keep-alive would be cut off`,
+    );
+  }
+});
 
 /** The whole configuration. */
 export const configSchema = z.object({
@@ -289,6 +354,8 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   } catch (err) {
     throw new ConfigError(`${path}: cannot read config file: ${(err as Error).message}`);
   }
+  // Editors on Windows save a UTF-8 byte order mark; it is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const value = parseJsonText(text, path, (m) => new ConfigError(m));
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ConfigError(`${path}: (root): expected a JSON object`);
