@@ -64,6 +64,7 @@ export function openSource(config: Config, report: SourceReporter, signal: Abort
         arecord: a.arecord,
         restartMinMs: a.restartMinMs,
         restartMaxMs: a.restartMaxMs,
+        stallMs: a.stallMs,
         report,
         signal,
       });

@@ -52,6 +52,8 @@ export const audioSchema = z.object({
   /** Backoff after arecord exits: first delay and cap in ms. */
   restartMinMs: timerMs(0, true).default(500),
   restartMaxMs: timerMs(0, true).default(30000),
+  /** arecord alive but silent this long (no bytes at all) is stalled: killed and restarted. */
+  stallMs: timerMs(50).default(2000),
   /** Process files faster than real time (true) or pace them like a microphone. */
   realtime: z.boolean().default(false),
 }).strict().superRefine((v, ctx) => {

@@ -8,6 +8,7 @@
  * @module
  */
 import { isPhone, type Phone } from "./phones.ts";
+import { childEnv } from "../secrets.ts";
 
 /** Where pocketsphinx-en-us installs cmudict on Debian. */
 export const DEFAULT_CMUDICT = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
@@ -198,6 +199,8 @@ export async function espeakPronounce(
   try {
     const child = new Deno.Command(espeak, {
       args: ["-q", "--ipa", "--sep=_", "-v", voice],
+      clearEnv: true,
+      env: childEnv(),
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
