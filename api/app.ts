@@ -104,6 +104,11 @@ export interface ApiDeps {
   /** Collectors, when the caller made them earlier; created from the bus otherwise. */
   status?: StatusCollector;
   metrics?: MetricsCollector;
+  /**
+   * Host names accepted besides loopback names and IP literals (from api.host and
+   * api.allowedHosts); "*" accepts every Host. Other Host headers get 403 (DNS rebinding).
+   */
+  allowedHosts?: string[];
   /** Where server-side errors go (full detail stays here, never in responses). */
   logError?: (message: string) => void;
 }
@@ -166,6 +171,18 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Whether a Host is safe to answer: an IP literal (DNS rebinding needs a name),
+ * localhost or *.localhost, or one of `allowed` (case-insensitive, port ignored).
+ */
+export function hostAllowed(hostname: string, allowed: readonly string[]): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  if (allowed.includes("*")) return true;
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(h) || h.startsWith("[")) return true;
+  return allowed.some((a) => a.toLowerCase().replace(/\.$/, "") === h);
+}
+
 function safeMessage(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   // One line, bounded, no credentials.
@@ -208,9 +225,18 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   const app = new Hono();
 
+  const allowedHosts = deps.allowedHosts ?? [];
   app.use("*", async (c, next) => {
     const start = performance.now();
-    await next();
+    const host = new URL(c.req.url).hostname;
+    if (hostAllowed(host, allowedHosts)) await next();
+    else {
+      await c.req.raw.body?.cancel().catch(() => {});
+      c.res = c.json({
+        error: `host not allowed: ${JSON.stringify(host.slice(0, 100))} ` +
+          "(add it to api.allowedHosts)",
+      }, 403);
+    }
     const h = c.res.headers;
     h.set("X-Content-Type-Options", "nosniff");
     h.set("Referrer-Policy", "no-referrer");

@@ -58,6 +58,7 @@ export async function startApi(
   const api = createApp({
     ...services,
     token: token.token,
+    allowedHosts: [c.host, ...c.allowedHosts],
     limits: {
       maxAudioBytes: c.maxAudioBytes,
       maxJsonBytes: c.maxJsonBytes,

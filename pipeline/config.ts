@@ -255,6 +255,11 @@ export const apiSchema = z.object({
   sseKeepAliveMs: timerMs(1000).int().default(15000),
   /** Most simultaneous SSE clients (then 503). */
   sseMaxClients: z.number().int().min(1).max(1000).default(32),
+  /**
+   * Host names the API answers to besides loopback names, IP literals and `host` (DNS
+   * rebinding guard: a page on evil.example resolving to this machine is refused). "*" allows all.
+   */
+  allowedHosts: z.array(z.string().min(1)).default([]),
   /** Most HTTP connections open at once (more are closed on accept; bounds file descriptors). */
   maxConnections: z.number().int().min(1).max(4096).default(128),
   /** Time for a new connection to send its request headers, ms (then it is closed). */
