@@ -69,6 +69,10 @@ export interface ApiLimits {
   audioTimeoutMs: number;
   /** Time allowed for one health probe, ms. */
   probeTimeoutMs: number;
+  /** Time for a request body to arrive completely, ms (then 408). */
+  bodyTimeoutMs: number;
+  /** Uploads whose bodies may be read at once (processing is one at a time). */
+  maxUploadReads: number;
 }
 
 /** Default limits. */
@@ -79,6 +83,8 @@ export const DEFAULT_LIMITS: ApiLimits = {
   commandTimeoutMs: 15000,
   audioTimeoutMs: 120000,
   probeTimeoutMs: 2000,
+  bodyTimeoutMs: 30000,
+  maxUploadReads: 2,
 };
 
 /** What the app is built from. Only `bus` and `token` are required. */
@@ -222,6 +228,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   });
   const files = loadStatic();
   let audioBusy = false;
+  let uploadReads = 0;
 
   const app = new Hono();
 
@@ -417,7 +424,12 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   app.post("/api/command", async (c) => {
     await requireToken(c);
-    const body = await readJson(c.req.raw, commandSchema, limits.maxJsonBytes);
+    const body = await readJson(
+      c.req.raw,
+      commandSchema,
+      limits.maxJsonBytes,
+      limits.bodyTimeoutMs,
+    );
     if (!deps.runText) {
       throw new HttpError(503, "text commands are not available: the intent router is not running");
     }
@@ -466,20 +478,36 @@ export function createApp(deps: ApiDeps): ApiApp {
       await c.req.raw.body?.cancel().catch(() => {});
       throw new HttpError(503, "audio uploads are not available: the pipeline is not running");
     }
-    if (audioBusy) {
+    // Bodies are read side by side (a slow sender holds only its own slot, for at most
+    // bodyTimeoutMs); the pipeline takes one file at a time.
+    if (uploadReads >= limits.maxUploadReads) {
       await c.req.raw.body?.cancel().catch(() => {});
+      throw new HttpError(
+        429,
+        `${uploadReads} audio uploads are arriving; retry when one is done`,
+        { "Retry-After": "2", Connection: "close" },
+      );
+    }
+    let raw: Uint8Array<ArrayBuffer>;
+    uploadReads++;
+    try {
+      // Multipart adds a little framing; allow 64 KiB of it.
+      raw = await readBodyLimited(
+        c.req.raw,
+        limits.maxAudioBytes + (type === "multipart/form-data" ? 65536 : 0),
+        "audio upload",
+        limits.bodyTimeoutMs,
+      );
+    } finally {
+      uploadReads--;
+    }
+    if (audioBusy) {
       throw new HttpError(429, "another audio upload is being processed; retry when it is done", {
         "Retry-After": "2",
       });
     }
     audioBusy = true;
     try {
-      // Multipart adds a little framing; allow 64 KiB of it.
-      const raw = await readBodyLimited(
-        c.req.raw,
-        limits.maxAudioBytes + (type === "multipart/form-data" ? 65536 : 0),
-        "audio upload",
-      );
       let bytes = raw;
       let name = "upload";
       if (type === "multipart/form-data") {

@@ -183,20 +183,26 @@ export function startGuard(
       relayed.add(serverEnded.promise);
       const up = upstreamConn;
       for (const b of first) await writeAll(up, b);
-      const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+      const pump = async (from: Deno.Conn, to: Deno.Conn, watchClose: boolean) => {
         const buf = new Uint8Array(64 * 1024);
+        let closeIn: number | undefined;
         while (true) {
           const n = await from.read(buf);
           if (n === null) break;
           lastActivity = performance.now();
-          await writeAll(to, buf.subarray(0, n));
+          const chunk = buf.subarray(0, n);
+          // Deno.serve ignores `Connection: close` on a response; honour it here so a refused
+          // body (413, 408) cannot be read as the next request.
+          if (watchClose && closeIn === undefined) closeIn = closingResponseLength(chunk);
+          await writeAll(to, chunk);
           lastActivity = performance.now();
+          if (closeIn !== undefined && (closeIn -= n) <= 0) break;
         }
       };
       // Either side ending ends the connection (HTTP/1.1 has no useful half-close here).
       const ended = await Promise.race([
-        pump(client, up).then(() => "client", () => "client"),
-        pump(up, client).then(() => "server", () => "server"),
+        pump(client, up, false).then(() => "client", () => "client"),
+        pump(up, client, true).then(() => "server", () => "server"),
       ]);
       serverEnded.resolve();
       if (ended === "server" && !done) {
@@ -281,6 +287,24 @@ export function startGuard(
       for (const finish of [...conns]) finish();
     },
   };
+}
+
+/**
+ * When `chunk` starts a response head (hyper writes each head at the start of
+ * a write) that says `connection: close` and has a Content-Length, the bytes
+ * of that whole response; otherwise undefined.
+ */
+export function closingResponseLength(chunk: Uint8Array): number | undefined {
+  if (chunk.length < 12 || chunk[0] !== 0x48 /* H */) return undefined;
+  const text = new TextDecoder().decode(chunk.subarray(0, Math.min(chunk.length, 4096)));
+  if (!text.startsWith("HTTP/1.1 ")) return undefined;
+  const end = text.indexOf("\r\n\r\n");
+  if (end < 0) return undefined;
+  const head = text.slice(0, end).toLowerCase();
+  if (!/\r\nconnection:\s*close\s*(\r\n|$)/.test(head)) return undefined;
+  const m = /\r\ncontent-length:\s*(\d+)/.exec(head);
+  if (!m) return undefined;
+  return new TextEncoder().encode(text.slice(0, end + 4)).length + Number(m[1]);
 }
 
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {

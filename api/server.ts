@@ -64,6 +64,7 @@ export async function startApi(
       maxJsonBytes: c.maxJsonBytes,
       commandTimeoutMs: c.commandTimeoutMs,
       audioTimeoutMs: c.audioTimeoutMs,
+      bodyTimeoutMs: c.bodyTimeoutMs,
     },
     sse: { keepAliveMs: c.sseKeepAliveMs, maxClients: c.sseMaxClients },
   });

@@ -251,6 +251,8 @@ export const apiSchema = z.object({
   /** Time allowed for one text command / one uploaded file, ms (then 504). */
   commandTimeoutMs: timerMs(0, true).default(15000),
   audioTimeoutMs: timerMs(0, true).default(120000),
+  /** Time for a request body (command or upload) to arrive completely, ms (then 408). */
+  bodyTimeoutMs: timerMs(0, true).default(30000),
   /** Interval of SSE keep-alive comments, ms. */
   sseKeepAliveMs: timerMs(1000).int().default(15000),
   /** Most simultaneous SSE clients (then 503). */
