@@ -119,6 +119,7 @@ export async function runAssistant(
         status,
         version: VERSION,
         realTimeFactor: () => pipeline?.realTimeFactor ?? 0,
+        liveAudioSeconds: () => pipeline?.seconds ?? 0,
         probes: {
           audio: audioAliveProbe(status),
           models: () => ({ ok: true, detail: `vad + ${stages.length} model stages loaded` }),

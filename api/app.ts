@@ -105,6 +105,8 @@ export interface ApiDeps {
   runAudio?: RunAudio;
   /** Live real-time factor of the running pipeline, for /metrics. */
   realTimeFactor?: () => number | undefined;
+  /** Seconds of audio the live pipeline has taken in (its sample counter), for /metrics. */
+  liveAudioSeconds?: () => number;
   limits?: Partial<ApiLimits>;
   sse?: Partial<SseOptions>;
   /** Collectors, when the caller made them earlier; created from the bus otherwise. */
@@ -225,6 +227,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   metrics.setGauges({
     sseClients: () => hub.clients,
     realTimeFactor: deps.realTimeFactor,
+    liveAudioSeconds: deps.liveAudioSeconds,
   });
   const files = loadStatic();
   let audioBusy = false;
