@@ -64,6 +64,7 @@ export function openSource(config: Config, report: SourceReporter, signal: Abort
         arecord: a.arecord,
         restartMinMs: a.restartMinMs,
         restartMaxMs: a.restartMaxMs,
+        stallMs: a.stallMs,
         report,
         signal,
       });
@@ -118,6 +119,7 @@ export async function runAssistant(
         status,
         version: VERSION,
         realTimeFactor: () => pipeline?.realTimeFactor ?? 0,
+        liveAudioSeconds: () => pipeline?.seconds ?? 0,
         probes: {
           audio: audioAliveProbe(status),
           models: () => ({ ok: true, detail: `vad + ${stages.length} model stages loaded` }),

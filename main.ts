@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./pipeline/config.ts";
+import { redactUrl } from "./pipeline/secrets.ts";
 import { EventBus } from "./pipeline/bus.ts";
 import { SourceError } from "./pipeline/audio/sources.ts";
 import { WavError } from "./pipeline/audio/wav.ts";
@@ -247,7 +248,7 @@ async function runCommand(
       devices: opts.devices,
       api: opts.api,
       simulateDevices: opts.simulate,
-      warn: (message) => console.error(`earshot: warning: ${message}`),
+      warn: (message) => console.error(`earshot: warning: ${redactUrl(message)}`),
       onReady: (info) => {
         if (opts.simulate) {
           console.error("earshot: demo: the example devices are simulated on the embedded broker");
@@ -255,7 +256,9 @@ async function runCommand(
         if (info.apiUrl) {
           console.error(`earshot: status page ${info.apiUrl}/ (token: ${info.tokenSource})`);
         }
-        if (info.brokerUrl && !opts.json) console.error(`earshot: MQTT broker ${info.brokerUrl}`);
+        if (info.brokerUrl && !opts.json) {
+          console.error(`earshot: MQTT broker ${redactUrl(info.brokerUrl)}`);
+        }
       },
     }, abort.signal);
   } finally {
@@ -395,17 +398,17 @@ export async function main(args: string[]): Promise<number> {
       err instanceof ConfigError || err instanceof RegistryError || err instanceof TemplateError ||
       err instanceof TokenError || err instanceof LexiconError || err instanceof GrammarError
     ) {
-      console.error(`earshot: invalid configuration:\n${err.message}`);
+      console.error(`earshot: invalid configuration:\n${redactUrl(err.message)}`);
       return 2;
     }
     if (
       err instanceof WavError || err instanceof SourceError || err instanceof ModelError ||
       err instanceof ApiListenError
     ) {
-      console.error(`earshot: ${err.message}`);
+      console.error(`earshot: ${redactUrl(err.message)}`);
       return 1;
     }
-    console.error(unexpectedFailure(err, !!values.debug));
+    console.error(redactUrl(unexpectedFailure(err, !!values.debug)));
     return 1;
   }
 }

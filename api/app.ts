@@ -69,6 +69,10 @@ export interface ApiLimits {
   audioTimeoutMs: number;
   /** Time allowed for one health probe, ms. */
   probeTimeoutMs: number;
+  /** Time for a request body to arrive completely, ms (then 408). */
+  bodyTimeoutMs: number;
+  /** Uploads whose bodies may be read at once (processing is one at a time). */
+  maxUploadReads: number;
 }
 
 /** Default limits. */
@@ -79,6 +83,8 @@ export const DEFAULT_LIMITS: ApiLimits = {
   commandTimeoutMs: 15000,
   audioTimeoutMs: 120000,
   probeTimeoutMs: 2000,
+  bodyTimeoutMs: 30000,
+  maxUploadReads: 2,
 };
 
 /** What the app is built from. Only `bus` and `token` are required. */
@@ -99,11 +105,18 @@ export interface ApiDeps {
   runAudio?: RunAudio;
   /** Live real-time factor of the running pipeline, for /metrics. */
   realTimeFactor?: () => number | undefined;
+  /** Seconds of audio the live pipeline has taken in (its sample counter), for /metrics. */
+  liveAudioSeconds?: () => number;
   limits?: Partial<ApiLimits>;
   sse?: Partial<SseOptions>;
   /** Collectors, when the caller made them earlier; created from the bus otherwise. */
   status?: StatusCollector;
   metrics?: MetricsCollector;
+  /**
+   * Host names accepted besides loopback names and IP literals (from api.host and
+   * api.allowedHosts); "*" accepts every Host. Other Host headers get 403 (DNS rebinding).
+   */
+  allowedHosts?: string[];
   /** Where server-side errors go (full detail stays here, never in responses). */
   logError?: (message: string) => void;
 }
@@ -166,6 +179,18 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Whether a Host is safe to answer: an IP literal (DNS rebinding needs a name),
+ * localhost or *.localhost, or one of `allowed` (case-insensitive, port ignored).
+ */
+export function hostAllowed(hostname: string, allowed: readonly string[]): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  if (allowed.includes("*")) return true;
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(h) || h.startsWith("[")) return true;
+  return allowed.some((a) => a.toLowerCase().replace(/\.$/, "") === h);
+}
+
 function safeMessage(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   // One line, bounded, no credentials.
@@ -202,15 +227,26 @@ export function createApp(deps: ApiDeps): ApiApp {
   metrics.setGauges({
     sseClients: () => hub.clients,
     realTimeFactor: deps.realTimeFactor,
+    liveAudioSeconds: deps.liveAudioSeconds,
   });
   const files = loadStatic();
   let audioBusy = false;
+  let uploadReads = 0;
 
   const app = new Hono();
 
+  const allowedHosts = deps.allowedHosts ?? [];
   app.use("*", async (c, next) => {
     const start = performance.now();
-    await next();
+    const host = new URL(c.req.url).hostname;
+    if (hostAllowed(host, allowedHosts)) await next();
+    else {
+      await c.req.raw.body?.cancel().catch(() => {});
+      c.res = c.json({
+        error: `host not allowed: ${JSON.stringify(host.slice(0, 100))} ` +
+          "(add it to api.allowedHosts)",
+      }, 403);
+    }
     const h = c.res.headers;
     h.set("X-Content-Type-Options", "nosniff");
     h.set("Referrer-Policy", "no-referrer");
@@ -391,7 +427,12 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   app.post("/api/command", async (c) => {
     await requireToken(c);
-    const body = await readJson(c.req.raw, commandSchema, limits.maxJsonBytes);
+    const body = await readJson(
+      c.req.raw,
+      commandSchema,
+      limits.maxJsonBytes,
+      limits.bodyTimeoutMs,
+    );
     if (!deps.runText) {
       throw new HttpError(503, "text commands are not available: the intent router is not running");
     }
@@ -440,20 +481,36 @@ export function createApp(deps: ApiDeps): ApiApp {
       await c.req.raw.body?.cancel().catch(() => {});
       throw new HttpError(503, "audio uploads are not available: the pipeline is not running");
     }
-    if (audioBusy) {
+    // Bodies are read side by side (a slow sender holds only its own slot, for at most
+    // bodyTimeoutMs); the pipeline takes one file at a time.
+    if (uploadReads >= limits.maxUploadReads) {
       await c.req.raw.body?.cancel().catch(() => {});
+      throw new HttpError(
+        429,
+        `${uploadReads} audio uploads are arriving; retry when one is done`,
+        { "Retry-After": "2", Connection: "close" },
+      );
+    }
+    let raw: Uint8Array<ArrayBuffer>;
+    uploadReads++;
+    try {
+      // Multipart adds a little framing; allow 64 KiB of it.
+      raw = await readBodyLimited(
+        c.req.raw,
+        limits.maxAudioBytes + (type === "multipart/form-data" ? 65536 : 0),
+        "audio upload",
+        limits.bodyTimeoutMs,
+      );
+    } finally {
+      uploadReads--;
+    }
+    if (audioBusy) {
       throw new HttpError(429, "another audio upload is being processed; retry when it is done", {
         "Retry-After": "2",
       });
     }
     audioBusy = true;
     try {
-      // Multipart adds a little framing; allow 64 KiB of it.
-      const raw = await readBodyLimited(
-        c.req.raw,
-        limits.maxAudioBytes + (type === "multipart/form-data" ? 65536 : 0),
-        "audio upload",
-      );
       let bytes = raw;
       let name = "upload";
       if (type === "multipart/form-data") {

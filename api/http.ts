@@ -18,6 +18,8 @@ export class HttpError extends Error {
   }
 }
 
+const CLOSE = { Connection: "close" };
+
 function sizeText(bytes: number): string {
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
@@ -27,14 +29,18 @@ function sizeText(bytes: number): string {
 /**
  * Read a request body, refusing with 413 as soon as it grows past `limit`
  * bytes (the declared Content-Length is checked first, so a large upload is
- * refused before it is read).
+ * refused before it is read) and with 408 when it has not fully arrived within
+ * `timeoutMs` (a trickling client). Both answers close the connection.
  */
 export async function readBodyLimited(
   req: Request,
   limit: number,
   what = "body",
+  timeoutMs = 30000,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const tooLarge = () => new HttpError(413, `${what} too large: the limit is ${sizeText(limit)}`);
+  // The connection closes after a refused body: its unread rest would be taken as the next request.
+  const tooLarge = () =>
+    new HttpError(413, `${what} too large: the limit is ${sizeText(limit)}`, CLOSE);
   const declared = req.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
     // Drain nothing: cancelling lets the server close the connection early.
@@ -45,9 +51,20 @@ export async function readBodyLimited(
   const reader = req.body.getReader();
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let total = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), timeoutMs));
   try {
     while (true) {
-      const { done, value } = await reader.read();
+      const next = await Promise.race([reader.read(), deadline]);
+      if (next === "timeout") {
+        await reader.cancel().catch(() => {});
+        throw new HttpError(
+          408,
+          `${what} not received within ${timeoutMs} ms (${total} bytes arrived)`,
+          CLOSE,
+        );
+      }
+      const { done, value } = next;
       if (done) break;
       total += value.length;
       if (total > limit) {
@@ -57,6 +74,7 @@ export async function readBodyLimited(
       chunks.push(value as Uint8Array<ArrayBuffer>);
     }
   } finally {
+    clearTimeout(timer);
     reader.releaseLock();
   }
   if (chunks.length === 1) return chunks[0];
@@ -91,7 +109,12 @@ export function describeIssues(error: z.ZodError): string {
  * validate it: 415 for another media type, 413 when too large, 400 for bad
  * JSON or a failed schema, each with a message naming the problem.
  */
-export async function readJson<T>(req: Request, schema: z.ZodType<T>, limit: number): Promise<T> {
+export async function readJson<T>(
+  req: Request,
+  schema: z.ZodType<T>,
+  limit: number,
+  timeoutMs?: number,
+): Promise<T> {
   const type = mediaType(req);
   if (type !== "application/json") {
     await req.body?.cancel().catch(() => {});
@@ -100,7 +123,7 @@ export async function readJson<T>(req: Request, schema: z.ZodType<T>, limit: num
       `expected Content-Type: application/json, got ${type ? JSON.stringify(type) : "none"}`,
     );
   }
-  const bytes = await readBodyLimited(req, limit, "JSON body");
+  const bytes = await readBodyLimited(req, limit, "JSON body", timeoutMs);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

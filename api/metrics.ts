@@ -49,6 +49,12 @@ export class Counter {
     else this.#values.set(key, { labels, value: by });
   }
 
+  /** Raise the series to `total` (a counter read from elsewhere; never lowered). */
+  raiseTo(labels: Labels, total: number): void {
+    const now = this.get(labels);
+    if (total > now) this.inc(labels, total - now);
+  }
+
   /** Current value of one series (0 when never incremented). */
   get(labels: Labels = {}): number {
     const keys = Object.keys(labels);
@@ -134,14 +140,14 @@ export const LATENCY_BUCKETS = [
   30,
 ];
 
-const STREAM_TYPES = new Set(["source", "vad", "level", "wake", "transcript"]);
-
 /** Gauges read at scrape time from the wiring (all optional). */
 export interface MetricsGauges {
   /** Live real-time factor of the pipeline (compute seconds per audio second). */
   realTimeFactor?: () => number | undefined;
   /** Number of connected SSE clients. */
   sseClients?: () => number;
+  /** Seconds of audio the live pipeline has taken in (its own sample counter / 16000). */
+  liveAudioSeconds?: () => number;
   /** MQTT connected (1) or not (0). */
   mqttConnected?: () => boolean | undefined;
   /** Commands waiting in the MQTT offline queue. */
@@ -171,7 +177,7 @@ export class MetricsCollector {
   readonly errors = new Counter("earshot_errors_total", "Stage errors, by stage.");
   readonly audioSeconds = new Counter(
     "earshot_audio_seconds_total",
-    "Seconds of audio the pipeline has processed (stream time).",
+    "Seconds of audio processed: the live source's samples plus uploaded files.",
   );
   readonly httpRequests = new Counter(
     "earshot_http_requests_total",
@@ -220,7 +226,7 @@ export class MetricsCollector {
   #off: () => void;
   #gauges: MetricsGauges;
   #startedAt: number;
-  #lastT = 0;
+  #uploadedSeconds = 0;
   #lastWakeT?: number;
   #lastIntentWall?: number;
   #lastUploadRtf?: number;
@@ -249,17 +255,9 @@ export class MetricsCollector {
   /** Record one event. */
   observe(e: EarshotEvent): void {
     this.events.inc({ type: e.type });
-    // Stream time restarts at 0 for each new stream (an upload, a restarted source).
-    // Only audio-driven events move it; device and error events may carry other times.
-    if (STREAM_TYPES.has(e.type) && Number.isFinite(e.t)) {
-      if (e.t >= this.#lastT) this.audioSeconds.inc({}, e.t - this.#lastT);
-      else this.audioSeconds.inc({}, e.t);
-      this.#lastT = e.t;
-    }
+    // Audio seconds are not derived from event times (streams interleave, transcripts come
+    // before their vad end): the live pipeline's sample counter and each upload's length count.
     switch (e.type) {
-      case "source":
-        if (e.state === "started") this.#lastT = e.t;
-        break;
       case "wake":
         this.wakes.inc({ model: e.model });
         this.#lastWakeT = e.t;
@@ -292,8 +290,15 @@ export class MetricsCollector {
     }
   }
 
+  #renderAudioSeconds(): string {
+    const live = this.#gauges.liveAudioSeconds?.() ?? 0;
+    this.audioSeconds.raiseTo({}, (Number.isFinite(live) ? live : 0) + this.#uploadedSeconds);
+    return this.audioSeconds.render();
+  }
+
   /** Record one processed upload: audio duration and processing wall time, seconds. */
   observeUpload(audioSeconds: number, wallSeconds: number): void {
+    if (audioSeconds > 0 && Number.isFinite(audioSeconds)) this.#uploadedSeconds += audioSeconds;
     if (audioSeconds > 0) {
       this.#lastUploadRtf = wallSeconds / audioSeconds;
       this.uploadRtf.observe(this.#lastUploadRtf);
@@ -335,7 +340,7 @@ export class MetricsCollector {
       this.publishes.render(),
       this.confirms.render(),
       this.errors.render(),
-      this.audioSeconds.render(),
+      this.#renderAudioSeconds(),
       this.decode.render(),
       this.endpointDelay.render(),
       this.wakeToIntent.render(),

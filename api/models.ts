@@ -52,29 +52,55 @@ export async function describeModelFile(
 ): Promise<ModelReport> {
   const resolved = await resolveModelPath(path);
   const file = shortPath(resolved);
-  let bytes: Uint8Array;
+  let parsed: Parsed;
   try {
-    bytes = await Deno.readFile(resolved);
+    parsed = await parseCached(resolved);
   } catch (err) {
     const reason = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
     return { ...base, file, sizeBytes: null, error: reason };
   }
-  let info: OnnxInfo;
-  try {
-    info = readOnnxInfo(bytes);
-  } catch (err) {
+  if ("error" in parsed) {
     return {
       ...base,
       file,
-      sizeBytes: bytes.length,
-      error: `not a readable ONNX model: ${(err as Error).message}`,
+      sizeBytes: parsed.size,
+      error: `not a readable ONNX model: ${parsed.error}`,
     };
   }
+  const { info } = parsed;
   const bitWidths: Record<string, number> = {};
   for (const [bits, count] of Object.entries(info.weightsByBits)) bitWidths[bits] = count;
-  const entry: ModelReport = { ...base, file, sizeBytes: bytes.length, bitWidths };
+  const entry: ModelReport = { ...base, file, sizeBytes: parsed.size, bitWidths };
   refine?.(info, entry);
   return entry;
+}
+
+type Parsed = { size: number; info: OnnxInfo } | { size: number; error: string };
+
+/** Parsed files by path, valid while size and mtime are unchanged (a stat per request). */
+const cache = new Map<string, { key: string; parsed: Parsed }>();
+
+/** How often model files were read and parsed vs. answered from the cache (tests, status). */
+export const modelCache = { reads: 0, hits: 0 };
+
+async function parseCached(resolved: string): Promise<Parsed> {
+  const st = await Deno.stat(resolved);
+  const key = `${st.size}:${st.mtime?.getTime() ?? 0}`;
+  const hit = cache.get(resolved);
+  if (hit && hit.key === key) {
+    modelCache.hits++;
+    return hit.parsed;
+  }
+  modelCache.reads++;
+  const bytes = await Deno.readFile(resolved);
+  let parsed: Parsed;
+  try {
+    parsed = { size: bytes.length, info: readOnnxInfo(bytes) };
+  } catch (err) {
+    parsed = { size: bytes.length, error: (err as Error).message };
+  }
+  cache.set(resolved, { key, parsed });
+  return parsed;
 }
 
 function tunedThreshold(info: OnnxInfo): number | undefined {

@@ -7,6 +7,14 @@
  */
 import type { Config } from "../pipeline/config.ts";
 import { type ApiApp, type ApiDeps, createApp } from "./app.ts";
+import {
+  fittingConnections,
+  type Guard,
+  type GuardStats,
+  openFileLimit,
+  startGuard,
+  type Upstream,
+} from "./guard.ts";
 import { type ResolvedToken, resolveToken } from "./token.ts";
 
 /** The API cannot listen (address in use, permission, bad host); the message names host:port. */
@@ -28,6 +36,10 @@ export interface RunningApi {
   /** Where the token came from (never log `token.token` itself unless generated). */
   token: ResolvedToken;
   api: ApiApp;
+  /** What the connection guard (api/guard.ts) refused and closed. */
+  connections: GuardStats;
+  /** The connection cap in force (`api.maxConnections`, lowered to fit the open-file limit). */
+  maxConnections: number;
   /** Stop accepting connections, close SSE streams and wait for the server to finish. */
   close(): Promise<void>;
 }
@@ -46,40 +58,59 @@ export async function startApi(
   const api = createApp({
     ...services,
     token: token.token,
+    allowedHosts: [c.host, ...c.allowedHosts],
     limits: {
       maxAudioBytes: c.maxAudioBytes,
       maxJsonBytes: c.maxJsonBytes,
       commandTimeoutMs: c.commandTimeoutMs,
       audioTimeoutMs: c.audioTimeoutMs,
+      bodyTimeoutMs: c.bodyTimeoutMs,
     },
     sse: { keepAliveMs: c.sseKeepAliveMs, maxClients: c.sseMaxClients },
   });
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const logError = services.logError ?? ((m: string) => console.error(`earshot api: ${m}`));
+  const onError = (err: unknown) => {
+    logError(`request failed: ${(err as Error).message}`);
+    return new Response(JSON.stringify({ error: "internal error" }), {
+      status: 500,
+      headers: { "content-type": "application/json" },
+    });
+  };
+  // The HTTP server listens privately; only the guard's public port is reachable.
+  let server: Deno.HttpServer;
+  let upstream: Upstream;
+  let socketPath: string | undefined;
   try {
-    const { promise, resolve } = Promise.withResolvers<void>();
-    server = Deno.serve({
-      hostname: c.host,
-      port: c.port,
-      onListen: () => resolve(),
-      onError: (err) => {
-        const message = `request failed: ${(err as Error).message}`;
-        if (services.logError) services.logError(message);
-        else console.error(`earshot api: ${message}`);
-        return new Response(JSON.stringify({ error: "internal error" }), {
-          status: 500,
-          headers: { "content-type": "application/json" },
-        });
-      },
-    }, api.app.fetch);
-    await promise;
+    ({ server, upstream, socketPath } = await serveUpstream(c.tokenFile, onError, api.app.fetch));
   } catch (err) {
     api.close();
+    throw new ApiListenError(`api: cannot start the HTTP server: ${(err as Error).message}`);
+  }
+  const fd = openFileLimit();
+  const maxConnections = fittingConnections(c.maxConnections, fd?.soft);
+  if (maxConnections < c.maxConnections) {
+    logError(
+      `api.maxConnections ${c.maxConnections} lowered to ${maxConnections}: the open-file limit ` +
+        `is ${fd!.soft} (raise it with ulimit -n or systemd LimitNOFILE=; hard limit ${fd!.hard})`,
+    );
+  }
+  let guard: Guard;
+  try {
+    guard = startGuard({ hostname: c.host, port: c.port }, upstream, {
+      maxConnections,
+      headerTimeoutMs: c.headerTimeoutMs,
+      idleTimeoutMs: c.idleTimeoutMs,
+    }, logError);
+  } catch (err) {
+    api.close();
+    await server.shutdown();
+    if (socketPath) await Deno.remove(socketPath).catch(() => {});
     const msg = err instanceof Deno.errors.AddrInUse
       ? "address already in use"
       : (err as Error).message;
     throw new ApiListenError(`api: cannot listen on ${c.host}:${c.port}: ${msg}`);
   }
-  const addr = server.addr;
+  const addr = guard.addr;
   // A wildcard bind is reached through loopback on this machine.
   const reach = addr.hostname === "0.0.0.0"
     ? "127.0.0.1"
@@ -94,13 +125,57 @@ export async function startApi(
     port: addr.port,
     token,
     api,
+    connections: guard.stats,
+    maxConnections,
     close() {
       closing ??= (async () => {
         // Streams first: shutdown waits for open responses, and SSE never ends by itself.
         api.close();
+        // Let finished streams and answers flow out through the guard before cutting the rest.
+        await guard.stopAccepting();
         await server.shutdown();
+        await guard.close();
+        if (socketPath) await Deno.remove(socketPath).catch(() => {});
       })();
       return closing;
     },
   };
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+/**
+ * Serve the app on a Unix socket next to the token file (mode 0700 directory),
+ * or on loopback port 0 where no socket can be made there (read-only or
+ * unpermitted directory).
+ */
+async function serveUpstream(
+  tokenFile: string,
+  onError: (err: unknown) => Response,
+  handler: (req: Request) => Response | Promise<Response>,
+): Promise<{ server: Deno.HttpServer; upstream: Upstream; socketPath?: string }> {
+  const dir = dirOf(tokenFile);
+  const path = `${dir}/api-${Deno.pid}.sock`;
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await Deno.remove(path).catch(() => {});
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const server = Deno.serve({ path, onListen: () => resolve(), onError }, handler);
+    await promise;
+    await Deno.chmod(path, 0o600).catch(() => {});
+    return { server, upstream: { transport: "unix", path }, socketPath: path };
+  } catch {
+    const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+    const server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: (a) => resolve(a),
+      onError,
+    }, handler);
+    const a = await promise;
+    return { server, upstream: { transport: "tcp", hostname: "127.0.0.1", port: a.port } };
+  }
 }

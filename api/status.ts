@@ -10,6 +10,7 @@
  * @module
  */
 import type { EventBus } from "../pipeline/bus.ts";
+import { redactUrl } from "../pipeline/secrets.ts";
 import type {
   ConfirmEvent,
   EarshotEvent,
@@ -260,10 +261,8 @@ export class StatusCollector {
 const SECRET_KEYS =
   /^(password|passwd|pass|token|secret|apikey|api_key|authorization|privatekey)$/i;
 
-/** Remove credentials from a URL-looking string ("mqtt://u:p@host" -> "mqtt://host"). */
-export function redactUrl(value: string): string {
-  return value.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, "$1");
-}
+/** Remove `user:password@` from every URL in a text (see pipeline/secrets.ts). */
+export { redactUrl };
 
 /**
  * Deep copy of a value with secret-named keys removed and credentials stripped

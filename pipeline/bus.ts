@@ -5,6 +5,20 @@
  * @module
  */
 import type { EarshotEvent, EventType } from "./events.ts";
+import { redactUrl } from "./secrets.ts";
+
+/** Error and source events carry free text (library messages with URLs): never a password. */
+function redacted(event: EarshotEvent): EarshotEvent {
+  if (event.type === "error") {
+    const message = redactUrl(event.message);
+    return message === event.message ? event : { ...event, message };
+  }
+  if (event.type === "source" && event.reason !== undefined) {
+    const reason = redactUrl(event.reason);
+    return reason === event.reason ? event : { ...event, reason };
+  }
+  return event;
+}
 
 /** A listener for events. */
 export type Listener = (event: EarshotEvent) => void;
@@ -30,8 +44,12 @@ export class EventBus {
     });
   }
 
-  /** Deliver an event to every listener, in subscription order. */
+  /**
+   * Deliver an event to every listener, in subscription order (credentials in
+   * URLs of error and source texts are removed first).
+   */
   emit(event: EarshotEvent): void {
+    event = redacted(event);
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -10,8 +10,28 @@
  */
 import { z } from "zod";
 import { parseJsonText } from "./json.ts";
+import { isPhone, PHONES } from "./asr/phones.ts";
 
 const positive = z.number().positive();
+
+/** The longest delay a JavaScript timer honours (2^31-1 ms, ~24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const TIMER_TEXT = `at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer)`;
+const VAD_MS_TEXT = "at most 10000 ms (a VAD duration this long would never end a segment)";
+
+/** Fails `path` with `message` unless `ok`: a check across two fields. */
+function crossCheck(
+  ctx: z.RefinementCtx,
+  ok: boolean,
+  path: string,
+  message: string,
+): void {
+  if (!ok) ctx.addIssue({ code: "custom", path: [path], message });
+}
+
+/** A duration in ms that becomes a timer: finite, `min` or more, at most {@link MAX_TIMER_MS}. */
+const timerMs = (min: number, exclusive = false) =>
+  (exclusive ? z.number().positive() : z.number().min(min)).max(MAX_TIMER_MS, TIMER_TEXT);
 
 /** Audio input. */
 export const audioSchema = z.object({
@@ -30,11 +50,20 @@ export const audioSchema = z.object({
   /** Path or name of arecord (tests point this at a stand-in). */
   arecord: z.string().default("arecord"),
   /** Backoff after arecord exits: first delay and cap in ms. */
-  restartMinMs: positive.default(500),
-  restartMaxMs: positive.default(30000),
+  restartMinMs: timerMs(0, true).default(500),
+  restartMaxMs: timerMs(0, true).default(30000),
+  /** arecord alive but silent this long (no bytes at all) is stalled: killed and restarted. */
+  stallMs: timerMs(50).default(2000),
   /** Process files faster than real time (true) or pace them like a microphone. */
   realtime: z.boolean().default(false),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  crossCheck(
+    ctx,
+    v.restartMinMs <= v.restartMaxMs,
+    "restartMinMs",
+    `must not exceed audio.restartMaxMs (${v.restartMaxMs})`,
+  );
+});
 
 /** Voice activity detection. */
 export const vadSchema = z.object({
@@ -47,17 +76,24 @@ export const vadSchema = z.object({
   /** ... and ends when it stays below negThreshold. */
   negThreshold: z.number().min(0).max(1).default(0.35),
   /** Speech must last this long before a start event. */
-  minSpeechMs: z.number().min(0).default(100),
+  minSpeechMs: z.number().min(0).max(10000, VAD_MS_TEXT).default(100),
   /** Silence must last this long before an end event. */
-  minSilenceMs: z.number().min(0).default(300),
+  minSilenceMs: z.number().min(0).max(10000, VAD_MS_TEXT).default(300),
   /** Start is reported this much before the triggering frame. */
-  padMs: z.number().min(0).default(0),
+  padMs: z.number().min(0).max(10000, VAD_MS_TEXT).default(0),
   /**
    * While idle (no command being listened for) and settled, Silero runs on at most every N-th
    * loud chunk; 1 runs it on every chunk (pipeline/vad.ts, the always-on cost).
    */
   idleStride: z.number().int().min(1).max(4).default(2),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  crossCheck(
+    ctx,
+    v.negThreshold <= v.threshold,
+    "negThreshold",
+    `must not exceed vad.threshold (${v.threshold}): speech would end as soon as it starts`,
+  );
+});
 
 /** MFCC front end: 16 kHz, 512-sample window, 160-sample hop. */
 export const mfccSchema = z.object({
@@ -71,7 +107,7 @@ export const wakeModelSchema = z.object({
   path: z.string().min(1),
   phrase: z.string().optional(),
   threshold: z.number().min(0).max(1).optional(),
-  refractoryMs: z.number().min(0).optional(),
+  refractoryMs: timerMs(0).optional(),
 }).strict();
 
 /** The shipped default wake word (models/wake/hey_computer.md). */
@@ -87,13 +123,16 @@ export const wakeSchema = z.object({
    * repository. A model's threshold: its entry's `threshold`, else the one tuned at training
    * (ONNX metadata), else `threshold` below.
    */
-  models: z.array(wakeModelSchema).default(DEFAULT_WAKE_MODELS),
+  models: z.array(wakeModelSchema).min(
+    1,
+    "needs at least one model (set wake.enabled to false to run without a wake word)",
+  ).default(DEFAULT_WAKE_MODELS),
   /** Score the window every N frames. */
   strideFrames: z.number().int().min(1).max(50).default(4),
   /** Moving average over this many scores. */
   smoothing: z.number().int().min(1).max(20).default(3),
   threshold: z.number().min(0).max(1).default(0.6),
-  refractoryMs: z.number().min(0).default(1500),
+  refractoryMs: timerMs(0).default(1500),
   /** Only score while the VAD (energy gate) hears something. */
   vadGate: z.boolean().default(true),
 }).strict();
@@ -107,10 +146,10 @@ export const asrSchema = z.object({
   /** Hypotheses the grammar decoder keeps per frame (64: accuracy saturates there). */
   beamWidth: z.number().int().min(1).max(256).default(64),
   /** Commit this long after speech ends once the grammar holds a full command. */
-  earlyCommitMs: z.number().min(0).default(150),
+  earlyCommitMs: timerMs(0).default(150),
   /** Give up listening after this long without a command. */
-  listenTimeoutMs: z.number().min(500).default(6000),
-  maxUtteranceMs: z.number().min(500).default(8000),
+  listenTimeoutMs: timerMs(500).default(6000),
+  maxUtteranceMs: timerMs(500).default(8000),
   /** "wake": listen after a wake event; "vad": decode every speech segment (tests, eval). */
   trigger: z.enum(["wake", "vad"]).default("wake"),
   /** MFCC frames per acoustic-model run (even; 8 = 80 ms). */
@@ -121,7 +160,26 @@ export const asrSchema = z.object({
   espeak: z.union([z.string().min(1), z.literal(false)]).default("espeak-ng"),
   /** Extra pronunciations: word -> ARPAbet ("G ER AA ZH") or a list of them. */
   pronunciations: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  for (const [word, entry] of Object.entries(v.pronunciations)) {
+    (Array.isArray(entry) ? entry : [entry]).forEach((text, i) => {
+      const where = Array.isArray(entry)
+        ? `pronunciations.${word}[${i}]`
+        : `pronunciations.${word}`;
+      const phones = text.trim().split(/\s+/).filter(Boolean).map((p) => p.replace(/[012]$/, ""));
+      const bad = phones.find((p) => !isPhone(p));
+      if (!phones.length) crossCheck(ctx, false, where, "empty pronunciation");
+      else if (bad !== undefined) {
+        crossCheck(
+          ctx,
+          false,
+          where,
+          `unknown phone ${JSON.stringify(bad)} (ARPAbet: ${PHONES.join(" ")})`,
+        );
+      }
+    });
+  }
+});
 
 /** Devices and intents. */
 export const devicesSchema = z.object({
@@ -130,9 +188,9 @@ export const devicesSchema = z.object({
   /** The area this satellite stands in ("turn on the lights" acts here). */
   area: z.string().optional(),
   /** Seconds to wait for a device to report the commanded state. */
-  confirmTimeoutMs: z.number().min(0).default(3000),
+  confirmTimeoutMs: timerMs(0).default(3000),
   /** Covers move slowly: wait this long for open/close/position reports. */
-  coverConfirmTimeoutMs: z.number().min(0).default(60000),
+  coverConfirmTimeoutMs: timerMs(0).default(60000),
   /** Typed or transcribed text below this intent confidence is not acted on. */
   minIntentConfidence: z.number().min(0).max(1).default(0.75),
 }).strict();
@@ -155,13 +213,13 @@ export const mqttSchema = z.object({
   /** This satellite's Hermes siteId. */
   siteId: z.string().default("default"),
   /** Queued commands older than this are dropped and reported. */
-  queueExpiryMs: z.number().min(0).default(30000),
+  queueExpiryMs: timerMs(0).default(30000),
   /** Arbitration window for several satellites waking on one utterance. */
-  arbitrationMs: z.number().min(0).default(150),
+  arbitrationMs: timerMs(0).default(150),
   topicPrefix: z.string().default("earshot"),
   /** Reconnect backoff: first delay, doubling up to the cap (ms). */
-  backoffMinMs: z.number().min(10).default(500),
-  backoffMaxMs: z.number().min(10).default(30000),
+  backoffMinMs: timerMs(10).default(500),
+  backoffMaxMs: timerMs(10).default(30000),
   /** Most commands kept while offline (older ones are dropped and reported). */
   queueMax: z.number().int().min(1).default(1000),
   /** Publish Rhasspy Hermes events (hotword, textCaptured, intent). */
@@ -169,7 +227,14 @@ export const mqttSchema = z.object({
   /** Publish Home Assistant discovery for earshot's own entities (under haPrefix). */
   haDiscovery: z.boolean().default(true),
   haPrefix: z.string().default("homeassistant"),
-}).strict();
+}).strict().superRefine((v, ctx) => {
+  crossCheck(
+    ctx,
+    v.backoffMinMs <= v.backoffMaxMs,
+    "backoffMinMs",
+    `must not exceed mqtt.backoffMaxMs (${v.backoffMaxMs})`,
+  );
+});
 
 /** Status API and dashboard. */
 export const apiSchema = z.object({
@@ -184,13 +249,35 @@ export const apiSchema = z.object({
   /** Largest accepted JSON body in bytes. */
   maxJsonBytes: z.number().int().positive().default(16 * 1024),
   /** Time allowed for one text command / one uploaded file, ms (then 504). */
-  commandTimeoutMs: positive.default(15000),
-  audioTimeoutMs: positive.default(120000),
+  commandTimeoutMs: timerMs(0, true).default(15000),
+  audioTimeoutMs: timerMs(0, true).default(120000),
+  /** Time for a request body (command or upload) to arrive completely, ms (then 408). */
+  bodyTimeoutMs: timerMs(0, true).default(30000),
   /** Interval of SSE keep-alive comments, ms. */
-  sseKeepAliveMs: z.number().int().min(1000).default(15000),
+  sseKeepAliveMs: timerMs(1000).int().default(15000),
   /** Most simultaneous SSE clients (then 503). */
   sseMaxClients: z.number().int().min(1).max(1000).default(32),
-}).strict();
+  /**
+   * Host names the API answers to besides loopback names, IP literals and `host` (DNS
+   * rebinding guard: a page on evil.example resolving to this machine is refused). "*" allows all.
+   */
+  allowedHosts: z.array(z.string().min(1)).default([]),
+  /** Most HTTP connections open at once (more are closed on accept; bounds file descriptors). */
+  maxConnections: z.number().int().min(1).max(4096).default(128),
+  /** Time for a new connection to send its request headers, ms (then it is closed). */
+  headerTimeoutMs: timerMs(0, true).default(10000),
+  /** A connection idle both ways this long is closed, ms (keep above the other API timeouts). */
+  idleTimeoutMs: timerMs(0, true).default(130000),
+}).strict().superRefine((v, ctx) => {
+  for (const field of ["commandTimeoutMs", "audioTimeoutMs", "sseKeepAliveMs"] as const) {
+    crossCheck(
+      ctx,
+      v.idleTimeoutMs > v[field],
+      "idleTimeoutMs",
+      `must exceed api.${field} (${v[field]} ms): an answer or keep-alive would be cut off`,
+    );
+  }
+});
 
 /** The whole configuration. */
 export const configSchema = z.object({
@@ -277,6 +364,8 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   } catch (err) {
     throw new ConfigError(`${path}: cannot read config file: ${(err as Error).message}`);
   }
+  // Editors on Windows save a UTF-8 byte order mark; it is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const value = parseJsonText(text, path, (m) => new ConfigError(m));
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ConfigError(`${path}: (root): expected a JSON object`);

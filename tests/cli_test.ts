@@ -109,10 +109,22 @@ Deno.test("bad usage and configuration: exit 2 with the problem named", async ()
     ["run", "--input", DEMO, "--config", `${dir.path}/c.json`],
     /c\.json: vad\.threshold: /,
   ]);
+  // Mistakes that used to crash with a stack trace (exit 1) are configuration errors too.
+  const crashers: [string, unknown, RegExp][] = [
+    ["vad.json", { vad: { threshold: 0.2, negThreshold: 0.9 } }, /vad\.negThreshold: must not/],
+    ["pron.json", { asr: { pronunciations: { gizmo: "G IH Z QQ" } } }, /gizmo: unknown phone "QQ"/],
+    ["timer.json", { api: { commandTimeoutMs: 2 ** 31 } }, /api\.commandTimeoutMs: at most/],
+    ["wake.json", { wake: { models: [] } }, /wake\.models: needs at least one model/],
+  ];
+  for (const [name, value, re] of crashers) {
+    await Deno.writeTextFile(`${dir.path}/${name}`, JSON.stringify(value));
+    cases.push([["run", "--input", DEMO, "--config", `${dir.path}/${name}`], re]);
+  }
   for (const [args, re] of cases) {
     const r = await earshot(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, re);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   }
 });
 

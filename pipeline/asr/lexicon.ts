@@ -10,6 +10,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { isPhone, type Phone } from "./phones.ts";
+import { childEnv } from "../secrets.ts";
 
 /**
  * The bundled cmudict: `cmu-pronouncing-dictionary`'s `index.js` (one
@@ -228,6 +229,8 @@ export async function espeakPronounce(
   try {
     const child = new Deno.Command(espeak, {
       args: ["-q", "--ipa", "--sep=_", "-v", voice],
+      clearEnv: true,
+      env: childEnv(),
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

@@ -9,6 +9,7 @@ import { SAMPLE_RATE } from "../events.ts";
 import { openWavStream } from "./wav.ts";
 import { Resampler } from "./resample.ts";
 import { S16Decoder } from "./pcm.ts";
+import { childEnv } from "../secrets.ts";
 
 /** Receives source state changes (t is filled in by the caller's stream clock). */
 export type SourceReporter = (e: Omit<SourceEvent, "type" | "t">) => void;
@@ -116,6 +117,11 @@ export interface MicOptions {
   arecord?: string;
   restartMinMs?: number;
   restartMaxMs?: number;
+  /**
+   * A running arecord that delivers no audio for this long is stalled: it is
+   * killed and restarted (default 2000 ms; a device delivers every ~10-100 ms).
+   */
+  stallMs?: number;
   /** Stop after this many restarts (default: never). */
   maxRestarts?: number;
   report?: SourceReporter;
@@ -125,7 +131,10 @@ export interface MicOptions {
 /**
  * Live capture through ALSA's `arecord` as a subprocess. When arecord exits
  * after having delivered audio, it is restarted with exponential backoff
- * (reset after a minute of healthy capture). When it cannot start at all
+ * (reset after a minute of healthy capture); one that stays alive but sends
+ * nothing for `stallMs` is killed and restarted the same way. Each restart
+ * reports `restarting` with the reason, then `started` again once audio flows.
+ * When it cannot start at all
  * (not installed, or the device is missing on the first try), a
  * {@link SourceError} says so with arecord's own message.
  */
@@ -134,6 +143,7 @@ export async function* micSource(options: MicOptions): AsyncGenerator<Float32Arr
   const name = `mic:${options.device}`;
   const minDelay = options.restartMinMs ?? 500;
   const maxDelay = options.restartMaxMs ?? 30000;
+  const stallMs = options.stallMs ?? 2000;
   let delay = minDelay;
   let restarts = 0;
   let everDelivered = false;
@@ -157,6 +167,9 @@ export async function* micSource(options: MicOptions): AsyncGenerator<Float32Arr
         stdout: "piped",
         stderr: "piped",
         stdin: "null",
+        // arecord needs no tokens or broker passwords.
+        clearEnv: true,
+        env: childEnv(),
       }).spawn();
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) {
@@ -173,25 +186,57 @@ export async function* micSource(options: MicOptions): AsyncGenerator<Float32Arr
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const stderrText = new Response(child.stderr).text();
-    options.report?.({ state: restarts ? "restarting" : "started", source: name });
+    if (!restarts) options.report?.({ state: "started", source: name });
     const decoder = new S16Decoder(1);
     const rs = new Resampler(options.rate, SAMPLE_RATE);
     const startedAt = performance.now();
     let delivered = 0;
+    let stalled = false;
+    const reader = child.stdout.getReader();
     try {
-      for await (const bytes of child.stdout) {
-        const out = rs.push(decoder.push(bytes));
+      while (true) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const next = await Promise.race([
+          reader.read(),
+          new Promise<"stall">((r) => timer = setTimeout(() => r("stall"), stallMs)),
+        ]);
+        clearTimeout(timer);
+        if (next === "stall") {
+          stalled = true;
+          try {
+            child.kill("SIGKILL");
+          } catch { /* exited meanwhile */ }
+          break;
+        }
+        if (next.done) break;
+        const out = rs.push(decoder.push(next.value));
+        if (out.length && delivered === 0 && restarts) {
+          // Audio flows again: the source is healthy (the probe and status stop saying restarting).
+          options.report?.({ state: "started", source: name, reason: `restart ${restarts}` });
+        }
         delivered += out.length;
         if (out.length) yield out;
       }
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
+      await reader.cancel().catch(() => {});
+      if (options.signal?.aborted || stalled) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }
     }
     const status = await child.status;
-    const stderr = (await stderrText).trim().split("\n").slice(-2).join(" ");
+    // A grandchild can keep stderr open after arecord died: wait for its text only briefly.
+    let stderrTimer: ReturnType<typeof setTimeout> | undefined;
+    const stderr = (await Promise.race([
+      stderrText.catch(() => ""),
+      new Promise<string>((r) => stderrTimer = setTimeout(() => r(""), 500)),
+    ])).trim().split("\n").slice(-2).join(" ");
+    clearTimeout(stderrTimer);
     if (options.signal?.aborted) break;
     if (delivered > 0) everDelivered = true;
-    if (!everDelivered) {
+    if (!everDelivered && !stalled) {
       throw new SourceError(
         `${bin} -D ${options.device} exited (code ${status.code}) before any audio: ` +
           (stderr || "no message") + " (check the device with `arecord -l`)",
@@ -205,9 +250,10 @@ export async function* micSource(options: MicOptions): AsyncGenerator<Float32Arr
     options.report?.({
       state: "restarting",
       source: name,
-      reason: `${bin} exited (code ${status.code})${
-        stderr ? `: ${stderr}` : ""
-      }; retry in ${delay} ms`,
+      reason: (stalled
+        ? `${bin} stalled: no audio for ${stallMs} ms, killed`
+        : `${bin} exited (code ${status.code})${stderr ? `: ${stderr}` : ""}`) +
+        `; retry in ${delay} ms`,
     });
     await sleep(delay, options.signal);
     delay = Math.min(maxDelay, delay * 2);

@@ -64,13 +64,18 @@ Deno.test("bus events become counters, latency histograms and processed audio se
   const m = new MetricsCollector(bus, {
     version: "t",
     now: () => now,
-    gauges: { realTimeFactor: () => 0.05, mqttConnected: () => true, mqttQueued: () => 2 },
+    gauges: {
+      realTimeFactor: () => 0.05,
+      mqttConnected: () => true,
+      mqttQueued: () => 2,
+      liveAudioSeconds: () => 1,
+    },
   });
   for (const e of utteranceEvents()) {
     if (e.type === "publish") now += 20;
     bus.emit(e);
   }
-  // A second stream restarts at t = 0 and adds its own length.
+  // A second stream restarts at t = 0: event times do not count audio (the sample counter does).
   emitAll(bus, [
     { type: "source", t: 0, state: "started", source: "b.wav" },
     { type: "level", t: 1.5, db: -30, vad: 0, wake: {} },
@@ -85,6 +90,7 @@ Deno.test("bus events become counters, latency histograms and processed audio se
   assert.equal(s.get('earshot_publish_total{device="kitchen_light",queued="false"}'), 1);
   assert.equal(s.get('earshot_confirm_total{device="kitchen_light",result="confirmed"}'), 1);
   assert.equal(s.get('earshot_errors_total{stage="mqtt"}'), 1);
+  // 1 s from the live source's sample counter + a 4 s upload.
   assert.equal(s.get("earshot_audio_seconds_total"), 5);
   assert.equal(s.get("earshot_wake_to_intent_seconds_sum"), 2.35 - 0.9);
   assert.equal(s.get("earshot_endpoint_delay_seconds_count"), 1);
@@ -97,4 +103,24 @@ Deno.test("bus events become counters, latency histograms and processed audio se
   assert.ok(s.get("process_resident_memory_bytes")! > 1e6);
   m.close();
   assert.equal(bus.size, 0);
+});
+
+Deno.test("audio seconds follow the sample counter: interleaved streams and late vad ends add nothing", () => {
+  const bus = new EventBus();
+  let live = 0;
+  const m = new MetricsCollector(bus, { gauges: { liveAudioSeconds: () => live } });
+  // Live audio (t grows) interleaved with an upload's events (t from 0) and a transcript emitted
+  // before its vad end: the old event-time rule counted every backwards step as a new stream.
+  for (let i = 1; i <= 1000; i++) {
+    live = i * 0.1;
+    bus.emit({ type: "level", t: live, db: -30, vad: 0, wake: {} });
+    bus.emit({ type: "level", t: (i % 50) * 0.1, db: -30, vad: 0, wake: {} });
+    if (i % 100 === 0) {
+      bus.emit({ type: "vad", t: live - 0.3, state: "end", sample: 0, probability: 0.1 });
+    }
+  }
+  m.observeUpload(5, 0.1);
+  const s = parseExposition(m.render());
+  assert.equal(Math.round(s.get("earshot_audio_seconds_total")! * 1000) / 1000, 105);
+  m.close();
 });

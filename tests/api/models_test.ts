@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { parseConfig } from "../../pipeline/config.ts";
-import { describeModelFile, describeModels } from "../../api/models.ts";
+import { describeModelFile, describeModels, modelCache } from "../../api/models.ts";
 
 const FIX = "tests/fixtures/onnx";
 
@@ -54,6 +54,35 @@ Deno.test("describeModelFile reports a file that is not ONNX", async () => {
     assert.equal(m.sizeBytes, 27);
     assert.match(m.error!, /^not a readable ONNX model: /);
     assert.equal(m.bitWidths, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("model reports are parsed once and re-read only when the file changes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "earshot-models-" });
+  try {
+    const path = `${dir}/m.onnx`;
+    await Deno.copyFile(`${FIX}/int8.onnx`, path);
+    const before = { ...modelCache };
+    const first = await describeModelFile(path, { id: "m", kind: "wake" });
+    for (let i = 0; i < 50; i++) {
+      assert.deepEqual(await describeModelFile(path, { id: "m", kind: "wake" }), first);
+    }
+    assert.equal(modelCache.reads - before.reads, 1, "one read for 51 reports");
+    assert.equal(modelCache.hits - before.hits, 50);
+    // Replaced by another model: the next report reads the new file.
+    await Deno.copyFile(`${FIX}/int4.onnx`, path);
+    const st = await Deno.stat(path);
+    await Deno.utime(path, st.atime!, new Date(st.mtime!.getTime() + 5000));
+    const second = await describeModelFile(path, { id: "m", kind: "wake" });
+    assert.equal(modelCache.reads - before.reads, 2);
+    assert.ok(second.bitWidths!["4"] > 0, JSON.stringify(second.bitWidths));
+    await Deno.remove(path);
+    assert.equal(
+      (await describeModelFile(path, { id: "m", kind: "wake" })).error,
+      "file not found",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -70,3 +70,66 @@ Deno.test("bad files: unreadable, invalid JSON with its line, not an object, bad
     /environment: api\.port: /,
   );
 });
+
+Deno.test("timers past 2^31-1 ms are refused naming the field (they would fire at once)", () => {
+  for (
+    const [section, field] of [
+      ["api", "commandTimeoutMs"],
+      ["api", "sseKeepAliveMs"],
+      ["devices", "confirmTimeoutMs"],
+      ["audio", "restartMinMs"],
+      ["mqtt", "backoffMaxMs"],
+      ["mqtt", "queueExpiryMs"],
+    ]
+  ) {
+    assert.throws(
+      () => parseConfig({ [section]: { [field]: 2 ** 31 } }, "c.json"),
+      new RegExp(`c\\.json: ${section}\\.${field}: at most 2147483647 ms`),
+    );
+  }
+  assert.equal(
+    parseConfig({ devices: { confirmTimeoutMs: 2 ** 31 - 1 } }).devices.confirmTimeoutMs,
+    2 ** 31 - 1,
+  );
+});
+
+Deno.test("contradictory or absurd values are refused: thresholds, ranges, models, phones", () => {
+  const cases: [unknown, RegExp][] = [
+    [
+      { vad: { threshold: 0.2, negThreshold: 0.9 } },
+      /vad\.negThreshold: must not exceed vad\.threshold/,
+    ],
+    [{ vad: { minSilenceMs: 1e12 } }, /vad\.minSilenceMs: at most 10000 ms/],
+    [{ wake: { models: [] } }, /wake\.models: needs at least one model/],
+    [{ audio: { restartMinMs: 5000, restartMaxMs: 100 } }, /audio\.restartMinMs: must not exceed/],
+    [{ mqtt: { backoffMinMs: 50000 } }, /mqtt\.backoffMinMs: must not exceed mqtt\.backoffMaxMs/],
+    [{ api: { idleTimeoutMs: 1000 } }, /api\.idleTimeoutMs: must exceed api\.commandTimeoutMs/],
+    [
+      { asr: { pronunciations: { gizmo: "G IH Z QQ" } } },
+      /asr\.pronunciations\.gizmo: unknown phone "QQ"/,
+    ],
+    [
+      { asr: { pronunciations: { gizmo: ["G IH1 Z", " "] } } },
+      /asr\.pronunciations\.gizmo\[1\]: empty/,
+    ],
+  ];
+  for (const [input, re] of cases) {
+    assert.throws(() => parseConfig(input, "c.json"), (e: Error) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.message, re);
+      return true;
+    });
+  }
+  // Stress digits are fine.
+  parseConfig({ asr: { pronunciations: { gizmo: ["G IH1 Z M OW0"] } } });
+});
+
+Deno.test("a config file with a UTF-8 byte order mark is read", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/bom.json`;
+  await Deno.writeFile(
+    file,
+    new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"vad":{"threshold":0.7}}')]),
+  );
+  assert.equal((await loadConfig({ file })).vad.threshold, 0.7);
+});
