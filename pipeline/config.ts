@@ -12,7 +12,6 @@ import { z } from "zod";
 import { parseJsonText } from "./json.ts";
 import { isPhone, PHONES } from "./asr/phones.ts";
 
-
 /** The longest delay a JavaScript timer honours (2^31-1 ms, ~24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 const TIMER_TEXT = `at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer)`;
