@@ -44,17 +44,25 @@ export function percentile(x: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
+/** A /proc file's text ("" when absent): Deno reads /proc only with --allow-all, `cat` can. */
+async function procText(path: string): Promise<string> {
+  try {
+    const r = await new Deno.Command("cat", { args: [path], stderr: "null" }).output();
+    return new TextDecoder().decode(r.stdout);
+  } catch {
+    return "";
+  }
+}
+
 /** CPU model, cores, memory and OS of this machine. */
 async function machine() {
   let cpu = Deno.build.arch as string;
   let memMb = 0;
-  try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    cpu = info.match(/model name\s*:\s*(.+)/)?.[1]?.trim() ??
-      info.match(/Model\s*:\s*(.+)/)?.[1]?.trim() ?? cpu;
-    const mem = await Deno.readTextFile("/proc/meminfo");
-    memMb = Math.round(Number(mem.match(/MemTotal:\s+(\d+)/)?.[1] ?? 0) / 1024);
-  } catch { /* not Linux */ }
+  const info = await procText("/proc/cpuinfo");
+  cpu = info.match(/model name\s*:\s*(.+)/)?.[1]?.trim() ??
+    info.match(/Model\s*:\s*(.+)/)?.[1]?.trim() ?? cpu;
+  const mem = await procText("/proc/meminfo");
+  memMb = Math.round(Number(mem.match(/MemTotal:\s+(\d+)/)?.[1] ?? 0) / 1024);
   return {
     cpu,
     cores: navigator.hardwareConcurrency,
@@ -192,10 +200,8 @@ async function liveRun(reps: number) {
   let done = false;
   const poll = (async () => {
     while (!done) {
-      try {
-        const s = await Deno.readTextFile(`/proc/${child.pid}/status`);
-        peakKb = Math.max(peakKb, Number(s.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0));
-      } catch { /* gone */ }
+      const s = await procText(`/proc/${child.pid}/status`);
+      peakKb = Math.max(peakKb, Number(s.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0));
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
@@ -217,6 +223,9 @@ async function liveRun(reps: number) {
   await poll;
   await Deno.remove(wav);
   if (!status.success) throw new Error(`live run failed: ${await stderr}`);
+  if (peakKb === 0) {
+    throw new Error(`cannot read the peak RSS of the live run (/proc/${child.pid})`);
+  }
   const started = events.find((x) => x.e.type === "source" && x.e.state === "started")!;
   const ends = events.filter((x) => x.e.type === "vad" && x.e.state === "end")
     .map((x) => (x.e.sample as number) / 16000);
