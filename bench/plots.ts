@@ -49,7 +49,8 @@ export function histogramSvg(values: number[], xLabel: string, marks: number[] =
   marks.forEach((m, i) => {
     body.push(
       `<line x1="${xs(m)}" y1="${T}" x2="${xs(m)}" y2="${H - B}" stroke="${COLOURS[1]}" ` +
-        `stroke-dasharray="4 3"/><text x="${xs(m) + 3}" y="${T + 12 + 14 * i}" font-size="11" ` +
+        `stroke-dasharray="4 3"/><text x="${xs(m) + (xs(m) > W - 80 ? -3 : 3)}" ` +
+        `y="${T + 12 + 14 * i}" font-size="11" text-anchor="${xs(m) > W - 80 ? "end" : "start"}" ` +
         `fill="${COLOURS[1]}">${i === 0 ? "p50" : i === 1 ? "p95" : ""} ${Math.round(m)}</text>`,
     );
   });
