@@ -97,19 +97,25 @@ async function owwPass(x: Float32Array, oww: OwwStream): Promise<Pass> {
   return { ms, cpuMs };
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      rounds: { type: "string", default: "11" },
-      models: { type: "string", default: OWW_MODELS_DIR },
-    },
-  });
-  const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    console.error(`--rounds: expected a positive integer (got ${values.rounds})`);
-    Deno.exit(2);
-  }
+/** Results of {@link measureAlwaysOn}: medians per system and audio. */
+export interface AlwaysOnResult {
+  rounds: number;
+  systems: string[];
+  audio: { name: string; seconds: number; wakes: number }[];
+  /** rtf[system][audio]: wall and CPU real-time factors (medians), Silero runs/chunks. */
+  rtf: { wall: number; cpu: number; silero?: string }[][];
+  /** Why openWakeWord is missing, when it is. */
+  owwSkipped?: string;
+}
+
+/**
+ * earshot's always-on path (Silero on every loud chunk, and the default schedule) next to
+ * openWakeWord, `rounds` interleaved passes over speech, silence and room noise.
+ */
+export async function measureAlwaysOn(
+  rounds = 11,
+  owwModels = OWW_MODELS_DIR,
+): Promise<AlwaysOnResult> {
   const speech = await speechDense();
   const audio: [string, Float32Array][] = [
     [`${(speech.length / 16000).toFixed(1)} s of read speech (speech-dense)`, speech],
@@ -135,11 +141,10 @@ if (import.meta.main) {
       pass: (x) => earshotPass(x, base, vad, models),
     },
   ];
-  const missing = await owwMissing(values.models!);
+  const missing = await owwMissing(owwModels);
   let oww: OwwStream | null = null;
-  if (missing) console.error(`openWakeWord: skipped. ${missing}\n`);
-  else {
-    oww = await OwwStream.load(values.models!);
+  if (!missing) {
+    oww = await OwwStream.load(owwModels);
     systems.push({ name: "openWakeWord hey_jarvis", pass: (x) => owwPass(x, oww!) });
   }
   // passes[system][audio]: one per round. The first round warms up and is not counted; the
@@ -155,6 +160,69 @@ if (import.meta.main) {
     }
   }
   await oww?.release();
+  const seconds = (a: number) => audio[a][1].length / 16000;
+  return {
+    rounds,
+    systems: systems.map((s) => s.name),
+    audio: audio.map(([name], a) => ({
+      name,
+      seconds: seconds(a),
+      wakes: passes[1][a].at(-1)!.wakes ?? 0,
+    })),
+    rtf: passes.map((bySystem) =>
+      bySystem.map((ps, a) => {
+        const last = ps.at(-1)!;
+        return {
+          wall: median(ps.map((p) => p.ms)) / 1000 / seconds(a),
+          cpu: median(ps.map((p) => p.cpuMs)) / 1000 / seconds(a),
+          silero: last.runs === undefined ? undefined : `${last.runs}/${last.chunks}`,
+        };
+      })
+    ),
+    owwSkipped: missing || undefined,
+  };
+}
+
+/** The markdown table of {@link measureAlwaysOn}'s result. */
+export function alwaysOnTable(r: AlwaysOnResult): string {
+  const oww = r.systems.length > 2;
+  const head = ["audio", ...r.systems];
+  if (oww) head.push("openWakeWord / earshot (default)");
+  const out = [`| ${head.join(" | ")} |`, `|${head.map(() => " --- ").join("|")}|`];
+  for (const [a, audio] of r.audio.entries()) {
+    const cells = r.systems.map((_, s) => {
+      const x = r.rtf[s][a];
+      return `wall ${x.wall.toFixed(4)}, CPU ${x.cpu.toFixed(4)}` +
+        (x.silero ? `; Silero on ${x.silero} chunks` : "");
+    });
+    if (oww) {
+      cells.push(
+        `wall ${(r.rtf[2][a].wall / r.rtf[1][a].wall).toFixed(1)}x, CPU ${
+          (r.rtf[2][a].cpu / r.rtf[1][a].cpu).toFixed(1)
+        }x`,
+      );
+    }
+    const wakes = audio.wakes ? ` (${audio.wakes} wake events)` : "";
+    out.push(`| ${audio.name}${wakes} | ${cells.join(" | ")} |`);
+  }
+  return out.join("\n");
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      rounds: { type: "string", default: "11" },
+      models: { type: "string", default: OWW_MODELS_DIR },
+    },
+  });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    console.error(`--rounds: expected a positive integer (got ${values.rounds})`);
+    Deno.exit(2);
+  }
+  const r = await measureAlwaysOn(rounds, values.models!);
+  if (r.owwSkipped) console.error(`openWakeWord: skipped. ${r.owwSkipped}\n`);
   const load = Deno.loadavg().map((l) => l.toFixed(1)).join(" ");
   console.log(
     `Real-time factor (time / audio time, one onnxruntime thread each), medians of ${rounds} ` +
@@ -163,28 +231,5 @@ if (import.meta.main) {
       `machine: other jobs ran alongside). Wall: elapsed time; CPU: the process's user + system ` +
       `time.\n`,
   );
-  const head = ["audio", ...systems.map((s) => s.name)];
-  if (oww) head.push("openWakeWord / earshot (default)");
-  console.log(`| ${head.join(" | ")} |\n|${head.map(() => " --- ").join("|")}|`);
-  const seconds = (a: number) => audio[a][1].length / 16000;
-  const rtf = (s: number, a: number, cpu: boolean) =>
-    median(passes[s][a].map((p) => cpu ? p.cpuMs : p.ms)) / 1000 / seconds(a);
-  for (const [a, [name]] of audio.entries()) {
-    const cells = systems.map((_, s) => {
-      const last = passes[s][a].at(-1)!;
-      const silero = last.runs === undefined
-        ? ""
-        : `; Silero on ${last.runs}/${last.chunks} chunks`;
-      return `wall ${rtf(s, a, false).toFixed(4)}, CPU ${rtf(s, a, true).toFixed(4)}${silero}`;
-    });
-    if (oww) {
-      cells.push(
-        `wall ${(rtf(2, a, false) / rtf(1, a, false)).toFixed(1)}x, CPU ${
-          (rtf(2, a, true) / rtf(1, a, true)).toFixed(1)
-        }x`,
-      );
-    }
-    const wakes = passes[1][a].at(-1)!.wakes;
-    console.log(`| ${name}${wakes ? ` (${wakes} wake events)` : ""} | ${cells.join(" | ")} |`);
-  }
+  console.log(alwaysOnTable(r));
 }

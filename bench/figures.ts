@@ -50,7 +50,7 @@ export function median(x: number[]): number {
 }
 
 /** Median per-call time in microseconds, timing batches of `batch` calls. */
-async function perCallUs(fn: () => unknown, batch: number, runs = 21): Promise<number> {
+export async function perCallUs(fn: () => unknown, batch: number, runs = 21): Promise<number> {
   const ms = await medianMs(async () => {
     for (let i = 0; i < batch; i++) await fn();
   }, runs);

@@ -26,7 +26,16 @@ async function events(cmd: string, args: string[]) {
     .sort((a, b) => a.t - b.t || JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
-const runArgs = (wav: string) => ["run", "--input", wav, "--devices", DEVICES];
+/** The embedded broker on any free port: 1883 may be taken on a shared machine. */
+const runArgs = (wav: string, config: string) => [
+  "run",
+  "--input",
+  wav,
+  "--devices",
+  DEVICES,
+  "--config",
+  config,
+];
 
 /** demo.wav plus a spoken command of espeak-ng's, with a pause after the wake word. */
 async function sampleSet(dir: string): Promise<string[]> {
@@ -67,6 +76,8 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     await using dir = await tempDir();
+    const config = `${dir.path}/config.json`;
+    await Deno.writeTextFile(config, JSON.stringify({ mqtt: { embeddedPort: 0 } }));
     for (const wav of await sampleSet(dir.path)) {
       const native = await events(Deno.execPath(), [
         "run",
@@ -77,13 +88,13 @@ Deno.test({
         "--allow-net",
         "--allow-run",
         "main.ts",
-        ...runArgs(wav),
+        ...runArgs(wav, config),
       ]);
       for (const type of ["wake", "transcript", "intent"]) {
         assert.ok(native.some((e) => e.type === type), `${wav}: a "${type}" event natively`);
       }
-      const first = await events(`${ROOT}scripts/pi/qemu-run.sh`, runArgs(wav));
-      const second = await events(`${ROOT}scripts/pi/qemu-run.sh`, runArgs(wav));
+      const first = await events(`${ROOT}scripts/pi/qemu-run.sh`, runArgs(wav, config));
+      const second = await events(`${ROOT}scripts/pi/qemu-run.sh`, runArgs(wav, config));
       assert.deepEqual(first, native, `${wav}: arm64 events equal x86_64's`);
       assert.deepEqual(second, first, `${wav}: the arm64 run gives the same events twice`);
     }

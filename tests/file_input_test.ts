@@ -19,7 +19,8 @@ const PERMS = [
 
 function spawnRun(args: string[]) {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, `${ROOT}main.ts`, "run", ...args],
+    // As deno.json's run task starts it (a 2 MB V8 young generation).
+    args: ["run", "--v8-flags=--max-semi-space-size=2", ...PERMS, `${ROOT}main.ts`, "run", ...args],
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
@@ -35,11 +36,13 @@ async function peakRssMb(child: Deno.ChildProcess): Promise<{ mb: number; code: 
   const out = child.stdout.pipeTo(new WritableStream());
   const err = new Response(child.stderr).text();
   while (!done) {
-    try {
-      const text = await Deno.readTextFile(`/proc/${child.pid}/status`);
-      const kb = Number(text.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0);
-      peak = Math.max(peak, kb / 1024);
-    } catch { /* exited */ }
+    // Deno reads /proc only with --allow-all; `cat` (--allow-run) reads it for us.
+    const r = await new Deno.Command("cat", {
+      args: [`/proc/${child.pid}/status`],
+      stderr: "null",
+    }).output();
+    const kb = Number(new TextDecoder().decode(r.stdout).match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0);
+    peak = Math.max(peak, kb / 1024);
     await new Promise((r) => setTimeout(r, 50));
   }
   const s = await status;
@@ -48,7 +51,7 @@ async function peakRssMb(child: Deno.ChildProcess): Promise<{ mb: number; code: 
   return { mb: peak, code: s.code };
 }
 
-Deno.test("a 20-minute WAV runs in the same peak memory as a 1-minute one", async () => {
+Deno.test("a 20-minute WAV peaks within a few MB of a 1-minute one (the file is not held)", async () => {
   await using dir = await tempDir();
   const short = `${dir.path}/1min.wav`;
   const long = `${dir.path}/20min.wav`;
@@ -72,9 +75,11 @@ Deno.test("a 20-minute WAV runs in the same peak memory as a 1-minute one", asyn
   }
   const a = await peakRssMb(spawnRun(["--input", short, "--json"]));
   const b = await peakRssMb(spawnRun(["--input", long, "--json"]));
+  assert.ok(a.mb > 50 && b.mb > 50, "peak RSS was read");
   console.log(`peak RSS: 1 min ${a.mb.toFixed(0)} MB, 20 min ${b.mb.toFixed(0)} MB`);
-  // Holding the 20-minute file (38 MB of PCM, 77 MB as float) would add over 100 MB.
-  assert.ok(b.mb - a.mb < 25, `peak RSS grew from ${a.mb.toFixed(0)} to ${b.mb.toFixed(0)} MB`);
+  // Holding the 20-minute file (38 MB of PCM, 77 MB as float) would add over 100 MB; the heap
+  // itself wanders by a few MB from run to run.
+  assert.ok(b.mb - a.mb < 40, `peak RSS grew from ${a.mb.toFixed(0)} to ${b.mb.toFixed(0)} MB`);
 });
 
 Deno.test("--input /dev/zero: a clear error at once, not an endless read", async () => {
