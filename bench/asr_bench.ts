@@ -66,7 +66,7 @@ for (let t = 0; t < 150; t++) {
     lp[t * NUM_LABELS + k] = Math.log(k === hot ? 0.6 : 0.4 / 39);
   }
 }
-for (const beamWidth of [16, 64]) {
+for (const beamWidth of [16, 64, 192]) {
   Deno.bench({
     name: `decoder beam ${beamWidth}, 150 frames (3 s)`,
     group: "decoder",

@@ -9,6 +9,9 @@
  */
 import { parseRegistry, type Registry } from "../devices/registry.ts";
 import { buildCommandGrammar, countSentences, parseIntent } from "../pipeline/intent/index.ts";
+import { buildGraph } from "../pipeline/asr/graph.ts";
+import { buildLexicon } from "../pipeline/asr/lexicon.ts";
+import { grammarWords } from "../pipeline/grammar.ts";
 
 const ROOMS = [
   "kitchen",
@@ -121,4 +124,15 @@ Deno.bench("parse: shared name with its room, 200 devices", { group: "parse" }, 
 });
 Deno.bench("parse: fillers and a floor, 200 devices", { group: "parse" }, () => {
   parseIntent("could you turn off the upstairs lights for me", home, { area: "kitchen" });
+});
+
+// The recognizer's decoding graph over the same grammar (pronunciations looked up once).
+const g200 = buildCommandGrammar(own);
+const { lexicon } = await buildLexicon(grammarWords(g200));
+Deno.bench("decoding graph: 200 devices, 200 names (phone tries)", { group: "build" }, () => {
+  buildGraph(g200, lexicon);
+});
+const gOld = buildCommandGrammar(own, before);
+Deno.bench("decoding graph: 200 devices, 200 names, old templates", { group: "build" }, () => {
+  buildGraph(gOld, lexicon);
 });

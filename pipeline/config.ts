@@ -141,8 +141,11 @@ export const asrSchema = z.object({
   model: z.string().default(""),
   /** Below this confidence a transcript is rejected (no action). */
   confidenceThreshold: z.number().min(0).max(1).default(0.5),
-  /** Hypotheses the grammar decoder keeps per frame (64: accuracy saturates there). */
-  beamWidth: z.number().int().min(1).max(256).default(64),
+  /**
+   * Hypotheses the grammar decoder keeps per frame. 192 since the natural-phrasing grammar
+   * (about 3.5x the states): at 64 it lost 3-5 points in noise, at 128 one (docs/phrasing.md).
+   */
+  beamWidth: z.number().int().min(1).max(256).default(192),
   /** Commit this long after speech ends once the grammar holds a full command. */
   earlyCommitMs: timerMs(0).default(150),
   /** Give up listening after this long without a command. */

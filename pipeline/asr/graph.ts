@@ -49,8 +49,8 @@ function weightedClosure(g: WordGrammar, state: number): Map<number, number> {
   const dist = new Map<number, number>([[state, 0]]);
   const queue: number[] = [state];
   // Weights are few and small: a label-correcting pass converges quickly on the acyclic graph.
-  while (queue.length) {
-    const s = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const s = queue[head];
     const d = dist.get(s)!;
     for (const a of g.arcs[s]) {
       if (a.word !== null) continue;

@@ -14,7 +14,7 @@
  * (`<model>.json`) with --write-calibration.
  *
  *   deno run -A scripts/asr/eval.ts --data data/asr --out docs/asr_eval.json [--limit N]
- *       [--write-calibration] [--beam 64] [--phone-bonus tune|N] [--md docs/asr_eval.md]
+ *       [--write-calibration] [--beam 192] [--phone-bonus tune|N] [--md docs/asr_eval.md]
  *       [--calibrate-on clean|all] [--templates before.json]
  *
  * --templates replaces the built-in sentence templates (a TemplateSet JSON such as
@@ -202,7 +202,7 @@ if (import.meta.main) {
       limit: { type: "string", default: "100000" },
       threshold: { type: "string", default: "0.5" },
       "write-calibration": { type: "boolean", default: false },
-      beam: { type: "string", default: "64" },
+      beam: { type: "string", default: "192" },
       md: { type: "string" },
       "calibrate-on": { type: "string", default: "clean" },
       "phone-bonus": { type: "string", default: "tune" },
