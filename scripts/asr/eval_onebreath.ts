@@ -10,7 +10,8 @@
  *   and no other action), through the whole pipeline and, to separate the command stage from
  *   the wake word, with a wake event at the phrase's end ("given the wake event");
  * - out-of-grammar requests that do nothing (no action);
- * - false actions per hour on everyday speech, music and noise with no command (real speech
+ * - false intents and false actions (intents that change a device: not QueryState or Cancel)
+ *   per hour on everyday speech, music and noise with no command (real speech
  *   from pocketsphinx-testdata and the asterisk prompts, the asterisk music on hold, TTS
  *   sentences in held-out voices, speech over music, noise, babble);
  * - speech end to committed transcript (stream time) of the right commands.
@@ -178,6 +179,9 @@ export interface ItemResult {
   commitLatency?: number;
 }
 
+/** Intents that change no device (a state query answers, cancel ends the session). */
+export const NON_ACTING = new Set(["QueryState", "Cancel"]);
+
 /** Same intent and slots. */
 export function sameIntent(a: ParsedIntent, b: ParsedIntent): boolean {
   const slots = (x: ParsedIntent) => JSON.stringify(Object.entries(x.slots).sort());
@@ -221,7 +225,7 @@ async function sox(x: Float32Array, effects: string[]): Promise<Float32Array> {
   try {
     await Deno.writeFile(`${dir}/in.wav`, encodeWav(x, 16000));
     const res = await new Deno.Command("sox", {
-      args: [`${dir}/in.wav`, "-r", "16000", `${dir}/out.wav`, ...effects],
+      args: ["-R", `${dir}/in.wav`, "-r", "16000", `${dir}/out.wav`, ...effects],
       stderr: "piped",
     }).output();
     if (!res.success) {
@@ -407,9 +411,11 @@ async function runItems(
       woke,
       actions,
       reference: p.item.reference,
-      commitLatency: transcripts.length
-        ? transcripts[0].t - (p.start + loudEnd) / 16000
-        : undefined,
+      // The item's own transcript: the first committed after its speech began.
+      commitLatency: (() => {
+        const own = transcripts.find((t) => t.t > p.start / 16000);
+        return own ? own.t - (p.start + loudEnd) / 16000 : undefined;
+      })(),
     };
   });
 }
@@ -637,9 +643,19 @@ if (import.meta.main) {
       acceptedTranscriptsPerHour: Math.round(
         transcripts.filter((t) => !t.rejected).length / hours * 10,
       ) / 10,
-      falseActions: actions.length,
-      falseActionsPerHour: Math.round(actions.length / hours * 100) / 100,
-      actions: acted.map((t) => ({ t: t.t, text: t.text, kind: kindAt(t.t) })),
+      falseIntents: actions.length,
+      falseIntentsPerHour: Math.round(actions.length / hours * 100) / 100,
+      falseActions: actions.filter((a) => !NON_ACTING.has(a.name)).length,
+      falseActionsPerHour: Math.round(
+        actions.filter((a) => !NON_ACTING.has(a.name)).length / hours * 100,
+      ) / 100,
+      actions: acted.map((t, i) => ({
+        t: t.t,
+        text: t.text,
+        intent: actions[i].name,
+        confidence: t.confidence,
+        kind: kindAt(t.t),
+      })),
       minutesByKind: Object.fromEntries(
         [...new Set(neg.segments.map((s) => s[2]))].map((k) => [
           k,
@@ -780,8 +796,10 @@ export function markdown(o: {
       "",
       `${n.minutes} minutes (${JSON.stringify(n.minutesByKind)}), example registry's grammar:`,
       `wake events ${n.wakesPerHour} per hour, transcripts ${n.transcriptsPerHour} per hour`,
-      `(${n.acceptedTranscriptsPerHour} not rejected), false actions ${n.falseActions}: ` +
-        `**${n.falseActionsPerHour} per hour** (target <= 0.1).`,
+      `(${n.acceptedTranscriptsPerHour} not rejected), intents ${n.falseIntents} ` +
+        `(${n.falseIntentsPerHour} per hour), of which false actions (an intent that changes a ` +
+        `device; not QueryState or Cancel) ${n.falseActions}: **${n.falseActionsPerHour} per ` +
+        `hour** (target <= 0.1).`,
       "",
       "Actions taken: " + JSON.stringify(n.actions),
       "",
