@@ -36,7 +36,7 @@ const RAW_HISTORY = 40;
  * where the run of scores at or above `threshold` that leads to the detection began (smoothing
  * delays the detection itself by a few strides). Its first window ends there; the run is
  * followed back at most one window length (`span` samples). Measured on rendered one-breath
- * commands (tests/wake/phrase_end_test.ts): within about 150 ms of the true end, mostly early.
+ * commands (tests/wake/phrase_end_test.ts): -110 to +170 ms from the true end, median +50 ms.
  *
  * @example
  * ```ts

@@ -106,6 +106,9 @@ export class CtcGrammarDecoder {
   #frames = 0;
   #speechFrames = 0;
   #leadIn = 0;
+  /** Key of the best hypothesis after the last frame, and frames it has been the same. */
+  #bestKey = -1;
+  #bestFor = 0;
 
   constructor(graph: DecodingGraph, options: DecoderOptions = {}) {
     this.#graph = graph;
@@ -136,6 +139,8 @@ export class CtcGrammarDecoder {
       throw new Error(`decoder: leadIn must be a non-negative integer, got ${leadIn}`);
     }
     this.#leadIn = leadIn;
+    this.#bestKey = -1;
+    this.#bestFor = 0;
     this.#histText = [""];
     this.#histChild = new Map();
     this.#beam = [{ hist: 0, node: this.#graph.start, pB: 0, pNB: NEG }];
@@ -147,6 +152,16 @@ export class CtcGrammarDecoder {
   /** Frames decoded since the last reset. */
   get frames(): number {
     return this.#frames;
+  }
+
+  /**
+   * Frames for which the best hypothesis has been the same complete sentence (0 when it is not
+   * complete): in noise that never falls silent (babble) the sentence is over when it stops
+   * changing.
+   */
+  get completeFor(): number {
+    const h = this.#beam[0];
+    return h && this.#isComplete(h) ? this.#bestFor : 0;
   }
 
   /** Whether the best hypothesis has begun a word (false while it is still empty). */
@@ -243,6 +258,10 @@ export class CtcGrammarDecoder {
       }
     }
     this.#beam = kept.map((x) => x.h);
+    const top = this.#beam[0];
+    const key = top ? top.hist * size + top.node : -1;
+    this.#bestFor = key === this.#bestKey ? this.#bestFor + 1 : 0;
+    this.#bestKey = key;
     this.#free += max;
     this.#frames++;
     if (Math.exp(blank) < 0.5 && !leadIn) this.#speechFrames++;
@@ -266,6 +285,8 @@ export class CtcGrammarDecoder {
     c.#frames = this.#frames;
     c.#speechFrames = this.#speechFrames;
     c.#leadIn = this.#leadIn;
+    c.#bestKey = this.#bestKey;
+    c.#bestFor = this.#bestFor;
     return c;
   }
 

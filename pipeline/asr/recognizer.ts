@@ -17,6 +17,8 @@
  * - early commit: speech has started, the best hypothesis is a complete
  *   command and `earlyCommitMs` of silence followed;
  * - the VAD's speech end;
+ * - in noise that never falls silent: the same complete, accepted sentence has
+ *   been the best hypothesis for {@link STABLE_FRAMES} decoder frames;
  * - `maxUtteranceMs` after speech started;
  * - `listenTimeoutMs` without speech (nothing is emitted then).
  *
@@ -57,6 +59,11 @@ export const PHRASE_END_MARGIN_FRAMES = 20;
  * phrase when its end was estimated early) is not forced into the command's first word.
  */
 export const LEAD_IN_FRAMES = 20;
+/**
+ * Decoder frames (20 ms) for which the same complete sentence must stay the best hypothesis to
+ * end a command without silence (babble); silence ends it sooner (early commit).
+ */
+const STABLE_FRAMES = 15;
 /** Longest wake phrase (seconds; the wake models' window is 1.2 s). */
 const WAKE_WINDOW_S = 1.2;
 /** Speech shorter than this (seconds) that is no accepted command does not end listening. */
@@ -233,6 +240,12 @@ export class Recognizer implements FrameStage {
       return;
     }
     if (vadEnd || tooLong) return await this.#commit(frame.t);
+    if (this.decoder.completeFor >= STABLE_FRAMES) {
+      // Noise that never falls silent (babble, a television): the same complete sentence for
+      // STABLE_FRAMES decoder frames ends the command if it would be accepted.
+      const r = this.decoder.result();
+      if (r.confidence >= this.#cfg.confidenceThreshold) return await this.#commit(frame.t, r);
+    }
     if (silenceMs >= this.#cfg.earlyCommitMs && this.#silentFrames % 2 === 0) {
       // Early commit: the model emits a phone a little after hearing it, so ask what it
       // would emit if the silence went on; commit when that completes a command.

@@ -164,3 +164,30 @@ Deno.test("a wake phrase with no command, then another with one: the second comm
   assert.equal(wakes.length, 2, show(events));
   assert.deepEqual(heard, ["close the garage door"], show(events));
 });
+
+Deno.test("in babble that never falls silent, the command ends when its sentence stops changing", async () => {
+  const said = trimSilence(await speak("hey computer close the garage door", "espeak:en-us"));
+  // Four talkers (other voices, everyday sentences) under the whole stream, ~10 dB below.
+  const talkers = await Promise.all(
+    [
+      ["flite:kal", "I think the kitchen needs a new coat of paint and the hall too"],
+      ["flite:awb", "we watched a movie last night and then went for a long walk"],
+      ["espeak:en-gb-x-rp+f2", "did you remember to buy bread and milk on the way home"],
+      ["festival:kal_diphone", "the meeting was moved to thursday afternoon at three"],
+    ].map(async ([v, s]) => trimSilence(await speak(s, v))),
+  );
+  const x = concat([0.8, said, 4]);
+  const level = (y: Float32Array) => Math.sqrt(y.reduce((a, v) => a + v * v, 0) / y.length);
+  const babble = new Float32Array(x.length);
+  talkers.forEach((t, k) => {
+    const l = level(t);
+    for (let i = 0; i < babble.length; i++) babble[i] += t[(i + k * 7919) % t.length] / l;
+  });
+  const g = level(said) / level(babble) / 10 ** (10 / 20);
+  for (let i = 0; i < x.length; i++) x[i] += babble[i] * g;
+  const { heard, events } = await run(x);
+  assert.deepEqual(heard, ["close the garage door"], show(events));
+  const t = events.find((e): e is TranscriptEvent => e.type === "transcript")!;
+  const speechEnd = 0.8 + 0.8 + said.length / 16000;
+  assert.ok(t.t - speechEnd < 1.0, `committed ${(t.t - speechEnd).toFixed(2)} s after speech`);
+});
