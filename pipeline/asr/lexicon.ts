@@ -11,6 +11,7 @@
 import { fileURLToPath } from "node:url";
 import { isPhone, type Phone } from "./phones.ts";
 import { childEnv } from "../secrets.ts";
+import SUPPLEMENT from "./supplement.json" with { type: "json" };
 
 /**
  * The bundled cmudict: `cmu-pronouncing-dictionary`'s `index.js` (one
@@ -32,7 +33,7 @@ export class LexiconError extends Error {
 /** A word's pronunciations (one or more phone sequences) and where they came from. */
 export interface LexiconEntry {
   prons: Phone[][];
-  source: "user" | "cmudict" | "espeak";
+  source: "user" | "cmudict" | "supplement" | "espeak";
 }
 
 /** Word -> pronunciations. */
@@ -281,7 +282,8 @@ const WORD_RE = /^[a-z][a-z'\-]*$/;
 
 /**
  * Build the lexicon of a word list: user pronunciations first, then cmudict,
- * then espeak-ng. The words espeak-ng had to guess share one warning line
+ * then the project's supplement for built-in sentence words cmudict lacks
+ * (`supplement.json`), then espeak-ng. The words espeak-ng had to guess share one warning line
  * (`guessed` lists them); words nothing could pronounce share another
  * (`missing`). Throws {@link LexiconError} for a bad user pronunciation and
  * when words outside cmudict need espeak-ng but it is not installed.
@@ -340,6 +342,15 @@ export async function buildLexicon(
         todo.delete(w);
       }
     }
+  }
+  for (const w of [...todo]) {
+    const entry = (SUPPLEMENT as Record<string, string[] | string>)[w];
+    if (w === "$comment" || !Array.isArray(entry)) continue;
+    lexicon.set(w, {
+      prons: entry.map((p, i) => parseArpabet(p, `pipeline/asr/supplement.json: ${w}[${i}]`)),
+      source: "supplement",
+    });
+    todo.delete(w);
   }
   if (todo.size > 0) {
     const list = [...todo].sort();

@@ -133,6 +133,15 @@ Deno.test(
         /^command: 3 events, 0 wake, intents: TurnOff \(\d+ ms\)$/,
       );
       await page.waitForSelector('#log li[data-type="confirm"]');
+      // The device table refreshes on its own schedule after the confirm event: wait for it.
+      await page.waitForFunction(
+        () =>
+          /"on":false/.test(
+            document.querySelector('#devices tr[data-device="kitchen_light"]')?.textContent ?? "",
+          ),
+        undefined,
+        { timeout: 10000 },
+      ).catch(() => {});
       assert.match(
         await page.textContent('#devices tr[data-device="kitchen_light"]') ?? "",
         /kitchen_light\{"state":"OFF"\}.*"on":false.*yes \(\d+ ms\)/,

@@ -134,3 +134,16 @@ Deno.test("buildLexicon reports words nothing can pronounce", async () => {
       /asr.pronunciations.hue\[0\]: unknown phone "YY"/.test(err.message),
   );
 });
+
+Deno.test("lexicon: built-in sentence words outside cmudict come from the project's supplement, not espeak-ng", async () => {
+  const { lexicon, guessed, warnings } = await buildLexicon(["dimmest", "kitchen"], {
+    espeak: false,
+  });
+  assert.deepEqual(lexicon.get("dimmest"), {
+    prons: [["D", "IH", "M", "AH", "S", "T"]],
+    source: "supplement",
+  });
+  assert.equal(lexicon.get("kitchen")?.source, "cmudict");
+  assert.deepEqual(guessed, []);
+  assert.deepEqual(warnings, []);
+});
