@@ -7,10 +7,10 @@
  * (ONNX metadata "threshold"), else `wake.threshold`.
  * @module
  */
-import { DEFAULT_ASR_MODEL } from "../pipeline/asr/recognizer.ts";
-import type { Config } from "../pipeline/config.ts";
+import { DEFAULT_ASR_MODEL } from "../asr/recognizer.ts";
+import type { Config } from "../core/config.ts";
 import { defaultVadModelPath } from "../pipeline/vad.ts";
-import { type OnnxInfo, readOnnxInfo } from "../models/onnx_info.ts";
+import { type OnnxInfo, readOnnxInfo } from "../core/onnx_info.ts";
 import type { ModelInfo } from "./status.ts";
 
 const REPO = new URL("../", import.meta.url);

@@ -11,13 +11,13 @@
  *   GOLDEN_UPDATE=1 deno test --allow-all tests/golden_events_test.ts
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../pipeline/config.ts";
-import type { EarshotEvent } from "../pipeline/events.ts";
+import { parseConfig } from "../core/config.ts";
+import type { EarshotEvent } from "../core/events.ts";
 import { runAudio } from "../pipeline/pipeline.ts";
-import { createStages, EXAMPLE_REGISTRY } from "../pipeline/stages.ts";
-import { loadRegistry } from "../devices/registry.ts";
-import { parseIntent } from "../pipeline/intent/parser.ts";
-import { encodeWav } from "../pipeline/audio/wav.ts";
+import { createStages, EXAMPLE_REGISTRY } from "../app/stages.ts";
+import { loadRegistry } from "../home/registry.ts";
+import { parseIntent } from "../intent/parser.ts";
+import { encodeWav } from "../audio/wav.ts";
 import { addFloor, concat, speak, trimSilence } from "../scripts/asr/tts.ts";
 
 const FIXTURE = new URL("./fixtures/golden/events.json", import.meta.url);

@@ -3,7 +3,7 @@
  * thresholds in effect; a missing or broken file is reported, not thrown.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../pipeline/config.ts";
+import { parseConfig } from "../../core/config.ts";
 import { describeModelFile, describeModels, modelCache } from "../../api/models.ts";
 
 const FIX = "tests/fixtures/onnx";

@@ -9,12 +9,12 @@
  * INT8 recognizer.
  * @module
  */
-import { EventBus } from "../../pipeline/bus.ts";
-import type { Config } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { Config } from "../../core/config.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { createStages } from "../../pipeline/stages.ts";
+import { createStages } from "../../app/stages.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { parseConfig } from "../../core/config.ts";
 import { type DeviceRuntime, startDevices } from "../../devices/runtime.ts";
 import type { ApiServices } from "../../api/server.ts";
 import { describeModels } from "../../api/models.ts";
