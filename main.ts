@@ -24,6 +24,7 @@ import { ApiListenError } from "./api/server.ts";
 import { runAssistant } from "./app/assistant.ts";
 import { humanLine, jsonLines, writeStdoutLine } from "./app/jsonl.ts";
 import { ModelError } from "./core/ort.ts";
+import { modelDefaults } from "./app/stages.ts";
 import { describeModels } from "./api/models.ts";
 import { LexiconError } from "./asr/lexicon.ts";
 import { GrammarError } from "./asr/graph.ts";
@@ -301,7 +302,9 @@ async function micsCommand(config: Config, device: string | undefined, rawSecond
 }
 
 async function reportModels(config: Config) {
-  for (const report of await describeModels(config)) writeStdoutLine(JSON.stringify(report));
+  for (const report of await describeModels(config, modelDefaults())) {
+    writeStdoutLine(JSON.stringify(report));
+  }
 }
 
 /**

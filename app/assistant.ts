@@ -8,7 +8,7 @@ import type { Config } from "../core/config.ts";
 import { EventBus } from "../core/bus.ts";
 import { streamTime } from "../core/events.ts";
 import { Pipeline, runAudio } from "../pipeline/pipeline.ts";
-import { buildRecognizer, createStages, RecognizerSlot } from "./stages.ts";
+import { buildRecognizer, createStages, modelDefaults, RecognizerSlot } from "./stages.ts";
 import { SileroVad } from "../pipeline/vad.ts";
 import {
   micSource,
@@ -136,7 +136,7 @@ export async function runAssistant(
           const d = devices?.status();
           return {
             audio: { kind: config.audio.source, device: config.audio.micDevice },
-            models: await describeModels(config),
+            models: await describeModels(config, modelDefaults()),
             ...(d
               ? {
                 mqtt: {

@@ -9,7 +9,7 @@ import { parseJsonText } from "../core/json.ts";
 import { z } from "zod";
 import { dirname, resolve } from "node:path";
 import { normalizeText } from "../core/text.ts";
-import { mergeTemplates } from "../intent/templates.ts";
+import { mergeTemplates } from "./templates.ts";
 import {
   ADAPTER_SCHEMAS,
   type AdapterConfig,
