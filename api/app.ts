@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { EventBus } from "../core/bus.ts";
+import { type Config, DEFAULTS } from "../core/config.ts";
 import type { EarshotEvent } from "../core/events.ts";
 import { parseWavHeader, WavError } from "../audio/wav.ts";
 import { HttpError, mediaType, readBodyLimited, readJson } from "./http.ts";
@@ -75,17 +76,23 @@ export interface ApiLimits {
   maxUploadReads: number;
 }
 
-/** Default limits. */
-export const DEFAULT_LIMITS: ApiLimits = {
-  maxAudioBytes: 10 * 1024 * 1024,
-  maxJsonBytes: 16 * 1024,
-  maxTextChars: 500,
-  commandTimeoutMs: 15000,
-  audioTimeoutMs: 120000,
-  probeTimeoutMs: 2000,
-  bodyTimeoutMs: 30000,
-  maxUploadReads: 2,
-};
+/** Default limits: the config schema's (`api` section). */
+export const DEFAULT_LIMITS: ApiLimits = apiLimits(DEFAULTS);
+
+/** The limits of a configuration's `api` section. */
+export function apiLimits(config: Pick<Config, "api">): ApiLimits {
+  const c = config.api;
+  return {
+    maxAudioBytes: c.maxAudioBytes,
+    maxJsonBytes: c.maxJsonBytes,
+    maxTextChars: c.maxTextChars,
+    commandTimeoutMs: c.commandTimeoutMs,
+    audioTimeoutMs: c.audioTimeoutMs,
+    probeTimeoutMs: c.probeTimeoutMs,
+    bodyTimeoutMs: c.bodyTimeoutMs,
+    maxUploadReads: c.maxUploadReads,
+  };
+}
 
 /** What the app is built from. Only `bus` and `token` are required. */
 export interface ApiDeps {

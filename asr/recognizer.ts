@@ -27,7 +27,8 @@
  * @module
  */
 import type { EventBus } from "../core/bus.ts";
-import type { Config } from "../core/config.ts";
+import { type Config, DEFAULTS } from "../core/config.ts";
+import { HOP, HOP_S, SAMPLE_RATE } from "../core/units.ts";
 import type { TranscriptEvent } from "../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../pipeline/frame.ts";
 import type { WordGrammar } from "../core/grammar.ts";
@@ -43,8 +44,6 @@ export const DEFAULT_ASR_MODEL = "models/asr/asr_int8.onnx";
 /** Settings of the stage (the `asr` config section). */
 export type RecognizerSettings = Config["asr"];
 
-/** Seconds of 16 kHz audio per frame hop. */
-const HOP_S = 0.01;
 /** Frames before a VAD speech start that are decoded too (covers minSpeechMs + onset). */
 const PREROLL_FRAMES = 30;
 /**
@@ -128,7 +127,7 @@ export class Recognizer implements FrameStage {
     this.model = model;
     this.graph = graph;
     this.#cfg = settings;
-    this.#negThreshold = options.negThreshold ?? 0.35;
+    this.#negThreshold = options.negThreshold ?? DEFAULTS.vad.negThreshold;
     this.decoder = new CtcGrammarDecoder(graph, {
       beamWidth: settings.beamWidth,
       ...options.decoder,
@@ -141,7 +140,7 @@ export class Recognizer implements FrameStage {
         // A new wake phrase before the command, or one that is all the "command" heard so far
         // (speech since at most a wake window before its end), starts over from its own end;
         // a wake event later in a command is part of the command.
-        const from = (e.phraseEnd ?? e.sample) / 16000;
+        const from = (e.phraseEnd ?? e.sample) / SAMPLE_RATE;
         if (this.#state === "speaking" && from - this.#speechStart > WAKE_WINDOW_S) return;
         this.#pendingWake = { t: e.t, from };
       });
@@ -182,7 +181,7 @@ export class Recognizer implements FrameStage {
     if (this.#pendingWake !== null) {
       const { t, from } = this.#pendingWake;
       this.#pendingWake = null;
-      const start = Math.round(from * 16000) - PHRASE_END_MARGIN_FRAMES * 160;
+      const start = Math.round(from * SAMPLE_RATE) - PHRASE_END_MARGIN_FRAMES * HOP;
       const n = this.#history.filter((h) => h.sample >= start).length;
       if (this.#state !== "idle") this.#state = "idle";
       await this.listen(t, n, from);
@@ -209,7 +208,7 @@ export class Recognizer implements FrameStage {
     this.#frames++;
     const silent = frame.silent;
     if (this.#state === "listening") {
-      if (frame.speech && !silent && frame.sample / 16000 >= this.#commandFrom) {
+      if (frame.speech && !silent && frame.sample / SAMPLE_RATE >= this.#commandFrom) {
         this.#state = "speaking";
         this.#silentFrames = 0;
         // The VAD's start event marks the onset more precisely than this (delayed) frame.

@@ -19,6 +19,7 @@ import { FrontEnd } from "./frontend.ts";
 import { decodeWav } from "../audio/wav.ts";
 import { resample } from "../audio/resample.ts";
 import type { SileroVad } from "./vad.ts";
+import { msToSamples, SAMPLE_RATE } from "../core/units.ts";
 
 /** How often `level` events are emitted (frames). */
 const LEVEL_EVERY = 10;
@@ -56,7 +57,7 @@ export class Pipeline {
     if (asr.enabled && asr.trigger === "vad") vad.fullRateUntil(Infinity);
     else if (asr.enabled) {
       // The recognizer listens after a wake word and ends the command at the VAD's speech end.
-      const hold = Math.round(((asr.listenTimeoutMs + asr.maxUtteranceMs) * 16000) / 1000);
+      const hold = Math.round(msToSamples(asr.listenTimeoutMs + asr.maxUtteranceMs));
       offs.push(bus.onType("wake", (e) => vad.fullRateUntil(e.sample + hold)));
       offs.push(bus.onType("transcript", () => vad.fullRateUntil(-1)));
     }
@@ -108,7 +109,7 @@ export class Pipeline {
 
   /** Seconds of audio processed. */
   get seconds(): number {
-    return this.frontEnd.stats.samples / 16000;
+    return this.frontEnd.stats.samples / SAMPLE_RATE;
   }
 
   /** Compute time / audio time. */
@@ -133,7 +134,7 @@ export async function runAudio(
   } = {},
 ): Promise<EarshotEvent[]> {
   const decoded = decodeWav(wav, { name: options.name ?? "upload" });
-  const samples = resample(decoded.samples, decoded.sampleRate, 16000);
+  const samples = resample(decoded.samples, decoded.sampleRate, SAMPLE_RATE);
   const bus = options.bus ?? new EventBus();
   const events: EarshotEvent[] = [];
   const off = bus.on((e) => events.push(e));

@@ -21,6 +21,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { type LoadedModel, loadModel, ort } from "../core/ort.ts";
+import { DEFAULTS } from "../core/config.ts";
+import { msToSamples, SAMPLE_RATE } from "../core/units.ts";
 
 /** Samples per VAD chunk at 16 kHz (32 ms). */
 export const VAD_CHUNK = 512;
@@ -102,7 +104,7 @@ export class VadHysteresis {
   push(sample: number, length: number, probability: number): VadChange | null {
     const o = this.#o;
     const end = sample + length;
-    const ms = (from: number) => ((end - from) / 16000) * 1000;
+    const ms = (from: number) => ((end - from) / SAMPLE_RATE) * 1000;
     if (!this.speaking) {
       if (this.#candidate < 0) {
         if (probability >= o.threshold) {
@@ -114,7 +116,7 @@ export class VadHysteresis {
       }
       if (this.#candidate >= 0 && ms(this.#candidate) >= o.minSpeechMs) {
         this.speaking = true;
-        const at = Math.max(0, this.#candidate - Math.round((o.padMs * 16000) / 1000));
+        const at = Math.max(0, this.#candidate - Math.round(msToSamples(o.padMs)));
         this.#candidate = -1;
         return { state: "start", sample: at, probability: this.#candidateProb };
       }
@@ -189,7 +191,7 @@ export class SileroVad {
   #model: LoadedModel;
   #state = new Float32Array(2 * 128);
   #input = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
-  #sr = new ort.Tensor("int64", BigInt64Array.from([16000n]), []);
+  #sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(SAMPLE_RATE)]), []);
   #hasSr: boolean;
   /** Model runs so far (for the energy gate's figures). */
   runs = 0;
@@ -274,15 +276,12 @@ export class SileroVad {
 /** Chunks kept for the rebuild after {@link VoiceActivity.fullRateUntil} (about 2 s). */
 export const REPLAY_CHUNKS = 64;
 
-/** Default of `vad.idleStride`: Silero on at most every other loud chunk while settled. */
-export const DEFAULT_IDLE_STRIDE = 2;
-
 /** VAD settings (config.vad). */
 export interface VadOptions extends HysteresisOptions {
   energyGateDb: number;
   /**
    * While settled and not at full rate, Silero runs on at most every `idleStride`-th loud chunk
-   * (1: every chunk). Default {@link DEFAULT_IDLE_STRIDE}.
+   * (1: every chunk). Default: the schema's `vad.idleStride`.
    */
   idleStride?: number;
 }
@@ -347,7 +346,7 @@ export class VoiceActivity {
   replays = 0;
 
   constructor(vad: SileroVad, options: VadOptions) {
-    const stride = options.idleStride ?? DEFAULT_IDLE_STRIDE;
+    const stride = options.idleStride ?? DEFAULTS.vad.idleStride;
     if (!Number.isInteger(stride) || stride < 1) {
       throw new RangeError(`vad.idleStride must be an integer >= 1 (got ${stride})`);
     }
