@@ -33,7 +33,7 @@ import type { TranscriptEvent } from "../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../pipeline/frame.ts";
 import type { WordGrammar } from "../core/grammar.ts";
 import { grammarWords } from "../core/grammar.ts";
-import { AcousticModel } from "./acoustic.ts";
+import { AcousticModel, type AcousticStream } from "./acoustic.ts";
 import { CtcGrammarDecoder, type DecodeResult, type DecoderOptions } from "./decoder.ts";
 import { buildGraph, type DecodingGraph } from "./graph.ts";
 import { buildLexicon } from "./lexicon.ts";
@@ -93,7 +93,10 @@ interface Heard {
 
 /** The ASR frame stage. */
 export class Recognizer implements FrameStage {
+  /** The shared acoustic model. */
   readonly model: AcousticModel;
+  /** This recognizer's stream on it. */
+  readonly #am: AcousticStream;
   readonly graph: DecodingGraph;
   readonly decoder: CtcGrammarDecoder;
   readonly #bus: EventBus;
@@ -125,6 +128,7 @@ export class Recognizer implements FrameStage {
   ) {
     this.#bus = bus;
     this.model = model;
+    this.#am = model.stream();
     this.graph = graph;
     this.#cfg = settings;
     this.#negThreshold = options.negThreshold ?? DEFAULTS.vad.negThreshold;
@@ -170,9 +174,9 @@ export class Recognizer implements FrameStage {
     this.decoder.reset(commandFrom === undefined ? 0 : LEAD_IN_FRAMES);
     const n = Math.min(prerollFrames, this.#history.length);
     const preroll = this.#history.slice(this.#history.length - n);
-    this.model.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.mfcc));
+    this.#am.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.mfcc));
     for (const h of preroll) {
-      if (commandFrom === undefined) this.#feed(await this.model.push(h.mfcc));
+      if (commandFrom === undefined) this.#feed(await this.#am.push(h.mfcc));
       else if (this.listening) await this.#step(h); // replay; it may commit early
     }
   }
@@ -222,7 +226,7 @@ export class Recognizer implements FrameStage {
         return;
       }
     }
-    this.#feed(await this.model.push(frame.mfcc));
+    this.#feed(await this.#am.push(frame.mfcc));
     if (this.#state !== "speaking") return;
     if (silent) this.#silentFrames++;
     else {
@@ -250,7 +254,7 @@ export class Recognizer implements FrameStage {
       // would emit if the silence went on; commit when that completes a command.
       const future = Array.from({ length: LOOKAHEAD_FRAMES }, () => frame.mfcc);
       const t0 = performance.now();
-      const lp = await this.model.peek(future);
+      const lp = await this.#am.peek(future);
       const speculative = this.decoder.clone();
       speculative.push(lp);
       this.#decodeMs += performance.now() - t0;
@@ -293,10 +297,10 @@ export class Recognizer implements FrameStage {
   async #commit(t: number, early?: DecodeResult): Promise<void> {
     let r = early;
     if (!r) {
-      this.#feed(await this.model.flush());
+      this.#feed(await this.#am.flush());
       r = this.decoder.result();
     }
-    const decodeMs = this.#decodeMs + this.model.computeMs;
+    const decodeMs = this.#decodeMs + this.#am.computeMs;
     const round = (x: number) => Math.round(x * 1000) / 1000;
     const event: TranscriptEvent = {
       type: "transcript",
@@ -343,9 +347,55 @@ export interface ModelCardJson {
   decoder?: { phoneBonus?: number };
 }
 
+/** Acoustic models by chunk size and file: each session is loaded once and shared. */
+const acousticModels = new Map<string, Promise<AcousticModel>>();
+
+function sharedAcousticModel(path: string, chunkFrames: number): Promise<AcousticModel> {
+  const key = `${chunkFrames}:${path}`;
+  let m = acousticModels.get(key);
+  if (!m) {
+    m = AcousticModel.load(path, { chunkFrames });
+    acousticModels.set(key, m);
+    m.catch(() => acousticModels.delete(key)); // a failed load is tried again next time
+  }
+  return m;
+}
+
+/** Decoding graphs (and lexicon warnings) per grammar and lexicon settings, built once. */
+const graphs = new WeakMap<
+  WordGrammar,
+  Map<string, Promise<{ graph: DecodingGraph; warnings: string[] }>>
+>();
+
+function sharedGraph(
+  grammar: WordGrammar,
+  settings: RecognizerSettings,
+): Promise<{ graph: DecodingGraph; warnings: string[] }> {
+  const options = {
+    cmudict: settings.cmudict || undefined,
+    espeak: settings.espeak,
+    extra: settings.pronunciations,
+  };
+  const key = JSON.stringify(options);
+  let byOptions = graphs.get(grammar);
+  if (!byOptions) graphs.set(grammar, byOptions = new Map());
+  let g = byOptions.get(key);
+  if (!g) {
+    g = buildLexicon(grammarWords(grammar), options).then(({ lexicon, warnings }) => ({
+      graph: buildGraph(grammar, lexicon),
+      warnings,
+    }));
+    byOptions.set(key, g);
+    g.catch(() => byOptions.delete(key));
+  }
+  return g;
+}
+
 /**
  * Build the recognizer for a grammar: pronunciation lexicon (cmudict +
- * espeak-ng, warnings returned), decoding graph and the acoustic model.
+ * espeak-ng, warnings returned) and decoding graph, built once per grammar,
+ * and a stream on the acoustic model, whose session is loaded once per file.
+ * Uploads and grammar changes so create streams, not onnxruntime sessions.
  */
 export async function createRecognizer(
   bus: EventBus,
@@ -354,13 +404,10 @@ export async function createRecognizer(
   options: { negThreshold?: number; modelPath?: string } = {},
 ): Promise<{ recognizer: Recognizer; warnings: string[] }> {
   const path = options.modelPath ?? (settings.model || DEFAULT_ASR_MODEL);
-  const { lexicon, warnings } = await buildLexicon(grammarWords(grammar), {
-    cmudict: settings.cmudict || undefined,
-    espeak: settings.espeak,
-    extra: settings.pronunciations,
-  });
-  const graph = buildGraph(grammar, lexicon);
-  const model = await AcousticModel.load(path, { chunkFrames: settings.chunkFrames });
+  const built = await sharedGraph(grammar, settings);
+  const graph = built.graph;
+  const warnings = [...built.warnings];
+  const model = await sharedAcousticModel(path, settings.chunkFrames);
   let card: ModelCardJson = {};
   try {
     card = JSON.parse(await Deno.readTextFile(path.replace(/\.onnx$/, ".json")));

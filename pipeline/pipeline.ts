@@ -18,7 +18,7 @@ import type { AnalysisFrame, FrameStage } from "./frame.ts";
 import { FrontEnd } from "./frontend.ts";
 import { decodeWav } from "../audio/wav.ts";
 import { resample } from "../audio/resample.ts";
-import type { SileroVad } from "./vad.ts";
+import type { SileroModel } from "./vad.ts";
 import { msToSamples, SAMPLE_RATE } from "../core/units.ts";
 
 /** How often `level` events are emitted (frames). */
@@ -29,7 +29,7 @@ export interface PipelineOptions {
   /** Model stages, in order (wake detector, recognizer, ...). */
   stages?: FrameStage[];
   /** Reuse an already loaded VAD. */
-  vad?: SileroVad;
+  vad?: SileroModel;
 }
 
 /** The streaming pipeline for one audio stream. */
@@ -128,7 +128,7 @@ export async function runAudio(
   options: {
     name?: string;
     makeStages?: (bus: EventBus) => FrameStage[] | Promise<FrameStage[]>;
-    vad?: SileroVad;
+    vad?: SileroModel;
     bus?: EventBus;
     chunk?: number;
   } = {},

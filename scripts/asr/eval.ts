@@ -243,8 +243,8 @@ if (import.meta.main) {
     } catch { /* optional */ }
   }
   const models = {
-    fp32: await AcousticModel.load(values.fp32!, { chunkFrames: 8 }),
-    int8: await AcousticModel.load(values.int8!, { chunkFrames: 8 }),
+    fp32: (await AcousticModel.load(values.fp32!, { chunkFrames: 8 })).stream(),
+    int8: (await AcousticModel.load(values.int8!, { chunkFrames: 8 })).stream(),
   };
   const conds = CONDS;
   // Acoustic model outputs are computed once; the decoder then runs with each phone bonus
