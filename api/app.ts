@@ -17,6 +17,7 @@ import { MetricsCollector, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
 import { EVENT_TYPES, SseHub, type SseOptions, TooManyClientsError } from "./sse.ts";
 import { buildStatus, redactUrl, StatusCollector, type StatusInfo } from "./status.ts";
 import { tokensEqual } from "./token.ts";
+import { round3 } from "../core/math.ts";
 
 /** The outcome of a text command, when the runner knows more than its events. */
 export interface CommandOutcome {
@@ -581,7 +582,7 @@ export function createApp(deps: ApiDeps): ApiApp {
           channels: format.channels,
           bitsPerSample: format.bitsPerSample,
           encoding: format.encoding,
-          seconds: Math.round(seconds * 1000) / 1000,
+          seconds: round3(seconds),
         },
         wallMs: Math.round(wallMs * 10) / 10,
         pipelineMs: Math.round(pipelineMs * 10) / 10,

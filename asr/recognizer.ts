@@ -37,6 +37,7 @@ import { AcousticModel, type AcousticStream } from "./acoustic.ts";
 import { CtcGrammarDecoder, type DecodeResult, type DecoderOptions } from "./decoder.ts";
 import { buildGraph, type DecodingGraph } from "./graph.ts";
 import { buildLexicon } from "./lexicon.ts";
+import { round3 } from "../core/math.ts";
 
 /** Where the shipped INT8 model lives (relative to the working directory). */
 export const DEFAULT_ASR_MODEL = "models/asr/asr_int8.onnx";
@@ -301,16 +302,15 @@ export class Recognizer implements FrameStage {
       r = this.decoder.result();
     }
     const decodeMs = this.#decodeMs + this.#am.computeMs;
-    const round = (x: number) => Math.round(x * 1000) / 1000;
     const event: TranscriptEvent = {
       type: "transcript",
       t,
       text: r.text,
-      confidence: round(r.confidence),
-      start: round(this.#speechStart),
-      end: round(Math.max(this.#speechStart, this.#lastSpeech)),
+      confidence: round3(r.confidence),
+      start: round3(this.#speechStart),
+      end: round3(Math.max(this.#speechStart, this.#lastSpeech)),
       decodeMs: Math.round(decodeMs * 10) / 10,
-      alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: round(a.confidence) })),
+      alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: round3(a.confidence) })),
       rejected: !r.text || r.confidence < this.#cfg.confidenceThreshold,
     };
     this.#state = "idle";

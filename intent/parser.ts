@@ -11,6 +11,7 @@ import { tokenize } from "../core/text.ts";
 import { DEFAULTS } from "../core/config.ts";
 import { resolveSlots } from "./resolve.ts";
 import type { TemplateSet } from "./templates.ts";
+import { round3 } from "../core/math.ts";
 
 /** A recognized intent. */
 export interface ParsedIntent {
@@ -306,8 +307,4 @@ export function parseIntent(
     result.areaFromSite = true;
   }
   return result;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -10,6 +10,7 @@ import { streamTime } from "../core/events.ts";
 import { type AnalysisFrame, HOP } from "./frame.ts";
 import { StreamingMfcc } from "./mfcc.ts";
 import { levelDb, SileroModel, VAD_CHUNK, VoiceActivity } from "./vad.ts";
+import { round3 } from "../core/math.ts";
 
 /** Cost counters for the figures (model runs, frames). */
 export interface FrontEndStats {
@@ -163,8 +164,4 @@ export class FrontEnd {
   get vad(): VoiceActivity {
     return this.#vad;
   }
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

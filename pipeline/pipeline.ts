@@ -20,6 +20,7 @@ import { decodeWav } from "../audio/wav.ts";
 import { resample } from "../audio/resample.ts";
 import type { SileroModel } from "./vad.ts";
 import { msToSamples, SAMPLE_RATE } from "../core/units.ts";
+import { round3 } from "../core/math.ts";
 
 /** How often `level` events are emitted (frames). */
 const LEVEL_EVERY = 10;
@@ -82,14 +83,14 @@ export class Pipeline {
     if (++this.#frames % LEVEL_EVERY === 0) {
       for (const stage of this.stages) {
         for (const [id, score] of Object.entries(stage.scores ?? {})) {
-          this.#wakeScores[id] = Math.round(score * 1000) / 1000;
+          this.#wakeScores[id] = round3(score);
         }
       }
       this.bus.emit({
         type: "level",
         t: frame.t,
         db: Math.round(frame.db * 10) / 10,
-        vad: Math.round(frame.vadProb * 1000) / 1000,
+        vad: round3(frame.vadProb),
         wake: { ...this.#wakeScores },
       });
     }

@@ -40,6 +40,7 @@ import {
 } from "../../intent/index.ts";
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { markdownReport, today } from "./eval_report.ts";
+import { round3 } from "../../core/math.ts";
 
 /** One evaluation utterance. */
 export interface Utt {
@@ -326,8 +327,8 @@ if (import.meta.main) {
     ).map((d) => ({ r: d.r, good: !d.utt.oog && d.r.text === d.utt.text }));
     const c = calibrate(items);
     cal[name] = {
-      scale: Math.round(c.scale * 1000) / 1000,
-      offset: Math.round(c.offset * 1000) / 1000,
+      scale: round3(c.scale),
+      offset: round3(c.offset),
     };
   }
   const thr = Number(values.threshold);

@@ -49,6 +49,7 @@ import {
 } from "../../intent/index.ts";
 import { randomRegistry } from "./commands.ts";
 import { addFloor, concat, loudRange, speak, trimSilence } from "./tts.ts";
+import { round3 } from "../../core/math.ts";
 
 /** A test voice: a TTS voice, optionally changed by sox effects. */
 export interface Voice {
@@ -505,7 +506,7 @@ function pct(k: number, n: number): number | null {
 function quantile(x: number[], q: number): number | null {
   if (!x.length) return null;
   const s = [...x].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 1000) / 1000;
+  return round3(s[Math.min(s.length - 1, Math.floor(q * s.length))]);
 }
 
 /** Summary of item results (one group of voices, one condition). */
