@@ -103,7 +103,7 @@ export async function runAssistant(
     const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
     if (devices && slot) {
       offGrammar = devices.onGrammarChange((g) => {
-        slot.replace((b) => buildRecognizer(config, b, g, options.warn)).catch((err) =>
+        slot.replace(() => buildRecognizer(config, g, options.warn)).catch((err) =>
           bus.emit({
             type: "error",
             t: pipeline?.seconds ?? 0,

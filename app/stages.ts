@@ -14,8 +14,8 @@ import { WakeDetector } from "../wake/detector.ts";
 import { createRecognizer, DEFAULT_ASR_MODEL, type Recognizer } from "../asr/recognizer.ts";
 import { defaultVadModelPath } from "../pipeline/vad.ts";
 import type { ModelDefaults } from "../api/models.ts";
-import { EventBus as Bus } from "../core/bus.ts";
-import type { AnalysisFrame } from "../pipeline/frame.ts";
+import type { AnalysisFrame, StageResult } from "../pipeline/frame.ts";
+import type { VadEvent, WakeEvent } from "../core/events.ts";
 import { buildCommandGrammar } from "../intent/index.ts";
 import { loadRegistry } from "../home/registry.ts";
 
@@ -64,21 +64,20 @@ export async function createStages(
   if (config.asr.enabled) {
     const grammar = options.grammar ??
       await registryGrammar(config.devices.file ?? EXAMPLE_REGISTRY);
-    const slot = new RecognizerSlot(bus, (b) => buildRecognizer(config, b, grammar, options.warn));
+    const slot = new RecognizerSlot(() => buildRecognizer(config, grammar, options.warn));
     await slot.ready;
     stages.push(slot);
   }
   return stages;
 }
 
-/** Build a command recognizer for `grammar` on `bus` (lexicon warnings go to `warn`). */
+/** Build a command recognizer for `grammar` (lexicon warnings go to `warn`). */
 export async function buildRecognizer(
   config: Config,
-  bus: EventBus,
   grammar: WordGrammar,
   warn?: (message: string) => void,
 ): Promise<Recognizer> {
-  const { recognizer, warnings } = await createRecognizer(bus, grammar, config.asr, {
+  const { recognizer, warnings } = await createRecognizer(grammar, config.asr, {
     negThreshold: config.vad.negThreshold,
   });
   for (const w of warnings) warn?.(w);
@@ -88,60 +87,51 @@ export async function buildRecognizer(
 /**
  * Holds the command recognizer and lets a new one (built for a changed
  * grammar, e.g. after devices were imported) take over between utterances.
- * Each recognizer sits on its own bus: it hears the pipeline's `wake` and
- * `vad` events only while it is the active one, and its `transcript` events
- * are passed on, so a recognizer waiting to take over never reacts to speech.
+ * Only the active recognizer is handed the pipeline's `wake` and `vad`
+ * events and frames, so a recognizer waiting to take over never reacts to
+ * speech.
  */
 export class RecognizerSlot implements FrameStage {
-  #bus: EventBus;
-  #active!: { recognizer: Recognizer; bus: Bus };
-  #next: { recognizer: Recognizer; bus: Bus } | null = null;
-  #off: () => void;
+  #active!: Recognizer;
+  #next: Recognizer | null = null;
   /** Resolves once the first recognizer is built. */
   readonly ready: Promise<void>;
 
-  constructor(bus: EventBus, build: (bus: EventBus) => Promise<Recognizer>) {
-    this.#bus = bus;
-    this.#off = bus.on((e) => {
-      if (e.type === "wake" || e.type === "vad") this.#active?.bus.emit(e);
-    });
-    this.ready = this.#build(build).then((r) => void (this.#active = r));
-  }
-
-  async #build(build: (bus: EventBus) => Promise<Recognizer>) {
-    const inner = new Bus();
-    inner.onType("transcript", (e) => this.#bus.emit(e));
-    return { recognizer: await build(inner), bus: inner };
+  constructor(build: () => Promise<Recognizer>) {
+    this.ready = build().then((r) => void (this.#active = r));
   }
 
   /** Build a recognizer with `build` and switch to it when no utterance is in progress. */
-  async replace(build: (bus: EventBus) => Promise<Recognizer>): Promise<void> {
-    const next = await this.#build(build);
-    this.#next?.recognizer.close();
+  async replace(build: () => Promise<Recognizer>): Promise<void> {
+    const next = await build();
+    this.#next?.close();
     this.#next = next;
   }
 
   /** The recognizer in use. */
   get recognizer(): Recognizer {
-    return this.#active.recognizer;
+    return this.#active;
   }
 
-  async onFrame(frame: AnalysisFrame): Promise<void> {
-    if (this.#next && !this.#active.recognizer.listening) {
-      this.#active.recognizer.close();
+  onEvent(e: WakeEvent | VadEvent): void {
+    this.#active?.onEvent(e);
+  }
+
+  async onFrame(frame: AnalysisFrame): Promise<StageResult | undefined> {
+    if (this.#next && !this.#active.listening) {
+      this.#active.close();
       this.#active = this.#next;
       this.#next = null;
     }
-    await this.#active.recognizer.onFrame(frame);
+    return await this.#active.onFrame(frame);
   }
 
-  async flush(t: number): Promise<void> {
-    await this.#active.recognizer.flush(t);
+  async flush(t: number): Promise<StageResult | undefined> {
+    return await this.#active.flush(t);
   }
 
   close(): void {
-    this.#off();
-    this.#next?.recognizer.close();
-    this.#active?.recognizer.close();
+    this.#next?.close();
+    this.#active?.close();
   }
 }

@@ -26,11 +26,10 @@
  * it is marked `rejected` (no action).
  * @module
  */
-import type { EventBus } from "../core/bus.ts";
 import { type Config, DEFAULTS } from "../core/config.ts";
 import { HOP, HOP_S, SAMPLE_RATE } from "../core/units.ts";
-import type { TranscriptEvent } from "../core/events.ts";
-import type { AnalysisFrame, FrameStage } from "../pipeline/frame.ts";
+import type { TranscriptEvent, VadEvent, WakeEvent } from "../core/events.ts";
+import type { AnalysisFrame, FrameStage, StageResult } from "../pipeline/frame.ts";
 import type { WordGrammar } from "../core/grammar.ts";
 import { grammarWords } from "../core/grammar.ts";
 import { AcousticModel, type AcousticStream } from "./acoustic.ts";
@@ -100,7 +99,6 @@ export class Recognizer implements FrameStage {
   readonly #am: AcousticStream;
   readonly graph: DecodingGraph;
   readonly decoder: CtcGrammarDecoder;
-  readonly #bus: EventBus;
   readonly #cfg: RecognizerSettings;
   readonly #negThreshold: number;
   #state: State = "idle";
@@ -113,21 +111,19 @@ export class Recognizer implements FrameStage {
   #silentFrames = 0;
   #frames = 0;
   #decodeMs = 0;
-  #unsubscribe: (() => void) | null = null;
   #pendingWake: { t: number; from: number } | null = null;
   #vadStart: number | null = null;
   /** After a commit, the VAD segment must end before the VAD trigger listens again. */
   #awaitSilence = false;
-  #offVad: () => void;
+  /** The transcript committed during the current onFrame/flush call (at most one). */
+  #committed: TranscriptEvent | undefined;
 
   constructor(
-    bus: EventBus,
     model: AcousticModel,
     graph: DecodingGraph,
     settings: RecognizerSettings,
     options: { negThreshold?: number; decoder?: DecoderOptions } = {},
   ) {
-    this.#bus = bus;
     this.model = model;
     this.#am = model.stream();
     this.graph = graph;
@@ -137,19 +133,28 @@ export class Recognizer implements FrameStage {
       beamWidth: settings.beamWidth,
       ...options.decoder,
     });
-    this.#offVad = bus.onType("vad", (e) => {
+  }
+
+  /** The pipeline hands over the stream's VAD changes and wake words. */
+  onEvent(e: WakeEvent | VadEvent): void {
+    if (e.type === "vad") {
       if (e.state === "start") this.#vadStart = e.t;
-    });
-    if (settings.trigger === "wake") {
-      this.#unsubscribe = bus.onType("wake", (e) => {
-        // A new wake phrase before the command, or one that is all the "command" heard so far
-        // (speech since at most a wake window before its end), starts over from its own end;
-        // a wake event later in a command is part of the command.
-        const from = (e.phraseEnd ?? e.sample) / SAMPLE_RATE;
-        if (this.#state === "speaking" && from - this.#speechStart > WAKE_WINDOW_S) return;
-        this.#pendingWake = { t: e.t, from };
-      });
+      return;
     }
+    if (this.#cfg.trigger !== "wake") return;
+    // A new wake phrase before the command, or one that is all the "command" heard so far
+    // (speech since at most a wake window before its end), starts over from its own end;
+    // a wake event later in a command is part of the command.
+    const from = (e.phraseEnd ?? e.sample) / SAMPLE_RATE;
+    if (this.#state === "speaking" && from - this.#speechStart > WAKE_WINDOW_S) return;
+    this.#pendingWake = { t: e.t, from };
+  }
+
+  /** The transcript committed since the last call, as the stage's result. */
+  #result(): StageResult | undefined {
+    const transcript = this.#committed;
+    this.#committed = undefined;
+    return transcript ? { transcript } : undefined;
   }
 
   /** Whether an utterance is being listened to. */
@@ -182,7 +187,8 @@ export class Recognizer implements FrameStage {
     }
   }
 
-  async onFrame(frame: AnalysisFrame): Promise<void> {
+  /** One frame; returns the transcript when the command ended in it. */
+  async onFrame(frame: AnalysisFrame): Promise<StageResult | undefined> {
     if (this.#pendingWake !== null) {
       const { t, from } = this.#pendingWake;
       this.#pendingWake = null;
@@ -206,6 +212,7 @@ export class Recognizer implements FrameStage {
     };
     if (this.#state !== "idle") await this.#step(heard);
     this.#remember(heard);
+    return this.#result();
   }
 
   /** One frame of an utterance: endpointing, acoustic model, decoder. */
@@ -294,7 +301,7 @@ export class Recognizer implements FrameStage {
     this.#decodeMs += performance.now() - t0;
   }
 
-  /** Emit the transcript: `early` (a speculative decode's result) or the flushed decoder's. */
+  /** Commit the transcript: `early` (a speculative decode's result) or the flushed decoder's. */
   async #commit(t: number, early?: DecodeResult): Promise<void> {
     let r = early;
     if (!r) {
@@ -315,19 +322,18 @@ export class Recognizer implements FrameStage {
     };
     this.#state = "idle";
     this.#awaitSilence = true;
-    this.#bus.emit(event);
+    this.#committed = event;
   }
 
-  async flush(t: number): Promise<void> {
+  /** End of stream: the transcript of a command still being spoken. */
+  async flush(t: number): Promise<StageResult | undefined> {
     if (this.#state === "speaking") await this.#commit(t);
     this.#state = "idle";
+    return this.#result();
   }
 
-  close(): void {
-    this.#unsubscribe?.();
-    this.#offVad();
-    this.#unsubscribe = null;
-  }
+  /** Nothing to release: the acoustic model is shared. */
+  close(): void {}
 }
 
 /** The decoder settings of a model card, checked (a bad value is an error naming the field). */
@@ -398,7 +404,6 @@ function sharedGraph(
  * Uploads and grammar changes so create streams, not onnxruntime sessions.
  */
 export async function createRecognizer(
-  bus: EventBus,
   grammar: WordGrammar,
   settings: RecognizerSettings,
   options: { negThreshold?: number; modelPath?: string } = {},
@@ -416,7 +421,7 @@ export async function createRecognizer(
       warnings.push(`${path.replace(/\.onnx$/, ".json")}: ignored: ${(err as Error).message}`);
     }
   }
-  const recognizer = new Recognizer(bus, model, graph, settings, {
+  const recognizer = new Recognizer(model, graph, settings, {
     negThreshold: options.negThreshold,
     decoder: { ...card.calibration, ...cardDecoder(card, path.replace(/\.onnx$/, ".json")) },
   });

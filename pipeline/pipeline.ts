@@ -14,7 +14,7 @@
 import type { Config } from "../core/config.ts";
 import { EventBus } from "../core/bus.ts";
 import { type EarshotEvent, streamTime } from "../core/events.ts";
-import type { AnalysisFrame, FrameStage } from "./frame.ts";
+import type { AnalysisFrame, FrameStage, StageResult } from "./frame.ts";
 import { FrontEnd } from "./frontend.ts";
 import { decodeWav } from "../audio/wav.ts";
 import { resample } from "../audio/resample.ts";
@@ -54,15 +54,33 @@ export class Pipeline {
     this.frontEnd = frontEnd;
     this.stages = stages;
     const vad = frontEnd.vad;
-    const offs = [bus.onType("wake", (e) => (this.#wakeScores[e.model] = e.score))];
     if (asr.enabled && asr.trigger === "vad") vad.fullRateUntil(Infinity);
-    else if (asr.enabled) {
-      // The recognizer listens after a wake word and ends the command at the VAD's speech end.
-      const hold = Math.round(msToSamples(asr.listenTimeoutMs + asr.maxUtteranceMs));
-      offs.push(bus.onType("wake", (e) => vad.fullRateUntil(e.sample + hold)));
-      offs.push(bus.onType("transcript", () => vad.fullRateUntil(-1)));
-    }
-    this.#unsubscribe = () => offs.forEach((off) => off());
+    // With the wake trigger the recognizer listens after a wake word and ends the command at the
+    // VAD's speech end: the VAD runs at full rate from the wake word to the transcript.
+    const hold = asr.enabled && asr.trigger === "wake"
+      ? Math.round(msToSamples(asr.listenTimeoutMs + asr.maxUtteranceMs))
+      : null;
+    // The policy, in one place, for results of stages and for events of any other source on
+    // the bus (a wake word sent by a satellite, a test's stand-in): wake words and the front
+    // end's VAD changes are handed to the stages here; stages never listen to the bus.
+    this.#unsubscribe = bus.on((e) => {
+      if (e.type === "transcript") {
+        if (hold !== null) vad.fullRateUntil(-1);
+        return;
+      }
+      if (e.type === "wake") {
+        this.#wakeScores[e.model] = e.score;
+        if (hold !== null) vad.fullRateUntil(e.sample + hold);
+      } else if (e.type !== "vad") return;
+      for (const stage of this.stages) stage.onEvent?.(e);
+    });
+  }
+
+  /** Emit a stage's result to the sinks (the bus listener above applies the policy). */
+  #apply(result: void | StageResult): void {
+    if (!result) return;
+    if (result.wake) this.bus.emit(result.wake);
+    if (result.transcript) this.bus.emit(result.transcript);
   }
 
   /** Build a pipeline; loads the VAD model. */
@@ -79,7 +97,7 @@ export class Pipeline {
   }
 
   async #frame(frame: AnalysisFrame): Promise<void> {
-    for (const stage of this.stages) await stage.onFrame(frame);
+    for (const stage of this.stages) this.#apply(await stage.onFrame(frame));
     if (++this.#frames % LEVEL_EVERY === 0) {
       for (const stage of this.stages) {
         for (const [id, score] of Object.entries(stage.scores ?? {})) {
@@ -99,7 +117,7 @@ export class Pipeline {
   /** End of stream: flush the stages and close open speech. */
   async end(): Promise<void> {
     const end = this.frontEnd.finish();
-    for (const stage of this.stages) await stage.flush?.(streamTime(end));
+    for (const stage of this.stages) this.#apply(await stage.flush?.(streamTime(end)));
   }
 
   /** Release the stages and stop listening on the bus. */

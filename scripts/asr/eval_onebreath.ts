@@ -387,7 +387,7 @@ async function runItems(
     vad: vadModel,
     makeStages: async (bus) => [
       oracle ? oracleWake(bus, placed) : await WakeDetector.create(config.wake, bus),
-      (await createRecognizer(bus, grammar, config.asr)).recognizer,
+      (await createRecognizer(grammar, config.asr)).recognizer,
     ],
   });
   const wakes = events.filter((e): e is WakeEvent => e.type === "wake");
@@ -624,7 +624,7 @@ if (import.meta.main) {
       vad: vadModel,
       makeStages: async (bus) => [
         await WakeDetector.create(config.wake, bus),
-        (await createRecognizer(bus, grammar, config.asr)).recognizer,
+        (await createRecognizer(grammar, config.asr)).recognizer,
       ],
     });
     const hours = neg.x.length / 16000 / 3600;

@@ -97,7 +97,7 @@ if (import.meta.main) {
         bus.onType("transcript", () => {
           commitStepMs = performance.now() - frameStart;
         });
-        return [clock, (await createRecognizer(bus, grammar, config.asr)).recognizer];
+        return [clock, (await createRecognizer(grammar, config.asr)).recognizer];
       },
     });
     const ts = events.filter((e): e is TranscriptEvent => e.type === "transcript");

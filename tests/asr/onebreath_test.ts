@@ -34,7 +34,7 @@ async function run(
     vad,
     makeStages: async (bus) => [
       wake ? wake(bus) : await WakeDetector.create(config.wake, bus),
-      (await createRecognizer(bus, grammar, config.asr)).recognizer,
+      (await createRecognizer(grammar, config.asr)).recognizer,
     ],
   });
   const ts = events.filter((e): e is TranscriptEvent => e.type === "transcript");

@@ -89,7 +89,7 @@ async function transcripts(
   const events = await runAudio(wav, config, {
     vad,
     makeStages: async (bus) => {
-      const { recognizer } = await createRecognizer(bus, grammar, config.asr);
+      const { recognizer } = await createRecognizer(grammar, config.asr);
       return wake === undefined ? [recognizer] : [wakeAt(bus, wake), recognizer];
     },
   });
@@ -178,7 +178,7 @@ Deno.test("a model card with a bad decoder setting is an error naming the card a
     await Deno.writeTextFile(`${dir}/m.json`, JSON.stringify({ decoder: { phoneBonus: "big" } }));
     const config = parseConfig({ asr: { model: `${dir}/m.onnx` } });
     await assert.rejects(
-      () => createRecognizer(new EventBus(), grammar, config.asr),
+      () => createRecognizer(grammar, config.asr),
       /m\.json: decoder\.phoneBonus must be a number, got "big"/,
     );
   } finally {
@@ -188,14 +188,14 @@ Deno.test("a model card with a bad decoder setting is an error naming the card a
 
 Deno.test("recognizers share the acoustic session and the graph; each decodes on its own stream", async () => {
   const config = parseConfig({});
-  const a = await createRecognizer(new EventBus(), grammar, config.asr);
-  const b = await createRecognizer(new EventBus(), grammar, config.asr);
+  const a = await createRecognizer(grammar, config.asr);
+  const b = await createRecognizer(grammar, config.asr);
   assert.equal(a.recognizer.model, b.recognizer.model, "one acoustic model session");
   assert.equal(a.recognizer.graph, b.recognizer.graph, "one decoding graph per grammar");
   const other = buildCommandGrammar(
     await loadRegistry("tests/fixtures/phrasing/home.devices.json"),
   );
-  const c = await createRecognizer(new EventBus(), other, config.asr);
+  const c = await createRecognizer(other, config.asr);
   assert.equal(c.recognizer.model, a.recognizer.model);
   assert.notEqual(c.recognizer.graph, a.recognizer.graph, "another grammar, another graph");
   for (const r of [a, b, c]) r.recognizer.close();
