@@ -204,6 +204,7 @@ export async function startDevices(
   const router = new Router(registry, link, {
     confirmTimeoutMs: config.devices.confirmTimeoutMs,
     coverConfirmTimeoutMs: config.devices.coverConfirmTimeoutMs,
+    brightnessStep: config.devices.brightnessStep,
     emit,
     now,
   });

@@ -192,6 +192,8 @@ export const devicesSchema = z.object({
   confirmTimeoutMs: timerMs(0).default(3000),
   /** Covers move slowly: wait this long for open/close/position reports. */
   coverConfirmTimeoutMs: timerMs(0).default(60000),
+  /** Percentage points of a relative brightness step without an amount ("dim the lamp"). */
+  brightnessStep: z.number().min(1).max(100).default(25),
   /** Typed or transcribed text below this intent confidence is not acted on. */
   minIntentConfidence: z.number().min(0).max(1).default(0.75),
 }).strict();

@@ -28,6 +28,7 @@ export const INTENTS = [
   "TurnOff",
   "Toggle",
   "SetBrightness",
+  "StepBrightness",
   "SetColorTemp",
   "SetTemperature",
   "OpenCover",
