@@ -5,8 +5,8 @@
  * Also keeps device state from the state topics and answers state queries.
  * @module
  */
-import type { ConfirmEvent, EarshotEvent, PublishEvent } from "../pipeline/events.ts";
-import type { ParsedIntent } from "../pipeline/intent/parser.ts";
+import type { ConfirmEvent, EarshotEvent, PublishEvent } from "../core/events.ts";
+import type { ParsedIntent } from "../intent/parser.ts";
 import { adapterFor } from "./adapters/index.ts";
 import {
   AdapterError,
@@ -16,10 +16,10 @@ import {
   StatePayloadError,
 } from "./adapters/types.ts";
 import type { Delivery, PublishOptions } from "./mqtt.ts";
-import type { Device, Registry } from "./registry.ts";
-import type { DeviceType, Feature } from "./schema.ts";
+import type { Device, Registry } from "../home/registry.ts";
+import type { DeviceType, Feature } from "../home/schema.ts";
 import { DeviceStates, expectationFor } from "./state.ts";
-import { placeName, resolveSlots } from "../pipeline/intent/resolve.ts";
+import { placeName, resolveSlots } from "../intent/resolve.ts";
 
 /** The part of the MQTT link the router needs. */
 export interface Publisher {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
-import { parseIntent } from "../../pipeline/intent/index.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { EarshotEvent } from "../../core/events.ts";
+import { parseIntent } from "../../intent/index.ts";
 import { startEmbeddedBroker } from "../../devices/broker.ts";
 import { MqttLink } from "../../devices/mqtt.ts";
-import { loadRegistry } from "../../devices/registry.ts";
+import { loadRegistry } from "../../home/registry.ts";
 import { Router } from "../../devices/router.ts";
 import { Mosquitto, until } from "./mosquitto.ts";
 import { Simulator } from "../../devices/simulator.ts";

@@ -4,7 +4,7 @@ import {
   parseIntent,
   sampleCommands,
   seededRandom,
-} from "../../pipeline/intent/index.ts";
+} from "../../intent/index.ts";
 import { testRegistry } from "./helpers.ts";
 
 const reg = testRegistry();

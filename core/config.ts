@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { parseJsonText } from "./json.ts";
-import { isPhone, PHONES } from "./asr/phones.ts";
+import { isPhone, PHONES } from "./phones.ts";
 
 /** The longest delay a JavaScript timer honours (2^31-1 ms, ~24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -113,7 +113,7 @@ export const DEFAULT_WAKE_MODELS = [
   { id: "hey_computer", path: "models/wake/hey_computer.onnx", phrase: "hey computer" },
 ];
 
-/** Wake word detection (pipeline/wake.ts). */
+/** Wake word detection (wake/detector.ts). */
 export const wakeSchema = z.object({
   enabled: z.boolean().default(true),
   /**

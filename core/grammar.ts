@@ -1,7 +1,7 @@
 /**
  * The word grammar shared by the text intent parser and the ASR decoder: the
- * sentence templates (devices/ + pipeline/intent/) compile to this graph, and
- * the CTC decoder (pipeline/asr/) only follows its arcs. A path from `start`
+ * sentence templates (devices/ + intent/) compile to this graph, and
+ * the CTC decoder (asr/) only follows its arcs. A path from `start`
  * to a final state spells one valid command sentence.
  * @module
  */

@@ -61,7 +61,7 @@ export interface WakeEvent extends EventBase {
   sample: number;
   /**
    * Stream sample where the wake phrase is estimated to end (from the detector's score
-   * trajectory, pipeline/wake.ts `phraseEnd`); the command recognizer decodes from there, so a
+   * trajectory, wake/detector.ts `phraseEnd`); the command recognizer decodes from there, so a
    * command said in the same breath is heard. Set by the wake detector; absent from events of
    * other origins (the recognizer then starts from `sample`).
    */

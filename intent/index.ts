@@ -17,6 +17,6 @@ export {
   type TaggedArc,
 } from "./grammar.ts";
 export { type ParsedIntent, parseIntent, type ParseOptions } from "./parser.ts";
-export { normalizeText, numberToWords, tokenize, wordsToNumber } from "./numbers.ts";
+export { normalizeText, numberToWords, tokenize, wordsToNumber } from "../core/text.ts";
 export { parseTemplate, TemplateError, type TemplateNode } from "./template.ts";
 export { DEFAULT_TEMPLATES, INTENTS, mergeTemplates, type TemplateSet } from "./templates.ts";

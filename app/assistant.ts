@@ -4,26 +4,26 @@
  * on one event bus. main.ts parses the command line and calls {@link runAssistant}.
  * @module
  */
-import type { Config } from "./pipeline/config.ts";
-import { EventBus } from "./pipeline/bus.ts";
-import { streamTime } from "./pipeline/events.ts";
-import { Pipeline, runAudio } from "./pipeline/pipeline.ts";
-import { buildRecognizer, createStages, RecognizerSlot } from "./pipeline/stages.ts";
-import { SileroVad } from "./pipeline/vad.ts";
+import type { Config } from "../core/config.ts";
+import { EventBus } from "../core/bus.ts";
+import { streamTime } from "../core/events.ts";
+import { Pipeline, runAudio } from "../pipeline/pipeline.ts";
+import { buildRecognizer, createStages, modelDefaults, RecognizerSlot } from "./stages.ts";
+import { SileroVad } from "../pipeline/vad.ts";
 import {
   micSource,
   pcmSource,
   SourceError,
   type SourceReporter,
   wavSource,
-} from "./pipeline/audio/sources.ts";
-import { type DeviceRuntime, startDevices } from "./devices/runtime.ts";
-import { Simulator } from "./devices/simulator.ts";
-import { type RunningApi, startApi } from "./api/server.ts";
-import { StatusCollector } from "./api/status.ts";
-import { audioAliveProbe } from "./api/probes.ts";
-import { describeModels } from "./api/models.ts";
-import { audioRunner, textRunner } from "./api/commands.ts";
+} from "../audio/sources.ts";
+import { type DeviceRuntime, startDevices } from "../devices/runtime.ts";
+import { Simulator } from "../devices/simulator.ts";
+import { type RunningApi, startApi } from "../api/server.ts";
+import { StatusCollector } from "../api/status.ts";
+import { audioAliveProbe } from "../api/probes.ts";
+import { describeModels } from "../api/models.ts";
+import { audioRunner, textRunner } from "../api/commands.ts";
 
 /** earshot's version (status API, MQTT discovery). */
 export const VERSION = "0.1.0";
@@ -136,7 +136,7 @@ export async function runAssistant(
           const d = devices?.status();
           return {
             audio: { kind: config.audio.source, device: config.audio.micDevice },
-            models: await describeModels(config),
+            models: await describeModels(config, modelDefaults()),
             ...(d
               ? {
                 mqtt: {

@@ -9,8 +9,8 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { isPhone, type Phone } from "./phones.ts";
-import { childEnv } from "../secrets.ts";
+import { isPhone, type Phone } from "../core/phones.ts";
+import { childEnv } from "../core/secrets.ts";
 import SUPPLEMENT from "./supplement.json" with { type: "json" };
 
 /**
@@ -18,7 +18,7 @@ import SUPPLEMENT from "./supplement.json" with { type: "json" };
  * `"word": "PH ON ES",` line per entry), read as text, never imported.
  */
 export const DEFAULT_CMUDICT = fileURLToPath(
-  new URL("../../node_modules/cmu-pronouncing-dictionary/index.js", import.meta.url),
+  new URL("../node_modules/cmu-pronouncing-dictionary/index.js", import.meta.url),
 );
 
 /**
@@ -347,7 +347,7 @@ export async function buildLexicon(
     const entry = (SUPPLEMENT as Record<string, string[] | string>)[w];
     if (w === "$comment" || !Array.isArray(entry)) continue;
     lexicon.set(w, {
-      prons: entry.map((p, i) => parseArpabet(p, `pipeline/asr/supplement.json: ${w}[${i}]`)),
+      prons: entry.map((p, i) => parseArpabet(p, `asr/supplement.json: ${w}[${i}]`)),
       source: "supplement",
     });
     todo.delete(w);

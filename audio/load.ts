@@ -4,7 +4,7 @@
  */
 import { readWav } from "./wav.ts";
 import { resample } from "./resample.ts";
-import { SAMPLE_RATE } from "../events.ts";
+import { SAMPLE_RATE } from "../core/events.ts";
 
 /** Read a WAV file and resample it to 16 kHz mono. Errors name the file. */
 export async function loadAudioFile(path: string): Promise<Float32Array> {

@@ -18,7 +18,7 @@
  * @module
  */
 import type { DecodingGraph } from "./graph.ts";
-import { BLANK, NUM_LABELS } from "./phones.ts";
+import { BLANK, NUM_LABELS } from "../core/phones.ts";
 
 /** Decoder settings. */
 export interface DecoderOptions {

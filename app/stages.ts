@@ -6,20 +6,27 @@
  * example registry that ships in devices/.
  * @module
  */
-import type { Config } from "./config.ts";
-import type { EventBus } from "./bus.ts";
-import type { FrameStage } from "./frame.ts";
-import type { WordGrammar } from "./grammar.ts";
-import { WakeDetector } from "./wake.ts";
-import { createRecognizer, type Recognizer } from "./asr/recognizer.ts";
-import { EventBus as Bus } from "./bus.ts";
-import type { AnalysisFrame } from "./frame.ts";
-import { buildCommandGrammar } from "./intent/index.ts";
-import { loadRegistry } from "../devices/registry.ts";
+import type { Config } from "../core/config.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { FrameStage } from "../pipeline/frame.ts";
+import type { WordGrammar } from "../core/grammar.ts";
+import { WakeDetector } from "../wake/detector.ts";
+import { createRecognizer, DEFAULT_ASR_MODEL, type Recognizer } from "../asr/recognizer.ts";
+import { defaultVadModelPath } from "../pipeline/vad.ts";
+import type { ModelDefaults } from "../api/models.ts";
+import { EventBus as Bus } from "../core/bus.ts";
+import type { AnalysisFrame } from "../pipeline/frame.ts";
+import { buildCommandGrammar } from "../intent/index.ts";
+import { loadRegistry } from "../home/registry.ts";
 
 /** The registry used for the grammar when none is configured. */
 export const EXAMPLE_REGISTRY =
   new URL("../devices/example.devices.json", import.meta.url).pathname;
+
+/** The model files the stages load where the configuration names none. */
+export function modelDefaults(): ModelDefaults {
+  return { vad: defaultVadModelPath(), asr: DEFAULT_ASR_MODEL };
+}
 
 /** Grammars of registry files, built once per file (the recognizer is rebuilt per upload). */
 const grammarCache = new Map<string, Promise<WordGrammar>>();

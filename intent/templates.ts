@@ -8,19 +8,9 @@
  */
 import english from "./sentences/en.json" with { type: "json" };
 import { TemplateError } from "./template.ts";
+import type { TemplateSet } from "../home/templates.ts";
 
-/** Rules, value lists and per-intent templates. */
-export interface TemplateSet {
-  /** Named sub-templates used as `<name>`. */
-  rules: Record<string, string>;
-  /** Static value lists used as `{slot:list}`: phrase -> slot value. */
-  lists: Record<string, Record<string, string | number>>;
-  /** Intent name -> templates. */
-  intents: Record<string, string[]>;
-  /** Words allowed before / after every command, e.g. "[please]". */
-  prefix?: string;
-  suffix?: string;
-}
+export { mergeTemplates, type TemplateSet } from "../home/templates.ts";
 
 /** Intent names of the built-in templates. */
 export const INTENTS = [
@@ -100,22 +90,5 @@ export function templateSetOf(raw: unknown, source: string): TemplateSet {
     intents,
     prefix: o.prefix as string | undefined,
     suffix: o.suffix as string | undefined,
-  };
-}
-
-/** `base` plus `extra`: rules and lists are replaced by name, intent templates appended. */
-export function mergeTemplates(base: TemplateSet, extra?: Partial<TemplateSet>): TemplateSet {
-  if (!extra) return base;
-  const intents: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(base.intents)) intents[k] = [...v];
-  for (const [k, v] of Object.entries(extra.intents ?? {})) {
-    intents[k] = [...(intents[k] ?? []), ...v];
-  }
-  return {
-    rules: { ...base.rules, ...extra.rules },
-    lists: { ...base.lists, ...extra.lists },
-    intents,
-    prefix: extra.prefix ?? base.prefix,
-    suffix: extra.suffix ?? base.suffix,
   };
 }

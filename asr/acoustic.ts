@@ -7,14 +7,8 @@
  * per 2 new frames. Frames are buffered until `chunkFrames` are pending.
  * @module
  */
-import {
-  type LoadedModel,
-  loadModel,
-  type LoadOptions,
-  ModelError,
-  ort,
-} from "../../models/ort.ts";
-import { NUM_LABELS } from "./phones.ts";
+import { type LoadedModel, loadModel, type LoadOptions, ModelError, ort } from "../core/ort.ts";
+import { NUM_LABELS } from "../core/phones.ts";
 
 /** Input frames per output frame. */
 export const STRIDE = 2;

@@ -11,12 +11,12 @@
  * @module
  */
 import type { z } from "zod";
-import type { EventBus } from "./bus.ts";
-import type { wakeModelSchema, wakeSchema } from "./config.ts";
-import { HOP } from "./frame.ts";
-import type { AnalysisFrame, FrameStage } from "./frame.ts";
-import { streamTime } from "./events.ts";
-import { type LoadedModel, loadModel, ModelError, ort } from "../models/ort.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { wakeModelSchema, wakeSchema } from "../core/config.ts";
+import { HOP } from "../pipeline/frame.ts";
+import type { AnalysisFrame, FrameStage } from "../pipeline/frame.ts";
+import { streamTime } from "../core/events.ts";
+import { type LoadedModel, loadModel, ModelError, ort } from "../core/ort.ts";
 
 /** The `wake` config section. */
 export type WakeConfig = z.infer<typeof wakeSchema>;

@@ -5,11 +5,11 @@
  * problem (`devices.json: devices[3].adapter: unknown "zigbee"`).
  * @module
  */
-import { parseJsonText } from "../pipeline/json.ts";
+import { parseJsonText } from "../core/json.ts";
 import { z } from "zod";
 import { dirname, resolve } from "node:path";
-import { normalizeText } from "../pipeline/intent/numbers.ts";
-import { mergeTemplates } from "../pipeline/intent/templates.ts";
+import { normalizeText } from "../core/text.ts";
+import { mergeTemplates } from "./templates.ts";
 import {
   ADAPTER_SCHEMAS,
   type AdapterConfig,

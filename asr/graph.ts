@@ -6,9 +6,9 @@
  * with the same outgoing words share one trie.
  * @module
  */
-import { closure, type WordGrammar } from "../grammar.ts";
+import { closure, type WordGrammar } from "../core/grammar.ts";
 import type { Lexicon } from "./lexicon.ts";
-import { phoneIndex } from "./phones.ts";
+import { phoneIndex } from "../core/phones.ts";
 
 /** The grammar cannot be decoded (nothing pronounceable leaves the start, no sentence ends). */
 export class GrammarError extends Error {

@@ -26,12 +26,12 @@
  * it is marked `rejected` (no action).
  * @module
  */
-import type { EventBus } from "../bus.ts";
-import type { Config } from "../config.ts";
-import type { TranscriptEvent } from "../events.ts";
-import type { AnalysisFrame, FrameStage } from "../frame.ts";
-import type { WordGrammar } from "../grammar.ts";
-import { grammarWords } from "../grammar.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { Config } from "../core/config.ts";
+import type { TranscriptEvent } from "../core/events.ts";
+import type { AnalysisFrame, FrameStage } from "../pipeline/frame.ts";
+import type { WordGrammar } from "../core/grammar.ts";
+import { grammarWords } from "../core/grammar.ts";
 import { AcousticModel } from "./acoustic.ts";
 import { CtcGrammarDecoder, type DecodeResult, type DecoderOptions } from "./decoder.ts";
 import { buildGraph, type DecodingGraph } from "./graph.ts";

@@ -15,7 +15,7 @@
  * This module only parses text into a small syntax tree; grammar.ts compiles it.
  * @module
  */
-import { normalizeText } from "./numbers.ts";
+import { normalizeText } from "../core/text.ts";
 
 /** A parsed template. */
 export type TemplateNode =

@@ -4,12 +4,12 @@
  * with backoff when it exits). Each reports `source` events through `report`.
  * @module
  */
-import type { SourceEvent } from "../events.ts";
-import { SAMPLE_RATE } from "../events.ts";
+import type { SourceEvent } from "../core/events.ts";
+import { SAMPLE_RATE } from "../core/events.ts";
 import { openWavStream } from "./wav.ts";
 import { Resampler } from "./resample.ts";
 import { S16Decoder } from "./pcm.ts";
-import { childEnv } from "../secrets.ts";
+import { childEnv } from "../core/secrets.ts";
 
 /** Receives source state changes (t is filled in by the caller's stream clock). */
 export type SourceReporter = (e: Omit<SourceEvent, "type" | "t">) => void;

@@ -6,10 +6,10 @@
  * (a template whose list is empty) are pruned so every state reaches a final one.
  * @module
  */
-import type { GrammarArc, WordGrammar } from "../grammar.ts";
-import type { Device, Registry } from "../../devices/registry.ts";
-import { DEVICE_TYPES } from "../../devices/schema.ts";
-import { numberToWords } from "./numbers.ts";
+import type { GrammarArc, WordGrammar } from "../core/grammar.ts";
+import type { Device, Registry } from "../home/registry.ts";
+import { DEVICE_TYPES } from "../home/schema.ts";
+import { numberToWords } from "../core/text.ts";
 import { parseTemplate, TemplateError, type TemplateNode } from "./template.ts";
 import { DEFAULT_TEMPLATES, mergeTemplates, type TemplateSet } from "./templates.ts";
 

@@ -3,7 +3,7 @@
  * `level` events are left out unless asked for.
  * @module
  */
-import type { EarshotEvent, EventType } from "../events.ts";
+import type { EarshotEvent, EventType } from "../core/events.ts";
 
 /** Options for {@link jsonLines}. */
 export interface JsonLinesOptions {

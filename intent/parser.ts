@@ -5,9 +5,9 @@
  * slot values) finds the cheapest path and the confidence drops with the cost.
  * @module
  */
-import type { Registry } from "../../devices/registry.ts";
+import type { Registry } from "../home/registry.ts";
 import { buildCommandGrammar, type CommandGrammar, type GrammarTag } from "./grammar.ts";
-import { tokenize } from "./numbers.ts";
+import { tokenize } from "../core/text.ts";
 import { resolveSlots } from "./resolve.ts";
 import type { TemplateSet } from "./templates.ts";
 

@@ -7,8 +7,8 @@
  * rooms to choose from (never a guess). "here" is the satellite's area.
  * @module
  */
-import type { Device, Registry } from "../../devices/registry.ts";
-import type { Feature } from "../../devices/schema.ts";
+import type { Device, Registry } from "../home/registry.ts";
+import type { Feature } from "../home/schema.ts";
 
 /** The feature an intent needs of its device (QueryState by the state asked). */
 export function featureFor(
