@@ -19,6 +19,8 @@ import { tokensEqual } from "./token.ts";
 
 /** The outcome of a text command, when the runner knows more than its events. */
 export interface CommandOutcome {
+  /** The command's correlation id (the `session` of its events). */
+  session?: string;
   /** The events the command caused (intent, publish, confirm, error). */
   events: EarshotEvent[];
   /** False when no intent matched the text. */
@@ -41,6 +43,8 @@ export type RunAudio = (bytes: Uint8Array) => Promise<EarshotEvent[] | AudioOutc
 
 /** The outcome of an upload, when the runner measures the pipeline apart from what follows. */
 export interface AudioOutcome {
+  /** The upload's correlation id (the `session` of its events). */
+  session?: string;
   events: EarshotEvent[];
   /** Wall ms of the pipeline alone (not the device confirmations waited for after it). */
   pipelineMs?: number;
@@ -449,6 +453,7 @@ export function createApp(deps: ApiDeps): ApiApp {
     const understood = result.understood ?? result.events.some((e) => e.type === "intent");
     return c.json({
       text: body.text,
+      ...(result.session !== undefined ? { session: result.session } : {}),
       understood,
       ...(result.answer !== undefined ? { answer: result.answer } : {}),
       errors: result.errors ?? [],
@@ -562,8 +567,8 @@ export function createApp(deps: ApiDeps): ApiApp {
         throw new HttpError(500, `audio processing failed: ${safeMessage(err)}`);
       }
       const wallMs = performance.now() - started;
-      const { events, pipelineMs = wallMs } = Array.isArray(outcome)
-        ? { events: outcome }
+      const { events, pipelineMs = wallMs, session } = Array.isArray(outcome)
+        ? { events: outcome, session: undefined }
         : outcome;
       metrics.observeUpload(seconds, pipelineMs / 1000);
       const keepLevels = levels === "1" || levels === "true";
@@ -576,6 +581,7 @@ export function createApp(deps: ApiDeps): ApiApp {
           encoding: format.encoding,
           seconds: Math.round(seconds * 1000) / 1000,
         },
+        ...(session !== undefined ? { session } : {}),
         wallMs: Math.round(wallMs * 10) / 10,
         pipelineMs: Math.round(pipelineMs * 10) / 10,
         /** Pipeline seconds per audio second. */

@@ -177,8 +177,11 @@ export class Router {
     }
   }
 
-  /** Carry out an intent. `t` is the stream time of the utterance (or of the typed text). */
-  route(parsed: ParsedIntent, t = this.streamTime): RouteResult {
+  /**
+   * Carry out an intent. `t` is the stream time of the utterance (or of the typed text);
+   * `session` (the command's correlation id) is set on the publish and confirm events.
+   */
+  route(parsed: ParsedIntent, t = this.streamTime, session?: string): RouteResult {
     let intent = parsed;
     if (intent.slots.name !== undefined && intent.slots.device === undefined && !intent.problem) {
       // A shared device name not yet resolved (an intent from elsewhere than parseIntent).
@@ -281,11 +284,22 @@ export class Router {
           qos: 1,
           queued,
         };
+        if (session !== undefined) ev.session = session;
         this.opts.emit(ev);
       }
       result.actions.push(action);
       confirms.push(
-        this.#confirm(d, cmd, t, started, sent, () => failure, waiter, expect !== null),
+        this.#confirm(
+          d,
+          cmd,
+          t,
+          session,
+          started,
+          sent,
+          () => failure,
+          waiter,
+          expect !== null,
+        ),
       );
     }
     result.confirmations = Promise.all(confirms).then((events) => {
@@ -299,13 +313,19 @@ export class Router {
     d: Device,
     cmd: Command,
     t: number,
+    session: string | undefined,
     started: number,
     sent: Promise<void>,
     failure: () => string | undefined,
     waiter: { promise: Promise<DeviceState>; cancel: () => void } | null,
     observable: boolean,
   ): Promise<ConfirmEvent> {
-    const base = { type: "confirm" as const, t, device: d.id };
+    const base = {
+      type: "confirm" as const,
+      t,
+      device: d.id,
+      ...(session !== undefined ? { session } : {}),
+    };
     await sent;
     const why = failure();
     if (why) {
