@@ -31,6 +31,12 @@ export interface CommandOutcome {
   errors?: string[];
   /** Why nothing was done on purpose. */
   skipped?: string;
+  /**
+   * Set when the broker is down and the command waits in the offline queue (answered 202 at
+   * once): how many device commands, the last one's place in the queue, and when the first
+   * expires unsent.
+   */
+  queued?: { commands: number; position: number; expiresAt?: string; expiresInMs?: number };
 }
 
 /**
@@ -111,6 +117,8 @@ export interface ApiDeps {
   realTimeFactor?: () => number | undefined;
   /** Seconds of audio the live pipeline has taken in (its sample counter), for /metrics. */
   liveAudioSeconds?: () => number;
+  /** The MQTT link's state and offline-queue counts, for /metrics. */
+  mqtt?: () => { state: string; queued: number; dropped: number };
   limits?: Partial<ApiLimits>;
   sse?: Partial<SseOptions>;
   /** Collectors, when the caller made them earlier; created from the bus otherwise. */
@@ -232,6 +240,9 @@ export function createApp(deps: ApiDeps): ApiApp {
     sseClients: () => hub.clients,
     realTimeFactor: deps.realTimeFactor,
     liveAudioSeconds: deps.liveAudioSeconds,
+    mqttConnected: deps.mqtt && (() => deps.mqtt!().state === "connected"),
+    mqttQueued: deps.mqtt && (() => deps.mqtt!().queued),
+    mqttDropped: deps.mqtt && (() => deps.mqtt!().dropped),
   });
   const files = loadStatic();
   let audioBusy = false;
@@ -458,9 +469,10 @@ export function createApp(deps: ApiDeps): ApiApp {
       ...(result.answer !== undefined ? { answer: result.answer } : {}),
       errors: result.errors ?? [],
       ...(result.skipped !== undefined ? { skipped: result.skipped } : {}),
+      ...(result.queued ? { status: "queued", queued: result.queued } : {}),
       wallMs: Math.round((performance.now() - started) * 10) / 10,
       events: result.events,
-    });
+    }, result.queued ? 202 : 200);
   });
 
   // Audio uploads: one at a time (a Pi has little CPU to spare next to the live pipeline).

@@ -19,6 +19,8 @@ export interface TextOutcome {
   errors: string[];
   answer?: string;
   skipped?: string;
+  /** Devices commanded; `queued` ones wait in the offline queue (the broker is down). */
+  actions?: Array<{ queued: boolean; queuePosition?: number; expiresAt?: number }>;
   /** Resolves once every commanded device confirmed or timed out. */
   confirmations: Promise<ConfirmEvent[]>;
 }
@@ -61,6 +63,29 @@ export function textRunner(
     });
     try {
       const outcome = await handler.handleText(text, { origin: "text", sessionId: session });
+      const queued = (outcome.actions ?? []).filter((a) => a.queued);
+      if (queued.length) {
+        // The broker is down: answer at once; the command goes out when it is back.
+        const expiresAt = Math.min(...queued.map((a) => a.expiresAt ?? Infinity));
+        return {
+          session,
+          events: [...events],
+          understood: outcome.intent !== null,
+          answer: outcome.answer,
+          errors: outcome.errors,
+          skipped: outcome.skipped,
+          queued: {
+            commands: queued.length,
+            position: Math.max(...queued.map((a) => a.queuePosition ?? 0)),
+            ...(Number.isFinite(expiresAt)
+              ? {
+                expiresAt: new Date(expiresAt).toISOString(),
+                expiresInMs: Math.max(0, expiresAt - Date.now()),
+              }
+              : {}),
+          },
+        };
+      }
       if (wait) await outcome.confirmations;
       return {
         session,

@@ -15,7 +15,7 @@ import {
   type DeviceState,
   StatePayloadError,
 } from "./adapters/types.ts";
-import type { Delivery, PublishOptions } from "./mqtt.ts";
+import type { Delivery, PublishOptions, PublishResult } from "./mqtt.ts";
 import type { Device, Registry } from "./registry.ts";
 import type { DeviceType, Feature } from "./schema.ts";
 import { DeviceStates, expectationFor } from "./state.ts";
@@ -23,7 +23,7 @@ import { placeName, resolveSlots } from "../pipeline/intent/resolve.ts";
 
 /** The part of the MQTT link the router needs. */
 export interface Publisher {
-  publish(topic: string, payload: string, opts?: PublishOptions): { queued: boolean };
+  publish(topic: string, payload: string, opts?: PublishOptions): PublishResult;
   subscribe(filter: string, handler: (topic: string, payload: string) => void): () => void;
 }
 
@@ -33,6 +33,9 @@ export interface RoutedAction {
   command: string;
   topics: string[];
   queued: boolean;
+  /** Queued: the last message's 1-based place in the offline queue and its expiry (wall ms). */
+  queuePosition?: number;
+  expiresAt?: number;
   error?: string;
 }
 
@@ -268,13 +271,15 @@ export class Router {
           if (del.status === "dropped") failure ??= del.reason;
           if (--pending === 0) resolveSent();
         };
-        const { queued } = this.link.publish(m.topic, m.payload, {
+        const { queued, position, expiresAt } = this.link.publish(m.topic, m.payload, {
           qos: 1,
           retain: m.retain,
           onDone,
         });
         action.topics.push(m.topic);
         action.queued ||= queued;
+        if (position !== undefined) action.queuePosition = position;
+        if (expiresAt !== undefined) action.expiresAt = expiresAt;
         const ev: PublishEvent = {
           type: "publish",
           t,

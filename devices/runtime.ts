@@ -116,6 +116,8 @@ export interface StartOptions {
   registry?: Registry;
   /** Wall clock (ms). */
   now?: () => number;
+  /** Start-up and shutdown notes (offline queue restored or saved); default stderr. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -182,6 +184,10 @@ export async function startDevices(
       availabilityTopic: topics.availability,
       queueExpiryMs: m.queueExpiryMs,
       queueMax: m.queueMax,
+      queueRetryMs: m.queueRetryMs,
+      queueFile: m.queueFile || undefined,
+      siteId,
+      log: options.warn ?? ((msg) => console.error(`earshot: ${msg}`)),
       backoffMinMs: m.backoffMinMs,
       backoffMaxMs: m.backoffMaxMs,
       now,
