@@ -15,7 +15,7 @@ import {
   type DeviceState,
   StatePayloadError,
 } from "./adapters/types.ts";
-import type { Delivery, PublishOptions } from "./mqtt.ts";
+import type { Delivery, PublishOptions, PublishResult } from "./mqtt.ts";
 import type { Device, Registry } from "../home/registry.ts";
 import type { DeviceType, Feature } from "../home/schema.ts";
 import { DeviceStates, expectationFor } from "./state.ts";
@@ -23,7 +23,7 @@ import { placeName, resolveSlots } from "../intent/resolve.ts";
 
 /** The part of the MQTT link the router needs. */
 export interface Publisher {
-  publish(topic: string, payload: string, opts?: PublishOptions): { queued: boolean };
+  publish(topic: string, payload: string, opts?: PublishOptions): PublishResult;
   subscribe(filter: string, handler: (topic: string, payload: string) => void): () => void;
 }
 
@@ -33,6 +33,9 @@ export interface RoutedAction {
   command: string;
   topics: string[];
   queued: boolean;
+  /** Queued: the last message's 1-based place in the offline queue and its expiry (wall ms). */
+  queuePosition?: number;
+  expiresAt?: number;
   error?: string;
 }
 
@@ -183,8 +186,11 @@ export class Router {
     }
   }
 
-  /** Carry out an intent. `t` is the stream time of the utterance (or of the typed text). */
-  route(parsed: ParsedIntent, t = this.streamTime): RouteResult {
+  /**
+   * Carry out an intent. `t` is the stream time of the utterance (or of the typed text);
+   * `session` (the command's correlation id) is set on the publish and confirm events.
+   */
+  route(parsed: ParsedIntent, t = this.streamTime, session?: string): RouteResult {
     let intent = parsed;
     if (intent.slots.name !== undefined && intent.slots.device === undefined && !intent.problem) {
       // A shared device name not yet resolved (an intent from elsewhere than parseIntent).
@@ -286,13 +292,15 @@ export class Router {
           if (del.status === "dropped") failure ??= del.reason;
           if (--pending === 0) resolveSent();
         };
-        const { queued } = this.link.publish(m.topic, m.payload, {
+        const { queued, position, expiresAt } = this.link.publish(m.topic, m.payload, {
           qos: 1,
           retain: m.retain,
           onDone,
         });
         action.topics.push(m.topic);
         action.queued ||= queued;
+        if (position !== undefined) action.queuePosition = position;
+        if (expiresAt !== undefined) action.expiresAt = expiresAt;
         const ev: PublishEvent = {
           type: "publish",
           t,
@@ -302,11 +310,22 @@ export class Router {
           qos: 1,
           queued,
         };
+        if (session !== undefined) ev.session = session;
         this.opts.emit(ev);
       }
       result.actions.push(action);
       confirms.push(
-        this.#confirm(d, cmd, t, started, sent, () => failure, waiter, expect !== null),
+        this.#confirm(
+          d,
+          cmd,
+          t,
+          session,
+          started,
+          sent,
+          () => failure,
+          waiter,
+          expect !== null,
+        ),
       );
     }
     result.confirmations = Promise.all(confirms).then((events) => {
@@ -320,13 +339,19 @@ export class Router {
     d: Device,
     cmd: Command,
     t: number,
+    session: string | undefined,
     started: number,
     sent: Promise<void>,
     failure: () => string | undefined,
     waiter: { promise: Promise<DeviceState>; cancel: () => void } | null,
     observable: boolean,
   ): Promise<ConfirmEvent> {
-    const base = { type: "confirm" as const, t, device: d.id };
+    const base = {
+      type: "confirm" as const,
+      t,
+      device: d.id,
+      ...(session !== undefined ? { session } : {}),
+    };
     await sent;
     const why = failure();
     if (why) {
