@@ -8,9 +8,9 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
-import type { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent } from "../pipeline/events.ts";
-import { parseWavHeader, WavError } from "../pipeline/audio/wav.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { EarshotEvent } from "../core/events.ts";
+import { parseWavHeader, WavError } from "../audio/wav.ts";
 import { HttpError, mediaType, readBodyLimited, readJson } from "./http.ts";
 import { MetricsCollector, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
 import { EVENT_TYPES, SseHub, type SseOptions, TooManyClientsError } from "./sse.ts";

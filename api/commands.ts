@@ -7,8 +7,8 @@
  * including what the devices runtime does with the file's transcripts.
  * @module
  */
-import type { ConfirmEvent, EarshotEvent } from "../pipeline/events.ts";
-import { EventBus } from "../pipeline/bus.ts";
+import type { ConfirmEvent, EarshotEvent } from "../core/events.ts";
+import { EventBus } from "../core/bus.ts";
 import type { AudioOutcome, CommandOutcome, RunText } from "./app.ts";
 
 /** What a text handler reports (structurally the devices runtime's HandleResult). */

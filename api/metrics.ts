@@ -5,8 +5,8 @@
  * renderer for the Prometheus text exposition format 0.0.4.
  * @module
  */
-import type { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent } from "../pipeline/events.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { EarshotEvent } from "../core/events.ts";
 
 /** Content type of the text exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

@@ -5,7 +5,7 @@
  * the server to stop.
  * @module
  */
-import type { Config } from "../pipeline/config.ts";
+import type { Config } from "../core/config.ts";
 import { type ApiApp, type ApiDeps, createApp } from "./app.ts";
 import {
   fittingConnections,

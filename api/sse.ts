@@ -11,8 +11,8 @@
  * JSON line.
  * @module
  */
-import type { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent, EventType } from "../pipeline/events.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { EarshotEvent, EventType } from "../core/events.ts";
 
 /** Every event type, for validating `?types=`. */
 export const EVENT_TYPES: readonly EventType[] = [

@@ -28,12 +28,12 @@
  */
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
+import { loadAudioFile } from "../audio/load.ts";
 import { SileroVad } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
-import { EventBus } from "../pipeline/bus.ts";
-import { type Config, parseConfig } from "../pipeline/config.ts";
-import { loadWakeModel, WakeDetector, type WakeModel } from "../pipeline/wake.ts";
+import { EventBus } from "../core/bus.ts";
+import { type Config, parseConfig } from "../core/config.ts";
+import { loadWakeModel, WakeDetector, type WakeModel } from "../wake/detector.ts";
 import { OWW_MODELS_DIR, owwMissing, OwwStream } from "../scripts/wake/peer_oww.ts";
 import { median, roomNoise, timed } from "./figures.ts";
 

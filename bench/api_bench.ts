@@ -4,10 +4,10 @@
  * What the API adds to the pipeline per event (collectors and SSE fan-out) and
  * what its read endpoints cost, measured in-process with `app.request()`.
  */
-import { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent } from "../pipeline/events.ts";
+import { EventBus } from "../core/bus.ts";
+import type { EarshotEvent } from "../core/events.ts";
 import { createApp } from "../api/app.ts";
-import { parseConfig } from "../pipeline/config.ts";
+import { parseConfig } from "../core/config.ts";
 import { runAudio } from "../pipeline/pipeline.ts";
 import { SileroVad } from "../pipeline/vad.ts";
 

@@ -10,13 +10,13 @@
  */
 import process from "node:process";
 import { Meyda, MfccExtractor, PCM_SCALE } from "../pipeline/mfcc.ts";
-import { resample } from "../pipeline/audio/resample.ts";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
+import { resample } from "../audio/resample.ts";
+import { loadAudioFile } from "../audio/load.ts";
 import { SileroVad } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
-import { EventBus } from "../pipeline/bus.ts";
-import { parseConfig } from "../pipeline/config.ts";
-import { loadWakeModel, WakeDetector } from "../pipeline/wake.ts";
+import { EventBus } from "../core/bus.ts";
+import { parseConfig } from "../core/config.ts";
+import { loadWakeModel, WakeDetector } from "../wake/detector.ts";
 
 /** Median of `runs` timings (ms) of `fn`, after `warmup` calls. */
 export async function medianMs(fn: () => unknown, runs: number, warmup = 3): Promise<number> {

@@ -4,12 +4,12 @@
  * clip length for the real-time factor (README "Figures").
  */
 import { Meyda, MfccExtractor, PCM_SCALE, StreamingMfcc } from "../pipeline/mfcc.ts";
-import { resample } from "../pipeline/audio/resample.ts";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
+import { resample } from "../audio/resample.ts";
+import { loadAudioFile } from "../audio/load.ts";
 import { SileroVad } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
-import { EventBus } from "../pipeline/bus.ts";
-import { parseConfig } from "../pipeline/config.ts";
+import { EventBus } from "../core/bus.ts";
+import { parseConfig } from "../core/config.ts";
 
 const LIBRIVOX =
   "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav";

@@ -18,20 +18,20 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadModel, ort } from "../models/ort.ts";
+import { loadModel, ort } from "../core/ort.ts";
 import { MfccExtractor } from "../pipeline/mfcc.ts";
-import { resample } from "../pipeline/audio/resample.ts";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
-import { encodeWav } from "../pipeline/audio/wav.ts";
+import { resample } from "../audio/resample.ts";
+import { loadAudioFile } from "../audio/load.ts";
+import { encodeWav } from "../audio/wav.ts";
 import { SileroVad } from "../pipeline/vad.ts";
-import { AcousticModel } from "../pipeline/asr/acoustic.ts";
-import { CtcGrammarDecoder } from "../pipeline/asr/decoder.ts";
-import { buildGraph } from "../pipeline/asr/graph.ts";
-import { buildLexicon } from "../pipeline/asr/lexicon.ts";
-import { NUM_LABELS } from "../pipeline/asr/phones.ts";
-import { grammarWords } from "../pipeline/grammar.ts";
-import { loadRegistry } from "../devices/registry.ts";
-import { buildCommandGrammar } from "../pipeline/intent/index.ts";
+import { AcousticModel } from "../asr/acoustic.ts";
+import { CtcGrammarDecoder } from "../asr/decoder.ts";
+import { buildGraph } from "../asr/graph.ts";
+import { buildLexicon } from "../asr/lexicon.ts";
+import { NUM_LABELS } from "../core/phones.ts";
+import { grammarWords } from "../core/grammar.ts";
+import { loadRegistry } from "../home/registry.ts";
+import { buildCommandGrammar } from "../intent/index.ts";
 import { medianMs, perCallUs } from "./figures.ts";
 import { alwaysOnTable, measureAlwaysOn } from "./always_on_vs_oww.ts";
 import { barsSvg, detSvg, histogramSvg } from "./plots.ts";

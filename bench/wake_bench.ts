@@ -3,7 +3,7 @@
  * precision on one onnxruntime thread, and the detector's per-frame cost. Target (issue 3): the
  * 4-bit model <= 30 us per inference on one core.
  */
-import { loadModel, ort } from "../models/ort.ts";
+import { loadModel, ort } from "../core/ort.ts";
 
 const dir = new URL("../models/wake/", import.meta.url).pathname;
 const files = {

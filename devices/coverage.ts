@@ -11,8 +11,8 @@
  * ```
  * @module
  */
-import { parseIntent } from "../pipeline/intent/parser.ts";
-import type { Registry } from "./registry.ts";
+import { parseIntent } from "../intent/parser.ts";
+import type { Registry } from "../home/registry.ts";
 import { intentTargets } from "./router.ts";
 
 /** What one sentence would do. */

@@ -5,7 +5,7 @@
  * Pure builders; the runtime publishes them.
  * @module
  */
-import type { ParsedIntent } from "../pipeline/intent/parser.ts";
+import type { ParsedIntent } from "../intent/parser.ts";
 import type { OutMessage } from "./adapters/types.ts";
 
 /** `hermes/hotword/<wakewordId>/detected` */

@@ -5,11 +5,11 @@
  * The converters are pure; {@link Importer} wires them to the MQTT link.
  * @module
  */
-import { normalizeText } from "../pipeline/intent/numbers.ts";
+import { normalizeText } from "../core/text.ts";
 import { expandDiscovery, supportedTemplate } from "./adapters/homeassistant.ts";
-import type { DeviceInput, Registry } from "./registry.ts";
-import { idSlug, RegistryError } from "./registry.ts";
-import type { DeviceType, Feature } from "./schema.ts";
+import type { DeviceInput, Registry } from "../home/registry.ts";
+import { idSlug, RegistryError } from "../home/registry.ts";
+import type { DeviceType, Feature } from "../home/schema.ts";
 
 /** Result of converting one discovery/bridge message. */
 export interface ImportResult {

@@ -12,7 +12,7 @@
  * @module
  */
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
-import { ConfigError } from "../pipeline/config.ts";
+import { ConfigError } from "../core/config.ts";
 import { OfflineQueue, type QueuedMessage } from "./queue.ts";
 
 /** Connection states. */

@@ -5,8 +5,8 @@
  * Also keeps device state from the state topics and answers state queries.
  * @module
  */
-import type { ConfirmEvent, EarshotEvent, PublishEvent } from "../pipeline/events.ts";
-import type { ParsedIntent } from "../pipeline/intent/parser.ts";
+import type { ConfirmEvent, EarshotEvent, PublishEvent } from "../core/events.ts";
+import type { ParsedIntent } from "../intent/parser.ts";
 import { adapterFor } from "./adapters/index.ts";
 import {
   AdapterError,
@@ -17,10 +17,10 @@ import {
   StatePayloadError,
 } from "./adapters/types.ts";
 import type { Delivery, PublishOptions, PublishResult } from "./mqtt.ts";
-import type { Device, Registry } from "./registry.ts";
-import type { DeviceType, Feature } from "./schema.ts";
+import type { Device, Registry } from "../home/registry.ts";
+import type { DeviceType, Feature } from "../home/schema.ts";
 import { DeviceStates, expectationFor } from "./state.ts";
-import { placeName, resolveSlots } from "../pipeline/intent/resolve.ts";
+import { placeName, resolveSlots } from "../intent/resolve.ts";
 
 /** The part of the MQTT link the router needs. */
 export interface Publisher {
@@ -57,6 +57,9 @@ export interface RouterOptions {
   confirmTimeoutMs: number;
   /** Covers move slowly; their confirmation waits longer. */
   coverConfirmTimeoutMs?: number;
+  /** Percentage points of "dim the light" / "turn the lights up" without an amount (config
+   * `devices.brightnessStep`). */
+  brightnessStep: number;
   emit: (e: EarshotEvent) => void;
   now?: () => number;
 }
@@ -90,6 +93,9 @@ function commandFor(intent: ParsedIntent): { cmd: Command; feature: Feature } | 
       return { cmd: { kind: "toggle" }, feature: "onoff" };
     case "SetBrightness":
       return { cmd: { kind: "brightness", value: v }, feature: "brightness" };
+    case "StepBrightness":
+      // A placeholder value: each device's new level comes from its own state (#stepped).
+      return { cmd: { kind: "brightness", value: 0 }, feature: "brightness" };
     case "SetColorTemp":
       return { cmd: { kind: "colorTemp", value: v }, feature: "colorTemp" };
     case "SetTemperature":
@@ -238,6 +244,21 @@ export class Router {
         }
         cmd = { kind: on ? "off" : "on" };
       }
+      if (intent.name === "StepBrightness") {
+        const stepped = this.#stepped(d, intent.slots);
+        if ("error" in stepped) {
+          result.errors.push(stepped.error);
+          result.actions.push({
+            device: d.id,
+            command: `brightness ${intent.slots.direction === "down" ? "down" : "up"}`,
+            topics: [],
+            queued: false,
+            error: stepped.error,
+          });
+          continue;
+        }
+        cmd = stepped;
+      }
       let messages;
       try {
         messages = adapter.encode(d, cmd);
@@ -375,6 +396,27 @@ export class Router {
   }
 
   /** Clamp values into the device's range; clamping is reported. */
+  /**
+   * The brightness a relative step ("dim the lamp a bit", "turn the lights up") leads to from
+   * the device's known state: `amount` percentage points (default `brightnessStep`) down
+   * or up, kept within 1..100. A light that is off counts as 0 (brightening turns it on low;
+   * dimming it does nothing); an unknown level is an error, never a guess.
+   */
+  #stepped(
+    d: Device,
+    slots: Record<string, string | number>,
+  ): { kind: "brightness"; value: number } | { error: string } {
+    const down = slots.direction === "down";
+    const verb = down ? "dim" : "brighten";
+    const amount = slots.amount === undefined ? this.opts.brightnessStep : Number(slots.amount);
+    const s = this.states.get(d.id);
+    const level = s.on === false ? 0 : s.brightness;
+    if (level === undefined) return { error: `${d.id}: cannot ${verb}: its brightness is unknown` };
+    if (down && level === 0) return { error: `${d.id}: cannot dim: it is off` };
+    const value = Math.min(100, Math.max(1, Math.round(level + (down ? -amount : amount))));
+    return { kind: "brightness", value };
+  }
+
   #fit(d: Device, cmd: Command, errors: string[]): Command {
     const clamp = (v: number, [lo, hi]: [number, number], unit: string) => {
       const c = Math.min(hi, Math.max(lo, v));

@@ -6,22 +6,13 @@
  * typed text comes in through {@link DeviceRuntime.handleText}.
  * @module
  */
-import type { EventBus } from "../pipeline/bus.ts";
-import type { Config } from "../pipeline/config.ts";
-import type {
-  ConfirmEvent,
-  EarshotEvent,
-  IntentEvent,
-  TranscriptEvent,
-} from "../pipeline/events.ts";
-import {
-  buildCommandGrammar,
-  type CommandGrammar,
-  countSentences,
-} from "../pipeline/intent/grammar.ts";
-import { type ParsedIntent, parseIntent } from "../pipeline/intent/parser.ts";
-import { TemplateError } from "../pipeline/intent/template.ts";
-import { grammarWords } from "../pipeline/grammar.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { Config } from "../core/config.ts";
+import type { ConfirmEvent, EarshotEvent, IntentEvent, TranscriptEvent } from "../core/events.ts";
+import { buildCommandGrammar, type CommandGrammar, countSentences } from "../intent/grammar.ts";
+import { type ParsedIntent, parseIntent } from "../intent/parser.ts";
+import { TemplateError } from "../intent/template.ts";
+import { grammarWords } from "../core/grammar.ts";
 import type { OutMessage } from "./adapters/types.ts";
 import { haDiscoveryConfigs, siteTopics } from "./announce.ts";
 import { Arbiter, type Decision, parseClaim } from "./arbitration.ts";
@@ -35,7 +26,7 @@ import {
 } from "./hermes.ts";
 import { startImport } from "./import.ts";
 import { type LinkStatus, MqttLink } from "./mqtt.ts";
-import { loadRegistry, Registry, RegistryError } from "./registry.ts";
+import { loadRegistry, Registry, RegistryError } from "../home/registry.ts";
 import { Router, type RouteResult } from "./router.ts";
 import type { TrackedState } from "./state.ts";
 
@@ -212,6 +203,7 @@ export async function startDevices(
   const router = new Router(registry, link, {
     confirmTimeoutMs: config.devices.confirmTimeoutMs,
     coverConfirmTimeoutMs: config.devices.coverConfirmTimeoutMs,
+    brightnessStep: config.devices.brightnessStep,
     emit,
     now,
   });

@@ -4,9 +4,9 @@
  * counted in samples from the first sample pushed.
  * @module
  */
-import type { Config } from "./config.ts";
-import type { EventBus } from "./bus.ts";
-import { streamTime } from "./events.ts";
+import type { Config } from "../core/config.ts";
+import type { EventBus } from "../core/bus.ts";
+import { streamTime } from "../core/events.ts";
 import { type AnalysisFrame, HOP } from "./frame.ts";
 import { StreamingMfcc } from "./mfcc.ts";
 import { levelDb, SileroVad, VAD_CHUNK, VoiceActivity } from "./vad.ts";

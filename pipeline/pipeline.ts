@@ -11,13 +11,13 @@
  * (every speech segment is decoded) it always runs at full rate.
  * @module
  */
-import type { Config } from "./config.ts";
-import { EventBus } from "./bus.ts";
-import { type EarshotEvent, streamTime } from "./events.ts";
+import type { Config } from "../core/config.ts";
+import { EventBus } from "../core/bus.ts";
+import { type EarshotEvent, streamTime } from "../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "./frame.ts";
 import { FrontEnd } from "./frontend.ts";
-import { decodeWav } from "./audio/wav.ts";
-import { resample } from "./audio/resample.ts";
+import { decodeWav } from "../audio/wav.ts";
+import { resample } from "../audio/resample.ts";
 import type { SileroVad } from "./vad.ts";
 
 /** How often `level` events are emitted (frames). */

@@ -20,7 +20,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { type LoadedModel, loadModel, ort } from "../models/ort.ts";
+import { type LoadedModel, loadModel, ort } from "../core/ort.ts";
 
 /** Samples per VAD chunk at 16 kHz (32 ms). */
 export const VAD_CHUNK = 512;

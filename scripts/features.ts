@@ -13,7 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
+import { loadAudioFile } from "../audio/load.ts";
 import { mfccOfSignal } from "../pipeline/mfcc.ts";
 import { encodeNpy } from "./npy.ts";
 

@@ -7,8 +7,8 @@
  * the field and the flag named (exit 2), not a stack trace mid-connection.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../pipeline/config.ts";
-import { neededPermissions } from "../assistant.ts";
+import { parseConfig } from "../core/config.ts";
+import { neededPermissions } from "../app/assistant.ts";
 import { Mosquitto, Watcher } from "./devices/mosquitto.ts";
 import { tempDir } from "./helpers/audio.ts";
 

@@ -5,7 +5,7 @@
  * value templates (`{{ value }}`, `{{ value_json.a.b }}`, `{{ value_json['x'] }}`).
  * @module
  */
-import type { Device } from "../registry.ts";
+import type { Device } from "../../home/registry.ts";
 import {
   type Adapter,
   AdapterError,

@@ -5,8 +5,8 @@
  * Booleans are "true"/"false"; brightness, position and speed scale to `max`.
  * @module
  */
-import type { Device } from "../registry.ts";
-import type { Feature } from "../schema.ts";
+import type { Device } from "../../home/registry.ts";
+import type { Feature } from "../../home/schema.ts";
 import {
   type Adapter,
   AdapterError,

@@ -5,7 +5,7 @@
  * `tele/<topic>/STATE` and availability on `tele/<topic>/LWT`.
  * @module
  */
-import type { Device } from "../registry.ts";
+import type { Device } from "../../home/registry.ts";
 import {
   type Adapter,
   AdapterError,

@@ -4,7 +4,7 @@
  * Adapters are pure (no I/O), so tests compare exact topics and payloads.
  * @module
  */
-import type { Device } from "../registry.ts";
+import type { Device } from "../../home/registry.ts";
 
 /** A normalized device command (percentages 0..100, kelvin, degrees Celsius). */
 export type Command =

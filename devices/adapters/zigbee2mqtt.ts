@@ -4,7 +4,7 @@
  * Brightness is 0..254, colour temperature in mired.
  * @module
  */
-import type { Device } from "../registry.ts";
+import type { Device } from "../../home/registry.ts";
 import {
   type Adapter,
   AdapterError,

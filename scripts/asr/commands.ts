@@ -1,6 +1,6 @@
 /**
  * Command sentences for ASR training and evaluation, sampled from the real
- * sentence templates (pipeline/intent) over many random device registries:
+ * sentence templates (intent/) over many random device registries:
  * random device names, areas and types, so the acoustic model hears many
  * names, rooms, numbers and phrasings. Each line carries the intent and
  * slots the sentence was generated from (ground truth for intent+slot
@@ -14,8 +14,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseRegistry, type Registry } from "../../devices/registry.ts";
-import { buildCommandGrammar, sampleCommands, seededRandom } from "../../pipeline/intent/index.ts";
+import { parseRegistry, type Registry } from "../../home/registry.ts";
+import { buildCommandGrammar, sampleCommands, seededRandom } from "../../intent/index.ts";
 
 /** Device names that only evaluation registries use. */
 export const HELD_OUT_DEVICES: [string, string][] = [

@@ -23,21 +23,21 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { mfccOfSignal } from "../../pipeline/mfcc.ts";
-import { AcousticModel } from "../../pipeline/asr/acoustic.ts";
-import { CtcGrammarDecoder, type DecodeResult } from "../../pipeline/asr/decoder.ts";
-import { buildGraph, type DecodingGraph } from "../../pipeline/asr/graph.ts";
-import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
-import { grammarWords } from "../../pipeline/grammar.ts";
-import { parseRegistry, type Registry } from "../../devices/registry.ts";
+import { AcousticModel } from "../../asr/acoustic.ts";
+import { CtcGrammarDecoder, type DecodeResult } from "../../asr/decoder.ts";
+import { buildGraph, type DecodingGraph } from "../../asr/graph.ts";
+import { buildLexicon } from "../../asr/lexicon.ts";
+import { grammarWords } from "../../core/grammar.ts";
+import { parseRegistry, type Registry } from "../../home/registry.ts";
 import {
   buildCommandGrammar,
   countSentences,
   parseIntent,
   seededRandom,
   type TemplateSet,
-} from "../../pipeline/intent/index.ts";
+} from "../../intent/index.ts";
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { markdownReport, today } from "./eval_report.ts";
 

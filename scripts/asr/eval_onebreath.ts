@@ -30,23 +30,23 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../pipeline/events.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
-import { WakeDetector } from "../../pipeline/wake.ts";
-import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
-import { loadRegistry, type Registry } from "../../devices/registry.ts";
+import { WakeDetector } from "../../wake/detector.ts";
+import { createRecognizer } from "../../asr/recognizer.ts";
+import { encodeWav } from "../../audio/wav.ts";
+import { loadAudioFile } from "../../audio/load.ts";
+import { loadRegistry, type Registry } from "../../home/registry.ts";
 import {
   buildCommandGrammar,
   type ParsedIntent,
   parseIntent,
   sampleCommands,
   seededRandom,
-} from "../../pipeline/intent/index.ts";
+} from "../../intent/index.ts";
 import { randomRegistry } from "./commands.ts";
 import { addFloor, concat, loudRange, speak, trimSilence } from "./tts.ts";
 

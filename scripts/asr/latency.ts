@@ -12,16 +12,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { TranscriptEvent } from "../../pipeline/events.ts";
+import { loadAudioFile } from "../../audio/load.ts";
+import { encodeWav } from "../../audio/wav.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { TranscriptEvent } from "../../core/events.ts";
 import type { FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
-import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
-import { parseRegistry } from "../../devices/registry.ts";
-import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
+import { createRecognizer } from "../../asr/recognizer.ts";
+import { parseRegistry } from "../../home/registry.ts";
+import { buildCommandGrammar } from "../../intent/index.ts";
 
 function speechEnd(x: Float32Array): number {
   const p: number[] = [];

@@ -28,18 +28,18 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
-import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
-import type { DecodeResult } from "../../pipeline/asr/decoder.ts";
-import { grammarAccepts, grammarWords, type WordGrammar } from "../../pipeline/grammar.ts";
-import { parseRegistry, type Registry } from "../../devices/registry.ts";
+import { loadAudioFile } from "../../audio/load.ts";
+import { encodeWav } from "../../audio/wav.ts";
+import { buildLexicon } from "../../asr/lexicon.ts";
+import type { DecodeResult } from "../../asr/decoder.ts";
+import { grammarAccepts, grammarWords, type WordGrammar } from "../../core/grammar.ts";
+import { parseRegistry, type Registry } from "../../home/registry.ts";
 import {
   buildCommandGrammar,
   parseIntent,
   sampleSentences,
   seededRandom,
-} from "../../pipeline/intent/index.ts";
+} from "../../intent/index.ts";
 import { toDict } from "./jsgf.ts";
 import {
   addNoise,

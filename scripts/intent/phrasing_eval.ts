@@ -12,9 +12,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadRegistry, type Registry } from "../../devices/registry.ts";
+import { loadRegistry, type Registry } from "../../home/registry.ts";
 import { intentTargets } from "../../devices/router.ts";
-import { parseIntent, type TemplateSet } from "../../pipeline/intent/index.ts";
+import { parseIntent, type TemplateSet } from "../../intent/index.ts";
 
 /** One line of a sentence set. */
 export interface PhrasingCase {

@@ -7,9 +7,9 @@
  * their transcripts' commands apart the same way.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
 import { audioRunner, textRunner } from "../../api/commands.ts";
 import { Simulator } from "../../devices/simulator.ts";

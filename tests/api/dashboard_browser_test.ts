@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { EventBus } from "../../pipeline/bus.ts";
+import { EventBus } from "../../core/bus.ts";
 import { startApi } from "../../api/server.ts";
 import { DEMO_WAV, MQTT_TEST, pipelineServices, testConfig } from "./wiring.ts";
 

@@ -3,12 +3,12 @@
  * real audio (flite slt rendering in the demo recording).
  */
 import assert from "node:assert/strict";
-import { loadModel } from "../../models/ort.ts";
-import { readOnnxInfo } from "../../models/onnx_info.ts";
-import { AcousticModel } from "../../pipeline/asr/acoustic.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { loadModel } from "../../core/ort.ts";
+import { readOnnxInfo } from "../../core/onnx_info.ts";
+import { AcousticModel } from "../../asr/acoustic.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { mfccOfSignal } from "../../pipeline/mfcc.ts";
-import { NUM_LABELS } from "../../pipeline/asr/phones.ts";
+import { NUM_LABELS } from "../../core/phones.ts";
 
 const INT8 = "models/asr/asr_int8.onnx";
 const FP32 = "models/asr/asr_fp32.onnx";

@@ -4,18 +4,18 @@
  * audio synthesized by flite's slt voice (a voice held out from training).
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent, TranscriptEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent, TranscriptEvent } from "../../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
-import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
-import { AcousticModel } from "../../pipeline/asr/acoustic.ts";
-import { loadRegistry } from "../../devices/registry.ts";
-import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
-import { decodeWav, encodeWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
+import { createRecognizer } from "../../asr/recognizer.ts";
+import { AcousticModel } from "../../asr/acoustic.ts";
+import { loadRegistry } from "../../home/registry.ts";
+import { buildCommandGrammar } from "../../intent/index.ts";
+import { decodeWav, encodeWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
 
 const vad = await SileroVad.load();
 const registry = await loadRegistry("devices/example.devices.json");

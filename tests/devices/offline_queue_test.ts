@@ -7,9 +7,9 @@
  * is down and sent by the next start (expired ones dropped, a bad file named).
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { ConfirmEvent, EarshotEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { ConfirmEvent, EarshotEvent } from "../../core/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
 import { loadQueueFile, MqttLink, parseQueueFile, saveQueueFile } from "../../devices/mqtt.ts";
 import { textRunner } from "../../api/commands.ts";

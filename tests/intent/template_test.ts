@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseTemplate, TemplateError } from "../../pipeline/intent/template.ts";
+import { parseTemplate, TemplateError } from "../../intent/template.ts";
 
 Deno.test("parseTemplate: words, alternatives, optional parts, slots, ranges, constants, rules", () => {
   assert.deepEqual(parseTemplate("turn on"), {

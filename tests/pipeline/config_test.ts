@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig, parseConfig } from "../../pipeline/config.ts";
+import { ConfigError, loadConfig, parseConfig } from "../../core/config.ts";
 import { tempDir } from "../helpers/audio.ts";
 
 Deno.test("defaults: 16 kHz front end, energy gate, one thread of everything", () => {

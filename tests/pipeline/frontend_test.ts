@@ -1,11 +1,11 @@
 /** The front end's frames: MFCC exactly as the streaming extractor computes it, digital silence too. */
 import assert from "node:assert/strict";
 import { FrontEnd } from "../../pipeline/frontend.ts";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
 import { mfccOfSignal } from "../../pipeline/mfcc.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { RECORDINGS } from "../helpers/audio.ts";
 
 const speech = await loadAudioFile(RECORDINGS.librivox);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { Pipeline, runAudio } from "../../pipeline/pipeline.ts";
-import { EventBus } from "../../pipeline/bus.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { EarshotEvent } from "../../core/events.ts";
+import { parseConfig } from "../../core/config.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
-import { decodeWav } from "../../pipeline/audio/wav.ts";
+import { decodeWav } from "../../audio/wav.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
 
 const DEMO = await Deno.readFile(new URL("../../assets/demo.wav", import.meta.url));

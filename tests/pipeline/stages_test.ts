@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { buildRecognizer, createStages, RecognizerSlot } from "../../pipeline/stages.ts";
+import { buildRecognizer, createStages, RecognizerSlot } from "../../app/stages.ts";
 import { Pipeline } from "../../pipeline/pipeline.ts";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { TranscriptEvent } from "../../pipeline/events.ts";
-import { WakeDetector } from "../../pipeline/wake.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { TranscriptEvent } from "../../core/events.ts";
+import { WakeDetector } from "../../wake/detector.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
-import { decodeWav } from "../../pipeline/audio/wav.ts";
-import { parseRegistry } from "../../devices/registry.ts";
-import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
+import { decodeWav } from "../../audio/wav.ts";
+import { parseRegistry } from "../../home/registry.ts";
+import { buildCommandGrammar } from "../../intent/index.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const DEMO = decodeWav(await Deno.readFile(new URL("assets/demo.wav", ROOT))).samples;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { levelDb, SileroVad, VadHysteresis, VoiceActivity } from "../../pipeline/vad.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
-import type { VadEvent } from "../../pipeline/events.ts";
+import { parseConfig } from "../../core/config.ts";
+import { encodeWav } from "../../audio/wav.ts";
+import { loadAudioFile } from "../../audio/load.ts";
+import type { VadEvent } from "../../core/events.ts";
 import { noise, RECORDINGS, rms } from "../helpers/audio.ts";
 
 const opts = { threshold: 0.5, negThreshold: 0.35, minSpeechMs: 64, minSilenceMs: 96, padMs: 0 };

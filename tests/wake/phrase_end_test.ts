@@ -5,12 +5,12 @@
  * parts are rendered apart and joined.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { WakeEvent } from "../../pipeline/events.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { WakeEvent } from "../../core/events.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import { SileroVad } from "../../pipeline/vad.ts";
-import { phraseEnd, WakeDetector } from "../../pipeline/wake.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
+import { phraseEnd, WakeDetector } from "../../wake/detector.ts";
+import { encodeWav } from "../../audio/wav.ts";
 import { addFloor, concat, speak, trimSilence } from "../../scripts/asr/tts.ts";
 
 Deno.test("phraseEnd: where the run of scores above the threshold began", () => {

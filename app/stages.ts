@@ -1,0 +1,147 @@
+/**
+ * Builds the model stages that follow the front end, from the configuration:
+ * the wake-word detector (when wake models are configured) and the command
+ * recognizer (when ASR is enabled). The recognizer's grammar comes from the
+ * device registry: the running devices runtime's, else `devices.file`, else the
+ * example registry that ships in devices/.
+ * @module
+ */
+import type { Config } from "../core/config.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { FrameStage } from "../pipeline/frame.ts";
+import type { WordGrammar } from "../core/grammar.ts";
+import { WakeDetector } from "../wake/detector.ts";
+import { createRecognizer, DEFAULT_ASR_MODEL, type Recognizer } from "../asr/recognizer.ts";
+import { defaultVadModelPath } from "../pipeline/vad.ts";
+import type { ModelDefaults } from "../api/models.ts";
+import { EventBus as Bus } from "../core/bus.ts";
+import type { AnalysisFrame } from "../pipeline/frame.ts";
+import { buildCommandGrammar } from "../intent/index.ts";
+import { loadRegistry } from "../home/registry.ts";
+
+/** The registry used for the grammar when none is configured. */
+export const EXAMPLE_REGISTRY =
+  new URL("../devices/example.devices.json", import.meta.url).pathname;
+
+/** The model files the stages load where the configuration names none. */
+export function modelDefaults(): ModelDefaults {
+  return { vad: defaultVadModelPath(), asr: DEFAULT_ASR_MODEL };
+}
+
+/** Grammars of registry files, built once per file (the recognizer is rebuilt per upload). */
+const grammarCache = new Map<string, Promise<WordGrammar>>();
+
+async function registryGrammar(path: string): Promise<WordGrammar> {
+  let g = grammarCache.get(path);
+  if (!g) {
+    g = loadRegistry(path).then((r) => buildCommandGrammar(r));
+    grammarCache.set(path, g);
+    g.catch(() => grammarCache.delete(path));
+  }
+  return await g;
+}
+
+/** Options for {@link createStages}. */
+export interface StageOptions {
+  /** The command grammar (from the devices runtime). */
+  grammar?: WordGrammar;
+  /** Receives lexicon warnings (unknown words) once. */
+  warn?: (message: string) => void;
+}
+
+/** The stages for this configuration, in pipeline order (the recognizer is a {@link RecognizerSlot}). */
+export async function createStages(
+  config: Config,
+  bus: EventBus,
+  options: StageOptions = {},
+): Promise<FrameStage[]> {
+  const stages: FrameStage[] = [];
+  if (config.wake.enabled && config.wake.models.length) {
+    stages.push(
+      await WakeDetector.create(config.wake, bus, { coefficients: config.mfcc.coefficients }),
+    );
+  }
+  if (config.asr.enabled) {
+    const grammar = options.grammar ??
+      await registryGrammar(config.devices.file ?? EXAMPLE_REGISTRY);
+    const slot = new RecognizerSlot(bus, (b) => buildRecognizer(config, b, grammar, options.warn));
+    await slot.ready;
+    stages.push(slot);
+  }
+  return stages;
+}
+
+/** Build a command recognizer for `grammar` on `bus` (lexicon warnings go to `warn`). */
+export async function buildRecognizer(
+  config: Config,
+  bus: EventBus,
+  grammar: WordGrammar,
+  warn?: (message: string) => void,
+): Promise<Recognizer> {
+  const { recognizer, warnings } = await createRecognizer(bus, grammar, config.asr, {
+    negThreshold: config.vad.negThreshold,
+  });
+  for (const w of warnings) warn?.(w);
+  return recognizer;
+}
+
+/**
+ * Holds the command recognizer and lets a new one (built for a changed
+ * grammar, e.g. after devices were imported) take over between utterances.
+ * Each recognizer sits on its own bus: it hears the pipeline's `wake` and
+ * `vad` events only while it is the active one, and its `transcript` events
+ * are passed on, so a recognizer waiting to take over never reacts to speech.
+ */
+export class RecognizerSlot implements FrameStage {
+  #bus: EventBus;
+  #active!: { recognizer: Recognizer; bus: Bus };
+  #next: { recognizer: Recognizer; bus: Bus } | null = null;
+  #off: () => void;
+  /** Resolves once the first recognizer is built. */
+  readonly ready: Promise<void>;
+
+  constructor(bus: EventBus, build: (bus: EventBus) => Promise<Recognizer>) {
+    this.#bus = bus;
+    this.#off = bus.on((e) => {
+      if (e.type === "wake" || e.type === "vad") this.#active?.bus.emit(e);
+    });
+    this.ready = this.#build(build).then((r) => void (this.#active = r));
+  }
+
+  async #build(build: (bus: EventBus) => Promise<Recognizer>) {
+    const inner = new Bus();
+    inner.onType("transcript", (e) => this.#bus.emit(e));
+    return { recognizer: await build(inner), bus: inner };
+  }
+
+  /** Build a recognizer with `build` and switch to it when no utterance is in progress. */
+  async replace(build: (bus: EventBus) => Promise<Recognizer>): Promise<void> {
+    const next = await this.#build(build);
+    this.#next?.recognizer.close();
+    this.#next = next;
+  }
+
+  /** The recognizer in use. */
+  get recognizer(): Recognizer {
+    return this.#active.recognizer;
+  }
+
+  async onFrame(frame: AnalysisFrame): Promise<void> {
+    if (this.#next && !this.#active.recognizer.listening) {
+      this.#active.recognizer.close();
+      this.#active = this.#next;
+      this.#next = null;
+    }
+    await this.#active.recognizer.onFrame(frame);
+  }
+
+  async flush(t: number): Promise<void> {
+    await this.#active.recognizer.flush(t);
+  }
+
+  close(): void {
+    this.#off();
+    this.#next?.recognizer.close();
+    this.#active?.recognizer.close();
+  }
+}
