@@ -26,13 +26,13 @@
  */
 import { parseArgs } from "node:util";
 import { setImmediate } from "node:timers";
-import { parseConfig } from "../pipeline/config.ts";
-import { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent } from "../pipeline/events.ts";
+import { parseConfig } from "../core/config.ts";
+import { EventBus } from "../core/bus.ts";
+import type { EarshotEvent } from "../core/events.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
-import { createStages } from "../pipeline/stages.ts";
+import { createStages } from "../app/stages.ts";
 import { SileroVad } from "../pipeline/vad.ts";
-import { decodeWav } from "../pipeline/audio/wav.ts";
+import { decodeWav } from "../audio/wav.ts";
 import { startDevices } from "../devices/runtime.ts";
 import { Simulator } from "../devices/simulator.ts";
 import { MetricsCollector } from "../api/metrics.ts";

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { adapterFor, decodeState, StatePayloadError } from "../../devices/adapters/index.ts";
-import { loadRegistry } from "../../devices/registry.ts";
+import { loadRegistry } from "../../home/registry.ts";
 import { Router } from "../../devices/router.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 
 const example = new URL("../../devices/example.devices.json", import.meta.url).pathname;
 
@@ -43,7 +43,11 @@ Deno.test("the router keeps the last good state and emits an error for an out-of
   const registry = await loadRegistry(example);
   const events: EarshotEvent[] = [];
   const link = { publish: () => ({ queued: false }), subscribe: () => () => {} };
-  const router = new Router(registry, link, { confirmTimeoutMs: 100, emit: (e) => events.push(e) });
+  const router = new Router(registry, link, {
+    confirmTimeoutMs: 100,
+    brightnessStep: 25,
+    emit: (e) => events.push(e),
+  });
   router.watchStates();
   const lamp = registry.device("floor_lamp")!;
   const topic = adapterFor(lamp).stateTopics(lamp)[0];

@@ -7,19 +7,19 @@
  * CI; `deno run -A scripts/fuzz.ts` runs 100,000 cases per target.
  * @module
  */
-import { decodeWav, openWavStream, parseWavHeader, WavError } from "../../pipeline/audio/wav.ts";
-import { ConfigError, configSchema, parseConfig } from "../../pipeline/config.ts";
-import { parseRegistryText, RegistryError } from "../../devices/registry.ts";
-import { parseTemplate, TemplateError } from "../../pipeline/intent/template.ts";
+import { decodeWav, openWavStream, parseWavHeader, WavError } from "../../audio/wav.ts";
+import { ConfigError, configSchema, parseConfig } from "../../core/config.ts";
+import { parseRegistryText, RegistryError } from "../../home/registry.ts";
+import { parseTemplate, TemplateError } from "../../intent/template.ts";
 import {
   adapterFor,
   decodeState,
   type DeviceState,
   StatePayloadError,
 } from "../../devices/adapters/index.ts";
-import type { Device } from "../../devices/registry.ts";
+import type { Device } from "../../home/registry.ts";
 import { createApp } from "../../api/app.ts";
-import { EventBus } from "../../pipeline/bus.ts";
+import { EventBus } from "../../core/bus.ts";
 
 /** A small fast seeded PRNG (mulberry32). */
 export class Rng {
