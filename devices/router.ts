@@ -12,6 +12,7 @@ import { adapterFor } from "./adapters/index.ts";
 import {
   AdapterError,
   type Command,
+  decodeState,
   describeCommand,
   type DeviceState,
   StatePayloadError,
@@ -166,7 +167,7 @@ export class Router {
     for (const d of this.#byTopic.get(topic) ?? []) {
       const adapter = adapterFor(d);
       try {
-        const s = adapter.decode(d, topic, payload);
+        const s = decodeState(adapter, d, topic, payload);
         if (s && Object.keys(s).length) this.states.update(d.id, s, this.#now());
       } catch (err) {
         const msg = err instanceof StatePayloadError
