@@ -21,6 +21,8 @@ import { round3 } from "../core/math.ts";
 
 /** The outcome of a text command, when the runner knows more than its events. */
 export interface CommandOutcome {
+  /** The command's correlation id (the `session` of its events). */
+  session?: string;
   /** The events the command caused (intent, publish, confirm, error). */
   events: EarshotEvent[];
   /** False when no intent matched the text. */
@@ -31,6 +33,12 @@ export interface CommandOutcome {
   errors?: string[];
   /** Why nothing was done on purpose. */
   skipped?: string;
+  /**
+   * Set when the broker is down and the command waits in the offline queue (answered 202 at
+   * once): how many device commands, the last one's place in the queue, and when the first
+   * expires unsent.
+   */
+  queued?: { commands: number; position: number; expiresAt?: string; expiresInMs?: number };
 }
 
 /**
@@ -43,6 +51,8 @@ export type RunAudio = (bytes: Uint8Array) => Promise<EarshotEvent[] | AudioOutc
 
 /** The outcome of an upload, when the runner measures the pipeline apart from what follows. */
 export interface AudioOutcome {
+  /** The upload's correlation id (the `session` of its events). */
+  session?: string;
   events: EarshotEvent[];
   /** Wall ms of the pipeline alone (not the device confirmations waited for after it). */
   pipelineMs?: number;
@@ -115,6 +125,8 @@ export interface ApiDeps {
   realTimeFactor?: () => number | undefined;
   /** Seconds of audio the live pipeline has taken in (its sample counter), for /metrics. */
   liveAudioSeconds?: () => number;
+  /** The MQTT link's state and offline-queue counts, for /metrics. */
+  mqtt?: () => { state: string; queued: number; dropped: number };
   limits?: Partial<ApiLimits>;
   sse?: Partial<SseOptions>;
   /** Collectors, when the caller made them earlier; created from the bus otherwise. */
@@ -236,6 +248,9 @@ export function createApp(deps: ApiDeps): ApiApp {
     sseClients: () => hub.clients,
     realTimeFactor: deps.realTimeFactor,
     liveAudioSeconds: deps.liveAudioSeconds,
+    mqttConnected: deps.mqtt && (() => deps.mqtt!().state === "connected"),
+    mqttQueued: deps.mqtt && (() => deps.mqtt!().queued),
+    mqttDropped: deps.mqtt && (() => deps.mqtt!().dropped),
   });
   const files = loadStatic();
   let audioBusy = false;
@@ -457,13 +472,15 @@ export function createApp(deps: ApiDeps): ApiApp {
     const understood = result.understood ?? result.events.some((e) => e.type === "intent");
     return c.json({
       text: body.text,
+      ...(result.session !== undefined ? { session: result.session } : {}),
       understood,
       ...(result.answer !== undefined ? { answer: result.answer } : {}),
       errors: result.errors ?? [],
       ...(result.skipped !== undefined ? { skipped: result.skipped } : {}),
+      ...(result.queued ? { status: "queued", queued: result.queued } : {}),
       wallMs: Math.round((performance.now() - started) * 10) / 10,
       events: result.events,
-    });
+    }, result.queued ? 202 : 200);
   });
 
   // Audio uploads: one at a time (a Pi has little CPU to spare next to the live pipeline).
@@ -570,8 +587,8 @@ export function createApp(deps: ApiDeps): ApiApp {
         throw new HttpError(500, `audio processing failed: ${safeMessage(err)}`);
       }
       const wallMs = performance.now() - started;
-      const { events, pipelineMs = wallMs } = Array.isArray(outcome)
-        ? { events: outcome }
+      const { events, pipelineMs = wallMs, session } = Array.isArray(outcome)
+        ? { events: outcome, session: undefined }
         : outcome;
       metrics.observeUpload(seconds, pipelineMs / 1000);
       const keepLevels = levels === "1" || levels === "true";
@@ -584,6 +601,7 @@ export function createApp(deps: ApiDeps): ApiApp {
           encoding: format.encoding,
           seconds: round3(seconds),
         },
+        ...(session !== undefined ? { session } : {}),
         wallMs: Math.round(wallMs * 10) / 10,
         pipelineMs: Math.round(pipelineMs * 10) / 10,
         /** Pipeline seconds per audio second. */

@@ -152,6 +152,8 @@ export interface MetricsGauges {
   mqttConnected?: () => boolean | undefined;
   /** Commands waiting in the MQTT offline queue. */
   mqttQueued?: () => number | undefined;
+  /** Commands given up (expired in the offline queue, lost in flight). */
+  mqttDropped?: () => number | undefined;
 }
 
 /** Collects metrics from the bus and the API; {@link render} gives the exposition text. */
@@ -365,6 +367,14 @@ export class MetricsCollector {
     if (queued !== undefined) {
       parts.push(
         gauge("earshot_mqtt_queued", "Commands in the MQTT offline queue.", [[{}, queued]]),
+      );
+    }
+    const dropped = g.mqttDropped?.();
+    if (dropped !== undefined) {
+      parts.push(
+        `# HELP earshot_mqtt_dropped_total Commands given up (expired in the offline queue, ` +
+          `lost in flight, earshot stopped).\n# TYPE earshot_mqtt_dropped_total counter\n` +
+          `earshot_mqtt_dropped_total ${dropped}\n`,
       );
     }
     return parts.join("");

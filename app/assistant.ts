@@ -4,7 +4,7 @@
  * on one event bus. main.ts parses the command line and calls {@link runAssistant}.
  * @module
  */
-import type { Config } from "../core/config.ts";
+import { type Config, ConfigError } from "../core/config.ts";
 import { EventBus } from "../core/bus.ts";
 import { streamTime } from "../core/events.ts";
 import { Pipeline, runAudio } from "../pipeline/pipeline.ts";
@@ -40,6 +40,101 @@ export interface AssistantOptions {
   warn?: (message: string) => void;
   /** Called once everything is up (API URL, broker URL). */
   onReady?: (info: { apiUrl?: string; tokenSource?: string; brokerUrl?: string }) => void;
+}
+
+/** One permission the configuration needs, and the config field that asks for it. */
+export interface NeededPermission {
+  name: "net" | "run";
+  /** `host:port` for net, the program for run. */
+  value: string;
+  /** What asks for it, e.g. "mqtt.url mqtt://192.168.1.5:1883". */
+  why: string;
+}
+
+const DEFAULT_PORTS: Record<string, number> = {
+  "mqtt:": 1883,
+  "tcp:": 1883,
+  "mqtts:": 8883,
+  "ssl:": 8883,
+  "tls:": 8883,
+  "ws:": 80,
+  "wss:": 443,
+};
+
+const hostPort = (host: string, port: number) =>
+  `${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+
+/**
+ * The network addresses and programs this configuration uses: the API's
+ * listening address, the broker (or the embedded one's address) and arecord
+ * for the microphone. espeak-ng is left out: it is only asked for words
+ * without a pronunciation, and its absence is a warning, not a failure.
+ *
+ * @example
+ * ```ts
+ * neededPermissions(config, { devices: true, api: true });
+ * // [{ name: "net", value: "127.0.0.1:8089", why: "api.host:api.port" }, ...]
+ * ```
+ */
+export function neededPermissions(
+  config: Config,
+  options: Pick<AssistantOptions, "devices" | "api">,
+): NeededPermission[] {
+  const out: NeededPermission[] = [];
+  if (options.api && config.api.enabled) {
+    out.push({
+      name: "net",
+      value: hostPort(config.api.host, config.api.port),
+      why: "api.host:api.port",
+    });
+  }
+  if (options.devices) {
+    const m = config.mqtt;
+    if (m.url) {
+      try {
+        const u = new URL(m.url);
+        const port = u.port ? Number(u.port) : DEFAULT_PORTS[u.protocol] ?? 1883;
+        const host = u.hostname.replace(/^\[|\]$/g, "");
+        out.push({ name: "net", value: hostPort(host, port), why: `mqtt.url ${u.host}` });
+      } catch { /* the MQTT link names a bad URL */ }
+    } else {
+      out.push({
+        name: "net",
+        value: hostPort(m.embeddedHost, m.embeddedPort),
+        why: "mqtt.embeddedHost:mqtt.embeddedPort (embedded broker)",
+      });
+    }
+  }
+  if (config.audio.source === "mic") {
+    out.push({ name: "run", value: config.audio.arecord, why: "audio.arecord" });
+  }
+  return out;
+}
+
+/**
+ * Refuse to start (a ConfigError, exit 2) when Deno's permissions do not
+ * cover what the configuration needs, naming the field and the flag to widen,
+ * instead of failing later deep in a connection attempt.
+ */
+export async function checkPermissions(
+  config: Config,
+  options: Pick<AssistantOptions, "devices" | "api">,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const p of neededPermissions(config, options)) {
+    const desc: Deno.PermissionDescriptor = p.name === "net"
+      ? { name: "net", host: p.value }
+      : { name: "run", command: p.value };
+    const { state } = await Deno.permissions.query(desc);
+    if (state === "granted") continue;
+    missing.push(
+      p.name === "net"
+        ? `${p.why}: network access to ${p.value} is not granted: add it to --allow-net ` +
+          `(the tasks and the systemd unit: EARSHOT_ALLOW_NET, see README "Permissions")`
+        : `${p.why}: running ${p.value} is not granted: add it to --allow-run`,
+    );
+  }
+  if (missing.length) throw new ConfigError(missing.join("\n"));
 }
 
 /** Open the configured audio source. */
@@ -82,6 +177,7 @@ export async function runAssistant(
   options: AssistantOptions,
   signal: AbortSignal,
 ): Promise<Pipeline> {
+  await checkPermissions(config, options);
   const status = new StatusCollector(bus);
   const outstanding = trackConfirmations(bus);
   const vad = await SileroModel.load(config.vad.model);
@@ -92,7 +188,7 @@ export async function runAssistant(
   let pipeline: Pipeline | undefined;
   try {
     if (options.devices) {
-      devices = await startDevices(config, bus);
+      devices = await startDevices(config, bus, { warn: options.warn });
       await devices.ready(5000);
       if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
     }
@@ -120,6 +216,7 @@ export async function runAssistant(
         version: VERSION,
         realTimeFactor: () => pipeline?.realTimeFactor ?? 0,
         liveAudioSeconds: () => pipeline?.seconds ?? 0,
+        ...(devices ? { mqtt: () => devices!.status().mqtt } : {}),
         probes: {
           audio: audioAliveProbe(status),
           models: () => ({ ok: true, detail: `vad + ${stages.length} model stages loaded` }),

@@ -117,6 +117,10 @@ export class Recognizer implements FrameStage {
   #awaitSilence = false;
   /** The transcript committed during the current onFrame/flush call (at most one). */
   #committed: TranscriptEvent | undefined;
+  /** The accepted sentence the decoder has kept as its best, and since which decoder frame. */
+  #stableText = "";
+  #stableFrom = 0;
+  #stableAt = -1;
 
   constructor(
     model: AcousticModel,
@@ -178,6 +182,8 @@ export class Recognizer implements FrameStage {
     this.#decodeMs = 0;
     this.#silentFrames = 0;
     this.decoder.reset(commandFrom === undefined ? 0 : LEAD_IN_FRAMES);
+    this.#stableText = "";
+    this.#stableAt = -1;
     const n = Math.min(prerollFrames, this.#history.length);
     const preroll = this.#history.slice(this.#history.length - n);
     this.#am.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.mfcc));
@@ -248,15 +254,15 @@ export class Recognizer implements FrameStage {
       // A fragment before the command (the wake phrase's tail, a cough): keep listening.
       this.#state = "listening";
       this.decoder.reset();
+      this.#stableText = "";
+      this.#stableAt = -1;
       return;
     }
     if (vadEnd || tooLong) return await this.#commit(frame.t);
-    if (this.decoder.completeFor >= STABLE_FRAMES) {
-      // Noise that never falls silent (babble, a television): the same complete sentence for
-      // STABLE_FRAMES decoder frames ends the command if it would be accepted.
-      const r = this.decoder.result();
-      if (r.confidence >= this.#cfg.confidenceThreshold) return await this.#commit(frame.t, r);
-    }
+    // Noise that never falls silent (babble, a television): the command is over when the same
+    // sentence has been the best complete one, and accepted, for STABLE_FRAMES decoder frames.
+    const stable = this.#stableResult();
+    if (stable) return await this.#commit(frame.t, stable);
     if (silenceMs >= this.#cfg.earlyCommitMs && this.#silentFrames % 2 === 0) {
       // Early commit: the model emits a phone a little after hearing it, so ask what it
       // would emit if the silence went on; commit when that completes a command.
@@ -273,6 +279,37 @@ export class Recognizer implements FrameStage {
         }
       }
     }
+  }
+
+  /**
+   * The decoder's best complete sentence once it has stayed the same, above the confidence
+   * threshold and within {@link COMPLETE_MARGIN} nats of the best hypothesis for
+   * {@link STABLE_FRAMES} decoder frames, else null. Words still being spoken after a complete
+   * sentence ("set the light to fifty ... percent") soon put the hypotheses that go on far
+   * ahead of it; quieter babble does not.
+   */
+  #stableResult(): DecodeResult | null {
+    const frames = this.decoder.frames;
+    if (frames === this.#stableAt) return null;
+    this.#stableAt = frames;
+    if (this.decoder.completeFor >= STABLE_FRAMES) {
+      const r = this.decoder.result();
+      if (r.confidence >= this.#cfg.confidenceThreshold) return r;
+    }
+    const r = this.decoder.result();
+    if (
+      !r.text || r.confidence < this.#cfg.confidenceThreshold ||
+      !this.decoder.complete(COMPLETE_MARGIN)
+    ) {
+      this.#stableText = "";
+      return null;
+    }
+    if (r.text !== this.#stableText) {
+      this.#stableText = r.text;
+      this.#stableFrom = frames;
+      return null;
+    }
+    return frames - this.#stableFrom >= STABLE_FRAMES ? r : null;
   }
 
   /**

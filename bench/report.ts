@@ -178,7 +178,7 @@ async function liveRun(reps: number) {
     args: [
       "run",
       // As deno.json's tasks and the systemd unit run it.
-      "--v8-flags=--max-semi-space-size=2",
+      "--v8-flags=--max-semi-space-size=2,--optimize-for-size",
       "--allow-read",
       "--allow-env",
       `--allow-ffi=${ROOT}node_modules`,
@@ -402,7 +402,7 @@ if (import.meta.main) {
     "",
     "## Live-paced run: latency and memory",
     "",
-    `\`deno run --v8-flags=--max-semi-space-size=2 main.ts demo --realtime --json\` (as the tasks and ` +
+    `\`deno run --v8-flags=--max-semi-space-size=2,--optimize-for-size main.ts demo --realtime --json\` (as the tasks and ` +
     `the systemd unit run it) as its own process on the demo ("hey computer ... turn on the ` +
     `kitchen light") ${reps} times with 1 s of silence between (${
       live.audioSeconds.toFixed(0)

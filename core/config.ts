@@ -192,6 +192,8 @@ export const devicesSchema = z.object({
   confirmTimeoutMs: timerMs(0).default(3000),
   /** Covers move slowly: wait this long for open/close/position reports. */
   coverConfirmTimeoutMs: timerMs(0).default(60000),
+  /** Percentage points of a relative brightness step without an amount ("dim the lamp"). */
+  brightnessStep: z.number().min(1).max(100).default(25),
   /** Typed or transcribed text below this intent confidence is not acted on. */
   minIntentConfidence: z.number().min(0).max(1).default(0.75),
 }).strict();
@@ -223,6 +225,16 @@ export const mqttSchema = z.object({
   backoffMaxMs: timerMs(10).default(30000),
   /** Most commands kept while offline (older ones are dropped and reported). */
   queueMax: z.number().int().min(1).default(1000),
+  /**
+   * While commands wait in the offline queue, reconnect attempts come at least this often
+   * (ms), so a broker back this long before a command's expiry still gets it.
+   */
+  queueRetryMs: timerMs(10).default(1000),
+  /**
+   * The offline queue is saved here when earshot stops while the broker is down, and loaded
+   * (expired commands dropped) on the next start; "" keeps it in memory only.
+   */
+  queueFile: z.string().default(".earshot/queue.json"),
   /** Publish Rhasspy Hermes events (hotword, textCaptured, intent). */
   hermes: z.boolean().default(true),
   /** Publish Home Assistant discovery for earshot's own entities (under haPrefix). */
@@ -328,6 +340,7 @@ export const ENV_VARS: Record<string, string> = {
   EARSHOT_MQTT_USERNAME: "mqtt.username",
   EARSHOT_MQTT_PASSWORD: "mqtt.password",
   EARSHOT_SITE_ID: "mqtt.siteId",
+  EARSHOT_MQTT_QUEUE_FILE: "mqtt.queueFile",
   EARSHOT_API_TOKEN: "api.token",
   EARSHOT_API_PORT: "api.port",
   EARSHOT_API_HOST: "api.host",

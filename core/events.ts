@@ -14,6 +14,12 @@ export interface EventBase {
   type: string;
   /** Stream time in seconds (sample index / 16000). */
   t: number;
+  /**
+   * Correlation id: set on the events of one typed command or one upload (and on the
+   * intent, publish, confirm and error events they cause), so answers and clients can tell
+   * concurrent commands apart. Absent on events of no particular command.
+   */
+  session?: string;
 }
 
 /** The audio source started, ended, or is being restarted. */

@@ -20,7 +20,7 @@ export function redactUrl(value: string): string {
 /**
  * The environment for a child process: this process's, less every `EARSHOT_*`
  * variable (tokens, passwords, broker URLs with credentials: no child needs
- * them). Use with `clearEnv: true`. Without `--allow-env` the child gets an
+ * them) and the loader's `LD_*`/`DYLD_*` variables. Use with `clearEnv: true`. Without `--allow-env` the child gets an
  * empty environment rather than an error.
  */
 export function childEnv(): Record<string, string> {
@@ -31,7 +31,8 @@ export function childEnv(): Record<string, string> {
     return {};
   }
   for (const name of Object.keys(env)) {
-    if (/^EARSHOT_/i.test(name)) delete env[name];
+    // LD_*/DYLD_* (library injection) would also need an unscoped --allow-run.
+    if (/^(EARSHOT_|LD_|DYLD_)/i.test(name)) delete env[name];
   }
   return env;
 }

@@ -34,6 +34,8 @@ import type { TrackedState } from "./state.ts";
 export interface HandleResult {
   /** The text as given. */
   text: string;
+  /** The command's correlation id: every event it caused carries it as `session`. */
+  session: string;
   /** The recognized intent (null: not understood). */
   intent: ParsedIntent | null;
   /** Devices commanded (topics, queued flag, per-device errors). */
@@ -105,6 +107,8 @@ export interface StartOptions {
   registry?: Registry;
   /** Wall clock (ms). */
   now?: () => number;
+  /** Start-up and shutdown notes (offline queue restored or saved); default stderr. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -152,8 +156,8 @@ export async function startDevices(
   let streamT = 0;
   let closed = false;
   const emit = (e: EarshotEvent) => bus.emit(e);
-  const error = (stage: string, message: string) =>
-    emit({ type: "error", t: streamT, stage, message });
+  const error = (stage: string, message: string, session?: string) =>
+    emit({ type: "error", t: streamT, stage, message, ...(session ? { session } : {}) });
 
   let lastError: string | undefined;
   const onConnected: Array<() => void> = [];
@@ -171,6 +175,10 @@ export async function startDevices(
       availabilityTopic: topics.availability,
       queueExpiryMs: m.queueExpiryMs,
       queueMax: m.queueMax,
+      queueRetryMs: m.queueRetryMs,
+      queueFile: m.queueFile || undefined,
+      siteId,
+      log: options.warn ?? ((msg) => console.error(`earshot: ${msg}`)),
       backoffMinMs: m.backoffMinMs,
       backoffMaxMs: m.backoffMaxMs,
       now,
@@ -195,6 +203,7 @@ export async function startDevices(
   const router = new Router(registry, link, {
     confirmTimeoutMs: config.devices.confirmTimeoutMs,
     coverConfirmTimeoutMs: config.devices.coverConfirmTimeoutMs,
+    brightnessStep: config.devices.brightnessStep,
     emit,
     now,
   });
@@ -264,7 +273,8 @@ export async function startDevices(
     router.streamTime = streamT;
   });
   const unsubWake = bus.onType("wake", (e) => {
-    const id = crypto.randomUUID();
+    // An upload's wake carries the upload's id: its transcript then finds this session.
+    const id = e.session ?? crypto.randomUUID();
     if (m.hermes) {
       send(hotwordDetected({ wakewordId: e.model, siteId, sessionId: id, score: e.score }));
     }
@@ -300,9 +310,10 @@ export async function startDevices(
     );
   });
   async function onTranscript(e: TranscriptEvent): Promise<void> {
-    const s = session;
+    // A transcript of one upload belongs to that upload's session (never to a live wake).
+    const s = e.session === undefined || session?.id === e.session ? session : undefined;
     if (s) await s.decided;
-    const sessionId = s?.id ?? crypto.randomUUID();
+    const sessionId = e.session ?? s?.id ?? crypto.randomUUID();
     if (s?.suppressed) return;
     if (e.rejected) {
       if (m.hermes) send(intentNotRecognized({ input: e.text, siteId, sessionId }));
@@ -333,6 +344,7 @@ export async function startDevices(
     const none = Promise.resolve([] as ConfirmEvent[]);
     if (typeof text !== "string" || text.length > 1000) {
       return {
+        session: sessionId,
         text: String(text).slice(0, 100),
         intent: null,
         actions: [],
@@ -355,6 +367,7 @@ export async function startDevices(
       };
       send({ topic: topics.lastCommand, payload: text, retain: true });
       return {
+        session: sessionId,
         text,
         intent: null,
         actions: [],
@@ -371,6 +384,7 @@ export async function startDevices(
       confidence: intent.confidence,
       text: intent.text,
       origin,
+      session: sessionId,
     };
     if (intent.problem) ev.reason = intent.problem;
     emit(ev);
@@ -384,7 +398,7 @@ export async function startDevices(
         asrConfidence: opts.confidence,
       }));
     }
-    const r = router.route(intent, t);
+    const r = router.route(intent, t, sessionId);
     lastCommand = {
       text,
       intent: intent.name,
@@ -404,9 +418,10 @@ export async function startDevices(
       }),
       retain: true,
     });
-    for (const e of r.errors) error("router", e);
+    for (const e of r.errors) error("router", e, sessionId);
     if (m.hermes && r.answer) send(ttsSay({ text: r.answer, siteId, sessionId }));
     return {
+      session: sessionId,
       text,
       intent,
       actions: r.actions,

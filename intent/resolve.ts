@@ -21,6 +21,7 @@ export function featureFor(
     case "Toggle":
       return "onoff";
     case "SetBrightness":
+    case "StepBrightness":
       return "brightness";
     case "SetColorTemp":
       return "colorTemp";

@@ -18,6 +18,7 @@ export const INTENTS = [
   "TurnOff",
   "Toggle",
   "SetBrightness",
+  "StepBrightness",
   "SetColorTemp",
   "SetTemperature",
   "OpenCover",
