@@ -6,7 +6,7 @@
  */
 import { S16Decoder } from "./pcm.ts";
 import { SAMPLE_RATE } from "../core/units.ts";
-import { SourceError } from "./sources.ts";
+import { arecordArgs, SourceError } from "./sources.ts";
 import { windowDb } from "./levels.ts";
 
 /** One ALSA capture device. */
@@ -82,21 +82,7 @@ export async function recordLevels(
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(bin, {
-      args: [
-        "-q",
-        "-D",
-        options.device,
-        "-f",
-        "S16_LE",
-        "-c",
-        "1",
-        "-r",
-        String(rate),
-        "-t",
-        "raw",
-        "-d",
-        String(options.seconds),
-      ],
+      args: arecordArgs(options.device, rate, options.seconds),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

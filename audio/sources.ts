@@ -128,6 +128,12 @@ export interface MicOptions {
   signal?: AbortSignal;
 }
 
+/** arecord's arguments for raw mono S16_LE at `rate` from `device` (for `seconds`, else endless). */
+export function arecordArgs(device: string, rate: number, seconds?: number): string[] {
+  const args = ["-q", "-D", device, "-f", "S16_LE", "-c", "1", "-r", String(rate), "-t", "raw"];
+  return seconds === undefined ? args : [...args, "-d", String(seconds)];
+}
+
 /**
  * Live capture through ALSA's `arecord` as a subprocess. When arecord exits
  * after having delivered audio, it is restarted with exponential backoff
@@ -151,19 +157,7 @@ export async function* micSource(options: MicOptions): AsyncGenerator<Float32Arr
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(bin, {
-        args: [
-          "-q",
-          "-D",
-          options.device,
-          "-f",
-          "S16_LE",
-          "-c",
-          "1",
-          "-r",
-          String(options.rate),
-          "-t",
-          "raw",
-        ],
+        args: arecordArgs(options.device, options.rate),
         stdout: "piped",
         stderr: "piped",
         stdin: "null",
