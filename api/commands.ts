@@ -10,6 +10,7 @@
 import type { ConfirmEvent, EarshotEvent } from "../core/events.ts";
 import { EventBus } from "../core/bus.ts";
 import type { AudioOutcome, CommandOutcome, RunText } from "./app.ts";
+import { Waiter } from "../core/async.ts";
 
 /** What a text handler reports (structurally the devices runtime's HandleResult). */
 export interface TextOutcome {
@@ -138,11 +139,11 @@ export function audioRunner(
       bus.emit(e);
     });
     const commands: EarshotEvent[] = [];
-    let check = () => {};
+    const waiter = new Waiter();
     const off = bus.on((e) => {
       if (!forwarded.has(e) && e.session === session && COMMAND_EVENTS.has(e.type)) {
         commands.push(e);
-        check();
+        waiter.recheck();
       }
     });
     try {
@@ -151,22 +152,9 @@ export function audioRunner(
       const pipelineMs = performance.now() - started;
       const transcripts = events.filter((e) => e.type === "transcript" && !e.rejected).length;
       const count = (type: string) => commands.filter((e) => e.type === type).length;
-      const waitFor = (done: () => boolean, ms: number) =>
-        new Promise<void>((resolve) => {
-          if (done()) return resolve();
-          const timer = setTimeout(finish, ms);
-          function finish() {
-            clearTimeout(timer);
-            check = () => {};
-            resolve();
-          }
-          check = () => {
-            if (done()) finish();
-          };
-        });
       if (transcripts) {
-        await waitFor(() => count("intent") >= transcripts, intentWaitMs);
-        await waitFor(() => count("confirm") >= count("publish"), confirmWaitMs);
+        await waiter.until(() => count("intent") >= transcripts, intentWaitMs);
+        await waiter.until(() => count("confirm") >= count("publish"), confirmWaitMs);
       }
       return { session, events: [...events, ...commands], pipelineMs };
     } finally {

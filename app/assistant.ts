@@ -24,6 +24,7 @@ import { StatusCollector } from "../api/status.ts";
 import { audioAliveProbe } from "../api/probes.ts";
 import { describeModels } from "../api/models.ts";
 import { audioRunner, textRunner } from "../api/commands.ts";
+import { Waiter } from "../core/async.ts";
 
 /** earshot's version (status API, MQTT discovery). */
 export const VERSION = "0.1.0";
@@ -302,26 +303,14 @@ export async function runAssistant(
 export function trackConfirmations(bus: EventBus) {
   let transcripts = 0;
   let publishes = 0;
-  let wake: (() => void) | null = null;
+  const waiter = new Waiter();
   const off = bus.on((e) => {
     if (e.type === "transcript" && !e.rejected) transcripts++;
     else if (e.type === "intent" && e.origin === "asr") transcripts = Math.max(0, transcripts - 1);
     else if (e.type === "publish") publishes++;
     else if (e.type === "confirm") publishes = Math.max(0, publishes - 1);
-    wake?.();
+    waiter.recheck();
   });
-  /** Resolve when `done()` holds or after `ms`. */
-  const until = (done: () => boolean, ms: number) =>
-    new Promise<void>((resolve) => {
-      if (done()) return resolve();
-      const id = setTimeout(finish, ms);
-      function finish() {
-        clearTimeout(id);
-        wake = null;
-        resolve();
-      }
-      wake = () => done() && finish();
-    });
   return {
     get pending() {
       return transcripts + publishes;
@@ -331,8 +320,8 @@ export function trackConfirmations(bus: EventBus) {
      * may not parse) and every publish was confirmed (or `confirmMs` passed).
      */
     async settled(intentMs: number, confirmMs: number): Promise<void> {
-      await until(() => transcripts === 0, intentMs);
-      await until(() => publishes === 0, confirmMs);
+      await waiter.until(() => transcripts === 0, intentMs);
+      await waiter.until(() => publishes === 0, confirmMs);
     },
     stop: off,
   };
