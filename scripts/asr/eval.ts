@@ -22,7 +22,6 @@
  * before/after comparisons of a grammar change (scripts/asr/grammar_compare.sh).
  * @module
  */
-import { parseArgs } from "node:util";
 import { loadAudioFile } from "../../audio/load.ts";
 import { mfccOfSignal } from "../../pipeline/mfcc.ts";
 import { AcousticModel } from "../../asr/acoustic.ts";
@@ -41,6 +40,7 @@ import {
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { markdownReport, today } from "./eval_report.ts";
 import { round3 } from "../../core/math.ts";
+import { intOption, scriptArgs } from "../cli.ts";
 
 /** One evaluation utterance. */
 export interface Utt {
@@ -193,8 +193,10 @@ export function sameIntent(a: ReturnType<typeof parseIntent>, b: ReturnType<type
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const usage = "usage: eval.ts [--data DIR] [--out F.json] [--md F.md] [--fp32 F] [--int8 F] " +
+    "[--limit N] [--threshold X] [--beam N] [--calibrate-on COND] [--phone-bonus tune|X] " +
+    "[--templates F.json] [--write-calibration]";
+  const { values } = scriptArgs("eval.ts", usage, {
     options: {
       data: { type: "string", default: "data/asr" },
       out: { type: "string", default: "docs/asr_eval.json" },
@@ -217,7 +219,7 @@ if (import.meta.main) {
   const grammarStats = { registries: 0, states: 0, sentences: 0, buildMs: 0 };
   const data = values.data!;
   const utts = await readUtterances(data);
-  const limit = Number(values.limit);
+  const limit = intOption("eval.ts", values, "limit", 1);
   const selected = utts.slice(0, limit);
   const registries = new Map<number, Registry>();
   const graphs = new Map<number, DecodingGraph>();
@@ -280,7 +282,7 @@ if (import.meta.main) {
     }
     if (++k % 50 === 0) console.error(`eval: ${k}/${selected.length}`);
   }
-  const beamWidth = Number(values.beam);
+  const beamWidth = intOption("eval.ts", values, "beam", 1);
   const decode = (s: Scored, phoneBonus: number): Decoded => {
     const t0 = performance.now();
     const dec = new CtcGrammarDecoder(graphs.get(s.utt.registry)!, { beamWidth, phoneBonus });

@@ -29,7 +29,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { parseConfig } from "../../core/config.ts";
 import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
@@ -50,6 +49,7 @@ import {
 import { randomRegistry } from "./commands.ts";
 import { addFloor, concat, loudRange, speak, trimSilence } from "./tts.ts";
 import { round3 } from "../../core/math.ts";
+import { intOption, scriptArgs } from "../cli.ts";
 
 /** A test voice: a TTS voice, optionally changed by sox effects. */
 export interface Voice {
@@ -528,9 +528,12 @@ export function summarize(rs: ItemResult[]) {
   };
 }
 
+const SCRIPT = "eval_onebreath.ts";
+const USAGE = "usage: eval_onebreath.ts [--out F.json] [--md F.md] [--commands N] [--oog N] " +
+  "[--neg-minutes N] [--seed N] [--quick] [--voices SUBSTRING]";
+
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const { values } = scriptArgs(SCRIPT, USAGE, {
     options: {
       out: { type: "string", default: "docs/eval/onebreath.json" },
       md: { type: "string", default: "docs/eval/onebreath.md" },
@@ -542,14 +545,7 @@ if (import.meta.main) {
       voices: { type: "string" },
     },
   });
-  const int = (name: keyof typeof values, min: number) => {
-    const v = Number(values[name]);
-    if (!Number.isInteger(v) || v < min) {
-      console.error(`--${name}: expected an integer >= ${min}, got ${values[name]}`);
-      Deno.exit(2);
-    }
-    return v;
-  };
+  const int = (name: keyof typeof values, min: number) => intOption(SCRIPT, values, name, min);
   const nCmd = int("commands", 1);
   const nOog = int("oog", 0);
   const negMinutes = int("neg-minutes", 0);

@@ -27,7 +27,6 @@
  *       [--rescore]   (score the PocketSphinx outputs already in --work again)
  * @module
  */
-import { parseArgs } from "node:util";
 import { loadAudioFile } from "../../audio/load.ts";
 import { encodeWav } from "../../audio/wav.ts";
 import { buildLexicon } from "../../asr/lexicon.ts";
@@ -62,6 +61,7 @@ import {
   wavInputArgs,
 } from "./pocketsphinx.ts";
 import { round3 } from "../../core/math.ts";
+import { intOption, scriptArgs } from "../cli.ts";
 
 /** Word-level perturbations of a sentence (drop, duplicate, swap, insert a foreign word). */
 function perturb(s: string, r: () => number): string {
@@ -127,8 +127,10 @@ function median(x: number[]): number {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const usage =
+    "usage: peer_pocketsphinx.ts [--data DIR] [--out F.json] [--md F.md] [--work DIR] " +
+    "[--ours F.json] [--limit N] [--probs flat|uniform] [--timeout S] [--skip-audio] [--rescore]";
+  const { values } = scriptArgs("peer_pocketsphinx.ts", usage, {
     options: {
       data: { type: "string", default: "data/asr" },
       out: { type: "string", default: "docs/asr_pocketsphinx.json" },
@@ -144,13 +146,16 @@ if (import.meta.main) {
   });
   const data = values.data!;
   const work = values.work!;
-  const timeoutS = Number(values.timeout);
+  const timeoutS = intOption("peer_pocketsphinx.ts", values, "timeout", 1);
   if (values.probs !== "flat" && values.probs !== "uniform") {
     throw new Error(`--probs: "flat" or "uniform", not "${values.probs}"`);
   }
   const probs = values.probs;
   const t0 = performance.now();
-  const utts = (await readUtterances(data)).slice(0, Number(values.limit));
+  const utts = (await readUtterances(data)).slice(
+    0,
+    intOption("peer_pocketsphinx.ts", values, "limit", 1),
+  );
   const general = utts.filter((u) => u.oog).map((u) => u.text);
 
   // 1. Grammars as FSG files, one dictionary for all, checked against the grammars.
