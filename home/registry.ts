@@ -289,25 +289,19 @@ export class Registry {
   }
 }
 
+type RegistryFile = z.infer<typeof registryFileSchema>;
+
 /**
- * Validate a parsed registry object. `source` (the file name) prefixes every
- * message. Throws {@link RegistryError} listing all problems, one per line.
+ * The areas of a registry file, names normalized; a name or alias used twice, by areas or
+ * floors (`areaWords`: word -> where), and a duplicate id are `problems`.
  */
-export function parseRegistry(input: unknown, source = "devices"): Registry {
-  const result = registryFileSchema.safeParse(input);
-  if (!result.success) {
-    throw new RegistryError(zodIssues([], result.error).map((m) => `${source}: ${m}`).join("\n"));
-  }
-  const file = result.data;
-  if (file.sentences.length) {
-    throw new RegistryError(
-      `${source}: sentences: sentence files are read when the registry is a file (loadRegistry)`,
-    );
-  }
-  const problems: string[] = [];
+function parseAreas(
+  input: RegistryFile["areas"],
+  areaWords: Map<string, string>,
+  problems: string[],
+): Area[] {
   const areas: Area[] = [];
-  const areaWords = new Map<string, string>();
-  file.areas.forEach((a, i) => {
+  input.forEach((a, i) => {
     const name = normalizeText(a.name);
     const id = a.id ?? slug(name);
     for (
@@ -323,8 +317,18 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
     if (areas.some((x) => x.id === id)) problems.push(`areas[${i}].id: duplicate id "${id}"`);
     areas.push({ id, name, aliases: a.aliases.map(normalizeText).filter((x) => x !== name) });
   });
+  return areas;
+}
+
+/** The floors of a registry file; each area named by a floor gets its `floor`. */
+function parseFloors(
+  input: RegistryFile["floors"],
+  areas: Area[],
+  areaWords: Map<string, string>,
+  problems: string[],
+): Floor[] {
   const floors: Floor[] = [];
-  file.floors.forEach((f, i) => {
+  input.forEach((f, i) => {
     const name = normalizeText(f.name);
     const id = f.id ?? slug(name);
     for (
@@ -364,11 +368,16 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
       areas: members,
     });
   });
-  const registry = new Registry({ areas, floors, templates: file.templates, import: file.import });
+  return floors;
+}
+
+/** Add the devices of a registry file to `registry` (ids, areas, features, adapters checked). */
+function addDevices(registry: Registry, input: RegistryFile["devices"], problems: string[]): void {
+  const areas = registry.areas;
   // A name several devices share (in different areas) gets area-qualified default ids:
   // "ceiling fan" in the study -> "study_ceiling_fan".
   const nameAreas = new Map<string, Set<string>>();
-  for (const d of file.devices) {
+  for (const d of input) {
     const where = d.area === undefined ? "" : registry.area(d.area)?.id ?? d.area;
     for (const n of new Set([d.name, ...d.aliases].map(normalizeText))) {
       if (!nameAreas.has(n)) nameAreas.set(n, new Set());
@@ -376,7 +385,7 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
     }
   }
   const ids = new Map<string, number>();
-  file.devices.forEach((d, i) => {
+  input.forEach((d, i) => {
     const p = `devices[${i}]`;
     const { adapter, problems: ap } = parseAdapter(d.adapter, ["devices", i, "adapter"]);
     problems.push(...ap);
@@ -425,6 +434,29 @@ export function parseRegistry(input: unknown, source = "devices"): Registry {
       problems.push(`${p}.name: ${(err as Error).message.replace(/^device "[^"]*": /, "")}`);
     }
   });
+}
+
+/**
+ * Validate a parsed registry object. `source` (the file name) prefixes every
+ * message. Throws {@link RegistryError} listing all problems, one per line.
+ */
+export function parseRegistry(input: unknown, source = "devices"): Registry {
+  const result = registryFileSchema.safeParse(input);
+  if (!result.success) {
+    throw new RegistryError(zodIssues([], result.error).map((m) => `${source}: ${m}`).join("\n"));
+  }
+  const file = result.data;
+  if (file.sentences.length) {
+    throw new RegistryError(
+      `${source}: sentences: sentence files are read when the registry is a file (loadRegistry)`,
+    );
+  }
+  const problems: string[] = [];
+  const areaWords = new Map<string, string>();
+  const areas = parseAreas(file.areas, areaWords, problems);
+  const floors = parseFloors(file.floors, areas, areaWords, problems);
+  const registry = new Registry({ areas, floors, templates: file.templates, import: file.import });
+  addDevices(registry, file.devices, problems);
   if (problems.length) throw new RegistryError(problems.map((m) => `${source}: ${m}`).join("\n"));
   return registry;
 }
