@@ -51,6 +51,15 @@ export interface FrameStage {
   /** A `wake` or `vad` event of the stream, handed over by the pipeline as it happens. */
   onEvent?(event: WakeEvent | VadEvent): void;
   close?(): void | Promise<void>;
-  /** Latest scores per model id, for the `level` events' live plot (wake detectors). */
-  readonly scores?: Record<string, number>;
+}
+
+/** A stage with live scores per model id (wake detectors), shown in the `level` events. */
+export interface ScoringStage extends FrameStage {
+  readonly scores: Record<string, number>;
+}
+
+/** Whether `stage` reports live scores. */
+export function hasScores(stage: FrameStage): stage is ScoringStage {
+  const s = (stage as Partial<ScoringStage>).scores;
+  return typeof s === "object" && s !== null;
 }

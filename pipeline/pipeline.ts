@@ -14,7 +14,7 @@
 import type { Config } from "../core/config.ts";
 import { EventBus } from "../core/bus.ts";
 import { type EarshotEvent, streamTime } from "../core/events.ts";
-import type { AnalysisFrame, FrameStage, StageResult } from "./frame.ts";
+import { type AnalysisFrame, type FrameStage, hasScores, type StageResult } from "./frame.ts";
 import { FrontEnd } from "./frontend.ts";
 import { decodeWav } from "../audio/wav.ts";
 import { resample } from "../audio/resample.ts";
@@ -99,8 +99,8 @@ export class Pipeline {
   async #frame(frame: AnalysisFrame): Promise<void> {
     for (const stage of this.stages) this.#apply(await stage.onFrame(frame));
     if (++this.#frames % LEVEL_EVERY === 0) {
-      for (const stage of this.stages) {
-        for (const [id, score] of Object.entries(stage.scores ?? {})) {
+      for (const stage of this.stages.filter(hasScores)) {
+        for (const [id, score] of Object.entries(stage.scores)) {
           this.#wakeScores[id] = round3(score);
         }
       }

@@ -144,3 +144,15 @@ function transcriptAt(t: number, text: string) {
     rejected: false,
   };
 }
+
+Deno.test("level events carry the live scores of scoring stages, rounded", async () => {
+  const scoring: FrameStage & { scores: Record<string, number> } = {
+    scores: { hey_test: 0.123456 },
+    onFrame() {},
+  };
+  const plain: FrameStage = { onFrame() {} };
+  const events = await runAudio(DEMO, config, { vad, makeStages: () => [plain, scoring] });
+  const levels = events.filter((e) => e.type === "level");
+  assert.ok(levels.length > 10);
+  for (const l of levels) assert.deepEqual(l.wake, { hey_test: 0.123 });
+});
