@@ -1,7 +1,7 @@
 /**
  * Microphone level check (pure): a text level meter and a verdict on a few
  * seconds of recording: clipping, too quiet, silent (a muted or dead input)
- * or fine. `earshot mics` (devices/mics.ts) records and prints these.
+ * or fine. `earshot mics` (audio/mics.ts) records and prints these.
  * @module
  */
 

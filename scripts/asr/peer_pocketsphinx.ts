@@ -1,5 +1,5 @@
 /**
- * Benchmark peer for the command ASR (issue 4): PocketSphinx (Debian
+ * Benchmark peer for the command ASR: PocketSphinx (Debian
  * 0.8+5prealpha, en-us acoustic model) constrained by the SAME grammar as
  * earshot's decoder, on the same audio as scripts/asr/eval.ts (held-out
  * voices; clean, 10 dB, 5 dB with eval.ts's own noise mixing and seeds),
