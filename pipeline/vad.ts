@@ -22,6 +22,7 @@
 import { fileURLToPath } from "node:url";
 import { type LoadedModel, loadModel, ort } from "../core/ort.ts";
 import { DEFAULTS } from "../core/config.ts";
+import { windowDb } from "../audio/levels.ts";
 import { msToSamples, SAMPLE_RATE } from "../core/units.ts";
 
 /** Samples per VAD chunk at 16 kHz (32 ms). */
@@ -38,12 +39,9 @@ export function defaultVadModelPath(): string {
   return fileURLToPath(url);
 }
 
-/** RMS level of samples in dBFS (-120 for digital silence). */
+/** RMS level of samples in dBFS (-120 for digital silence): audio/levels.ts `windowDb`. */
 export function levelDb(samples: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
-  const rms = Math.sqrt(sum / Math.max(1, samples.length));
-  return rms > 1e-6 ? 20 * Math.log10(rms) : -120;
+  return windowDb(samples);
 }
 
 /**
