@@ -83,12 +83,13 @@ export function checkFile(file: string, text: string): Violation[] {
     const to = layerOf(target);
     if (to === null) continue; // data folders (models/, assets/) and root files other than main.ts
     if (to === "top" || !allowed.has(to)) {
-      const may = [...allowed].filter((l) => l !== from).join(", ") || "nothing outside it";
+      const others = LAYERS[from].map((l) => `${l}/`).join(", ");
+      const may = others ? `${from}/ and ${others}` : `${from}/`;
       out.push({
         file,
         line,
         target,
-        message: `imports ${target}: ${from}/ may import only ${from}/ and ${may}`,
+        message: `imports ${target}: ${from}/ may import only ${may}`,
       });
     }
   }
