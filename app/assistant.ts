@@ -73,7 +73,8 @@ const hostPort = (host: string, port: number) =>
  *
  * @example
  * ```ts
- * neededPermissions(config, { devices: true, api: true });
+ * import { parseConfig } from "../core/config.ts";
+ * neededPermissions(parseConfig({}), { devices: true, api: true });
  * // [{ name: "net", value: "127.0.0.1:8089", why: "api.host:api.port" }, ...]
  * ```
  */

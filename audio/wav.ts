@@ -306,8 +306,10 @@ const ABORTED = Symbol("aborted");
  *
  * @example
  * ```ts
- * const wav = await openWavStream("long.wav");
- * for await (const samples of wav!.chunks()) console.log(wav!.format.sampleRate, samples.length);
+ * const wav = await openWavStream("assets/demo.wav");
+ * let n = 0;
+ * for await (const samples of wav!.chunks()) n += samples.length;
+ * console.log(wav!.format.sampleRate, n); // 16000, all the samples
  * ```
  */
 export async function openWavStream(

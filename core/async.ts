@@ -12,11 +12,12 @@
  * ```ts
  * let confirmed = 0;
  * const waiter = new Waiter();
- * bus.onType("confirm", () => {
- *   confirmed++;
+ * // Elsewhere, on each confirm event: count it and let the waiter look again.
+ * setTimeout(() => {
+ *   confirmed = 2;
  *   waiter.recheck();
- * });
- * await waiter.until(() => confirmed >= 2, 5000); // two confirms, or 5 s
+ * }, 10);
+ * await waiter.until(() => confirmed >= 2, 5000); // after ~10 ms, or at 5 s at the latest
  * ```
  */
 export class Waiter {
