@@ -118,6 +118,124 @@ export function effectiveTemplates(registry: Registry, templates?: TemplateSet):
   return mergeTemplates(templates ?? DEFAULT_TEMPLATES, registry.templates);
 }
 
+/** Compiles template nodes into arcs of one {@link Builder}, with the lists and rules in scope. */
+class TemplateCompiler {
+  #b: Builder;
+  #lists: Record<string, ListEntries>;
+  #rules: Map<string, TemplateNode>;
+
+  constructor(b: Builder, lists: Record<string, ListEntries>, rules: Map<string, TemplateNode>) {
+    this.#b = b;
+    this.#lists = lists;
+    this.#rules = rules;
+  }
+
+  /** A slot list from state `from` as a word trie; returns its end state (null: empty list). */
+  #list(from: number, slot: string, entries: ListEntries, where: string): number | null {
+    if (!entries.length) return null;
+    const end = this.#b.state();
+    const trie = new Map<string, number>(); // prefix -> state
+    for (const [phrase, value, rename] of entries) {
+      const words = phrase.split(" ").filter(Boolean);
+      if (!words.length) throw new TemplateError(`${where}: list "${slot}" has an empty phrase`);
+      let s = from;
+      let prefix = "";
+      for (const w of words) {
+        prefix += ` ${w}`;
+        let next = trie.get(prefix);
+        if (next === undefined) {
+          next = this.#b.state();
+          trie.set(prefix, next);
+          this.#b.arc(s, next, w, { slotWord: true });
+        }
+        s = next;
+      }
+      this.#b.arc(s, end, null, { tag: { slot: rename ?? slot, value }, cost: preference(slot) });
+    }
+    return end;
+  }
+
+  /**
+   * Arcs for `node` from state `from`; returns the end state, or null when the node matches
+   * nothing (an empty list). `stack`: the rules being expanded (cycles are errors).
+   */
+  compile(node: TemplateNode, from: number, where: string, stack: string[]): number | null {
+    switch (node.kind) {
+      case "word": {
+        const to = this.#b.state();
+        this.#b.arc(from, to, node.word);
+        return to;
+      }
+      case "seq": {
+        let s: number | null = from;
+        for (const item of node.items) {
+          s = this.compile(item, s, where, stack);
+          if (s === null) return null;
+        }
+        return s;
+      }
+      case "alt": {
+        const end = this.#b.state();
+        let any = false;
+        for (const option of node.options) {
+          const e = this.compile(option, from, where, stack);
+          if (e !== null) {
+            this.#b.arc(e, end, null);
+            any = true;
+          }
+        }
+        return any ? end : null;
+      }
+      case "opt": {
+        const end = this.#b.state();
+        const e = this.compile(node.node, from, where, stack);
+        if (e !== null) this.#b.arc(e, end, null);
+        this.#b.arc(from, end, null);
+        return end;
+      }
+      case "weight": {
+        const to = this.#b.state();
+        this.#b.arc(from, to, null, { weight: node.cost });
+        return to;
+      }
+      case "const": {
+        const to = this.#b.state();
+        this.#b.arc(from, to, null, {
+          tag: { slot: node.slot, value: node.value },
+          cost: preference(node.slot),
+        });
+        return to;
+      }
+      case "range": {
+        const entries: ListEntries = [];
+        const count = Math.floor((node.max - node.min) / node.step + 1e-9);
+        for (let i = 0; i <= count; i++) {
+          const v = round3(node.min + i * node.step);
+          entries.push([numberToWords(v), v]);
+        }
+        return this.#list(from, node.slot, entries, where);
+      }
+      case "slot": {
+        const entries = this.#lists[node.list];
+        if (!entries) {
+          throw new TemplateError(
+            `${where}: unknown list "${node.list}" (known: ${Object.keys(this.#lists).join(", ")})`,
+          );
+        }
+        return this.#list(from, node.slot, entries, where);
+      }
+      case "rule": {
+        const rule = this.#rules.get(node.name);
+        if (!rule) throw new TemplateError(`${where}: unknown rule <${node.name}>`);
+        if (stack.includes(node.name)) {
+          throw new TemplateError(`${where}: rule cycle ${[...stack, node.name].join(" -> ")}`);
+        }
+        return this.compile(rule, from, where, [...stack, node.name]);
+      }
+    }
+  }
+}
+
 const grammarCache = new WeakMap<Registry, { templates?: TemplateSet; grammar: CommandGrammar }>();
 
 /**
@@ -148,116 +266,8 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
   const b = new Builder();
   const start = b.state();
   const final = b.state();
-
-  const compileList = (
-    from: number,
-    slot: string,
-    entries: ListEntries,
-    where: string,
-  ): number | null => {
-    if (!entries.length) return null;
-    const end = b.state();
-    const trie = new Map<string, number>(); // prefix -> state
-    for (const [phrase, value, rename] of entries) {
-      const words = phrase.split(" ").filter(Boolean);
-      if (!words.length) throw new TemplateError(`${where}: list "${slot}" has an empty phrase`);
-      let s = from;
-      let prefix = "";
-      for (const w of words) {
-        prefix += ` ${w}`;
-        let next = trie.get(prefix);
-        if (next === undefined) {
-          next = b.state();
-          trie.set(prefix, next);
-          b.arc(s, next, w, { slotWord: true });
-        }
-        s = next;
-      }
-      b.arc(s, end, null, { tag: { slot: rename ?? slot, value }, cost: preference(slot) });
-    }
-    return end;
-  };
-
-  const compile = (
-    node: TemplateNode,
-    from: number,
-    where: string,
-    stack: string[],
-  ): number | null => {
-    switch (node.kind) {
-      case "word": {
-        const to = b.state();
-        b.arc(from, to, node.word);
-        return to;
-      }
-      case "seq": {
-        let s: number | null = from;
-        for (const item of node.items) {
-          s = compile(item, s, where, stack);
-          if (s === null) return null;
-        }
-        return s;
-      }
-      case "alt": {
-        const end = b.state();
-        let any = false;
-        for (const option of node.options) {
-          const e = compile(option, from, where, stack);
-          if (e !== null) {
-            b.arc(e, end, null);
-            any = true;
-          }
-        }
-        return any ? end : null;
-      }
-      case "opt": {
-        const end = b.state();
-        const e = compile(node.node, from, where, stack);
-        if (e !== null) b.arc(e, end, null);
-        b.arc(from, end, null);
-        return end;
-      }
-      case "weight": {
-        const to = b.state();
-        b.arc(from, to, null, { weight: node.cost });
-        return to;
-      }
-      case "const": {
-        const to = b.state();
-        b.arc(from, to, null, {
-          tag: { slot: node.slot, value: node.value },
-          cost: preference(node.slot),
-        });
-        return to;
-      }
-      case "range": {
-        const entries: ListEntries = [];
-        const count = Math.floor((node.max - node.min) / node.step + 1e-9);
-        for (let i = 0; i <= count; i++) {
-          const v = round3(node.min + i * node.step);
-          entries.push([numberToWords(v), v]);
-        }
-        return compileList(from, node.slot, entries, where);
-      }
-      case "slot": {
-        const entries = lists[node.list];
-        if (!entries) {
-          throw new TemplateError(
-            `${where}: unknown list "${node.list}" (known: ${Object.keys(lists).join(", ")})`,
-          );
-        }
-        return compileList(from, node.slot, entries, where);
-      }
-      case "rule": {
-        const rule = rules.get(node.name);
-        if (!rule) throw new TemplateError(`${where}: unknown rule <${node.name}>`);
-        if (stack.includes(node.name)) {
-          throw new TemplateError(`${where}: rule cycle ${[...stack, node.name].join(" -> ")}`);
-        }
-        return compile(rule, from, where, [...stack, node.name]);
-      }
-    }
-  };
+  const compiler = new TemplateCompiler(b, lists, rules);
+  const compile = compiler.compile.bind(compiler);
 
   // Words allowed around every command ("please ..."); intents hang between them.
   let first = start;
