@@ -32,7 +32,7 @@ import { EventBus } from "../core/bus.ts";
 import type { EarshotEvent } from "../core/events.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { createStages } from "../app/stages.ts";
-import { SileroVad } from "../pipeline/vad.ts";
+import { SileroModel } from "../pipeline/vad.ts";
 import { decodeWav } from "../audio/wav.ts";
 import { startDevices } from "../devices/runtime.ts";
 import { Simulator } from "../devices/simulator.ts";
@@ -149,7 +149,7 @@ export async function soak(
   });
   const metrics = new MetricsCollector(bus, { version: "soak" });
   const status = new StatusCollector(bus);
-  const vad = await SileroVad.load(config.vad.model);
+  const vad = await SileroModel.load(config.vad.model);
   const devices = await startDevices(config, bus, { warn: () => {} });
   await devices.connected(5000);
   const sim = await Simulator.start(devices.brokerUrl);
