@@ -34,6 +34,9 @@ export interface PipelineOptions {
 }
 
 /** The streaming pipeline for one audio stream. */
+/** Most milliseconds of pipeline work before the event loop gets a turn. */
+export const YIELD_MS = 20;
+
 export class Pipeline {
   readonly bus: EventBus;
   readonly frontEnd: FrontEnd;
@@ -92,12 +95,26 @@ export class Pipeline {
   /** Feed 16 kHz mono samples. */
   async push(samples: Float32Array): Promise<void> {
     const t0 = performance.now();
+    this.#sliceStart = t0;
+    this.#yieldedMs = 0;
     await this.frontEnd.push(samples, (frame) => this.#frame(frame));
-    this.computeMs += performance.now() - t0;
+    this.computeMs += performance.now() - t0 - this.#yieldedMs;
   }
+
+  #sliceStart = 0;
+  #yieldedMs = 0;
 
   async #frame(frame: AnalysisFrame): Promise<void> {
     for (const stage of this.stages) this.#apply(await stage.onFrame(frame));
+    // A big chunk (a lagging reader, a file, an upload) or a costly frame (the recognizer
+    // catching up after a wake) must not hold the event loop: the API, MQTT keep-alives and
+    // timers get a turn after every YIELD_MS of work.
+    const now = performance.now();
+    if (now - this.#sliceStart > YIELD_MS) {
+      await new Promise((r) => setTimeout(r, 0));
+      this.#sliceStart = performance.now();
+      this.#yieldedMs += this.#sliceStart - now;
+    }
     if (++this.#frames % LEVEL_EVERY === 0) {
       for (const stage of this.stages.filter(hasScores)) {
         for (const [id, score] of Object.entries(stage.scores)) {

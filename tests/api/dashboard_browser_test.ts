@@ -155,6 +155,23 @@ Deno.test(
       assert.match(await page.textContent("#control-result") ?? "", /invalid bearer token/);
       await page.fill("#token", TOKEN);
 
+      // A microphone restart shows on the page with its reason (issue 13: the page says why).
+      bus.emit({
+        type: "source",
+        t: 9,
+        state: "restarting",
+        source: "mic:default",
+        reason: "arecord exited (code 1); retry in 500 ms",
+      });
+      await page.waitForFunction(
+        () =>
+          document.getElementById("audio").textContent.includes(
+            "mic:default restarting (arecord exited (code 1); retry in 500 ms)",
+          ),
+        undefined,
+        { timeout: 10000 },
+      );
+
       await Deno.mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
       assert.ok((await Deno.stat(`${ARTIFACTS}dashboard.png`)).size > 10000);
