@@ -6,7 +6,7 @@
  * @module
  */
 import { normalizeText } from "../core/text.ts";
-import { expandDiscovery, supportedTemplate } from "./adapters/homeassistant.ts";
+import { expandDiscovery, numOpt, supportedTemplate } from "./adapters/homeassistant.ts";
 import type { DeviceInput, Registry } from "../home/registry.ts";
 import { idSlug, RegistryError } from "../home/registry.ts";
 import type { DeviceType, Feature } from "../home/schema.ts";
@@ -52,7 +52,35 @@ export function guessArea(
 
 const TOPIC = /^(.+?)\/([a-z_]+)\/(?:([A-Za-z0-9_-]+)\/)?([A-Za-z0-9_-]+)\/config$/;
 
-/** Convert one Home Assistant discovery message into a device (or a removal). */
+/** Value templates the Home Assistant adapter reads (others, e.g. preset modes, are not used). */
+const VALUE_TEMPLATES = [
+  "value_template",
+  "state_value_template",
+  "brightness_value_template",
+  "color_temp_value_template",
+  "temperature_state_template",
+  "current_temperature_template",
+  "mode_state_template",
+  "position_template",
+  "percentage_value_template",
+  "availability_template",
+];
+/** Command templates it fills: one it cannot evaluate refuses the command (never a bare value). */
+const COMMAND_TEMPLATES = [
+  "command_template",
+  "brightness_command_template",
+  "color_temp_command_template",
+  "temperature_command_template",
+  "mode_command_template",
+  "set_position_template",
+  "percentage_command_template",
+];
+
+/**
+ * Convert one Home Assistant discovery message into devices (or removals): a single
+ * entity (`<prefix>/<component>/[<node>/]<object>/config`) or a device with components
+ * (`<prefix>/device/[<node>/]<object>/config` with `cmps`, HA 2024.11+).
+ */
 export function importHaDiscovery(
   registry: Registry,
   topic: string,
@@ -67,17 +95,16 @@ export function importHaDiscovery(
   }
   const [, , component, node, object] = m;
   const topicId = `ha_${idSlug(`${node ? `${node}_` : ""}${object}`)}`;
+  const fromTopic = registry.devices.filter((d) =>
+    d.source === "homeassistant" && d.adapter.type === "homeassistant" &&
+    (d.adapter.discovery as Record<string, unknown>)["__topic"] === topic
+  ).map((d) => d.id);
   if (payload.trim() === "") {
-    // Removal uses the id derived from the topic or the unique_id seen before.
-    const known = registry.devices.find((d) =>
-      d.source === "homeassistant" && (d.id === topicId || (d.adapter.type === "homeassistant" &&
-        (d.adapter.discovery as Record<string, unknown>)["__topic"] === topic))
-    );
-    out.remove.push(known?.id ?? topicId);
+    // Removal uses the id derived from the topic or the ids seen on this topic before.
+    out.remove.push(...(fromTopic.length ? fromTopic : [topicId]));
     return out;
   }
-  const type = HA_TYPES[component];
-  if (!type) return out; // sensors and other components are not commandable
+  if (component !== "device" && !HA_TYPES[component]) return out; // sensors: not commandable
   let raw: unknown;
   try {
     raw = JSON.parse(payload);
@@ -89,9 +116,71 @@ export function importHaDiscovery(
     out.problems.push(`${topic}: discovery payload is not a JSON object`);
     return out;
   }
-  const c = expandDiscovery(raw as Record<string, unknown>);
+  if (component !== "device") {
+    haEntity(registry, out, topic, component, topicId, object, raw as Disc, defaultArea);
+    return out;
+  }
+  // Device-based discovery: "cmps" holds the components; the other root options (availability,
+  // state_topic, command_topic, qos, ~, ...) are inherited unless a component sets them itself.
+  const root = expandDiscovery(raw as Disc);
+  const cmps = root.components;
+  if (!cmps || typeof cmps !== "object" || Array.isArray(cmps)) {
+    out.problems.push(`${topic}: device discovery payload has no "cmps" object`);
+    return out;
+  }
+  const shared: Disc = { ...root };
+  delete shared.components;
+  for (const [cid, cfg] of Object.entries(cmps as Record<string, unknown>)) {
+    if (!cfg || typeof cfg !== "object" || Array.isArray(cfg)) {
+      out.problems.push(`${topic}: cmps.${cid}: expected an object`);
+      continue;
+    }
+    const c = cfg as Disc;
+    const platform = c.p ?? c.platform;
+    if (typeof platform !== "string") {
+      out.problems.push(`${topic}: cmps.${cid}: no "p" (platform)`);
+      continue;
+    }
+    if (!HA_TYPES[platform]) continue; // sensors and others
+    const own: Disc = { ...c };
+    delete own.p;
+    delete own.platform;
+    if (!Object.keys(own).length) continue; // {"p": "light"} alone removes the component
+    haEntity(
+      registry,
+      out,
+      `${topic}#${cid}`,
+      platform,
+      `ha_${idSlug(`${object}_${cid}`)}`,
+      cid,
+      { ...shared, ...expandDiscovery(own) },
+      defaultArea,
+      topic,
+    );
+  }
+  const keep = new Set(out.devices.map((d) => d.id));
+  out.remove.push(...fromTopic.filter((id) => !keep.has(id)));
+  return out;
+}
+
+type Disc = Record<string, unknown>;
+
+/** One entity config (already merged for device discovery) into a device of `out`. */
+function haEntity(
+  registry: Registry,
+  out: ImportResult,
+  where: string,
+  component: string,
+  topicId: string,
+  object: string,
+  raw: Disc,
+  defaultArea?: string,
+  configTopic = where,
+): void {
+  const type = HA_TYPES[component];
+  const c = expandDiscovery(raw);
   const uid = typeof c.unique_id === "string" ? c.unique_id : undefined;
-  if (uid?.startsWith("earshot_")) return out; // earshot's own entities
+  if (uid?.startsWith("earshot_")) return; // earshot's own entities
   const dev = (c.device ?? {}) as Record<string, unknown>;
   const entityName = typeof c.name === "string" ? c.name : "";
   const devName = typeof dev.name === "string" ? dev.name : "";
@@ -101,20 +190,30 @@ export function importHaDiscovery(
       : entityName || devName || object.replace(/_/g, " "),
   );
   if (!name) {
-    out.problems.push(`${topic}: entity has no usable name`);
-    return out;
+    out.problems.push(`${where}: entity has no usable name`);
+    return;
   }
   const cmdKey = component === "climate" ? "temperature_command_topic" : "command_topic";
   if (typeof c[cmdKey] !== "string") {
-    out.problems.push(`${topic}: no ${cmdKey}; "${name}" cannot be commanded and was skipped`);
-    return out;
+    out.problems.push(`${where}: no ${cmdKey}; "${name}" cannot be commanded and was skipped`);
+    return;
   }
-  for (const k of Object.keys(c)) {
-    if (/template$/.test(k) && !supportedTemplate(c[k])) {
+  const templates: Array<[string, unknown]> = [...VALUE_TEMPLATES, ...COMMAND_TEMPLATES]
+    .filter((k) => c[k] !== undefined).map((k) => [k, c[k]]);
+  if (Array.isArray(c.availability)) {
+    c.availability.forEach((a, i) => {
+      const tpl = (a as Record<string, unknown> | null)?.value_template;
+      if (tpl !== undefined) templates.push([`availability[${i}].value_template`, tpl]);
+    });
+  }
+  for (const [k, tpl] of templates) {
+    if (!supportedTemplate(tpl)) {
       out.problems.push(
-        `${topic}: ${k} ${
-          JSON.stringify(c[k])
-        } is not supported; that state will be reported as an error`,
+        `${where}: ${k} ${JSON.stringify(tpl)} is not supported; ${
+          COMMAND_TEMPLATES.includes(k)
+            ? "commands that need it are refused (never sent without it)"
+            : "that state will be reported as an error"
+        }`,
       );
     }
   }
@@ -148,9 +247,13 @@ export function importHaDiscovery(
     default:
       features.push("activate");
   }
-  const range = (lo: unknown, hi: unknown): [number, number] | undefined =>
-    typeof lo === "number" && typeof hi === "number" && lo < hi ? [lo, hi] : undefined;
+  const range = (lo: unknown, hi: unknown): [number, number] | undefined => {
+    const a = numOpt(lo);
+    const b = numOpt(hi);
+    return a !== undefined && b !== undefined && a < b ? [a, b] : undefined;
+  };
   const mireds = range(c.min_mireds, c.max_mireds);
+  const kelvins = range(c.min_kelvin, c.max_kelvin);
   out.devices.push({
     id: uid ? `ha_${idSlug(uid)}` : topicId,
     name,
@@ -160,13 +263,12 @@ export function importHaDiscovery(
     adapter: {
       type: "homeassistant",
       component: component as "light",
-      discovery: { ...(raw as Record<string, unknown>), __topic: topic },
+      discovery: { ...raw, __topic: configTopic },
     },
-    colorTempRange: mireds ? [Math.round(1e6 / mireds[1]), Math.round(1e6 / mireds[0])] : undefined,
+    colorTempRange: mireds ? [Math.round(1e6 / mireds[1]), Math.round(1e6 / mireds[0])] : kelvins,
     temperatureRange: range(c.min_temp, c.max_temp),
     source: "homeassistant",
   });
-  return out;
 }
 
 interface Expose {
