@@ -271,6 +271,7 @@ function haEntity(
   });
 }
 
+/** One entry of a Zigbee2MQTT definition's `exposes` (zigbee-herdsman-converters' Base). */
 interface Expose {
   type?: string;
   name?: string;
@@ -278,9 +279,81 @@ interface Expose {
   endpoint?: string;
   features?: Expose[];
   values?: unknown[];
+  value_min?: number;
+  value_max?: number;
 }
 
-/** Convert Zigbee2MQTT's `bridge/devices` list into devices. */
+/** Expose types earshot commands (the "specific" exposes of zigbee-herdsman-converters). */
+const Z2M_TYPES = ["light", "switch", "fan", "cover", "climate"];
+
+/** Spoken form of an endpoint name: `l1` -> `1`, `left` stays. */
+const endpointWords = (ep: string) => ep.replace(/^l(\d+)$/, "$1").replace(/_/g, " ");
+
+/** The device (type, features, adapter extras) one specific expose describes. */
+function z2mExposeDevice(x: Expose): {
+  type: DeviceType;
+  features: Feature[];
+  extra: Record<string, unknown>;
+  colorTempRange?: [number, number];
+  temperatureRange?: [number, number];
+} | undefined {
+  const feats = Array.isArray(x.features) ? x.features : [];
+  const f = (name: string) => feats.find((y) => y.name === name);
+  const features: Feature[] = [];
+  const extra: Record<string, unknown> = {};
+  if (x.endpoint) extra.endpoint = x.endpoint;
+  switch (x.type) {
+    case "light": {
+      features.push("onoff");
+      if (f("brightness")) features.push("brightness");
+      const ct = f("color_temp");
+      if (ct) features.push("colorTemp");
+      const range = ct && typeof ct.value_min === "number" && typeof ct.value_max === "number" &&
+          ct.value_min > 0 && ct.value_min < ct.value_max
+        ? [Math.round(1e6 / ct.value_max), Math.round(1e6 / ct.value_min)] as [number, number]
+        : undefined;
+      return { type: "light", features, extra, colorTempRange: range };
+    }
+    case "switch":
+      return { type: "switch", features: ["onoff"], extra };
+    case "cover":
+      return { type: "cover", features: ["position"], extra };
+    case "fan": {
+      // Fan: state property `fan_state` (older) or `state`; speed by the `fan_mode` enum
+      // (withModes) or a numeric `speed` (withSpeed), never both.
+      const state = f("state");
+      if (state?.property) extra.stateProperty = state.property;
+      const mode = f("mode");
+      const speed = f("speed");
+      features.push("onoff");
+      if (mode && Array.isArray(mode.values)) {
+        extra.fanModes = mode.values.map(String);
+        features.push("speed");
+      } else if (speed) {
+        extra.speedRange = [speed.value_min ?? 1, speed.value_max ?? 254];
+        features.push("speed");
+      }
+      return { type: "fan", features, extra };
+    }
+    case "climate": {
+      const sp = feats.find((y) =>
+        ["occupied_heating_setpoint", "current_heating_setpoint"].includes(y.name ?? "")
+      );
+      extra.setpoint = sp?.property ?? "occupied_heating_setpoint";
+      const t = sp && typeof sp.value_min === "number" && typeof sp.value_max === "number" &&
+          sp.value_min < sp.value_max
+        ? [sp.value_min, sp.value_max] as [number, number]
+        : undefined;
+      return { type: "thermostat", features: ["temperature"], extra, temperatureRange: t };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Convert Zigbee2MQTT's `bridge/devices` list into devices: one per light, switch, fan,
+ * cover or climate expose, so a 2-gang switch (exposes with `endpoint` l1, l2) gives two.
+ */
 export function importZ2mDevices(
   registry: Registry,
   payload: string,
@@ -318,53 +391,13 @@ export function importZ2mDevices(
     if (e.type === "Coordinator" || e.disabled === true || configured.has(friendly)) return;
     const def = e.definition as { exposes?: Expose[] } | null | undefined;
     const exposes = Array.isArray(def?.exposes) ? def!.exposes : [];
-    const main = exposes.find((x) =>
-      ["light", "switch", "fan", "cover", "climate"].includes(x.type ?? "") && !x.endpoint
-    );
-    const props = new Set<string>();
-    const walk = (xs: Expose[]) => {
-      for (const x of xs) {
-        if (x.property && !x.endpoint) props.add(x.property);
-        if (Array.isArray(x.features)) walk(x.features);
-      }
-    };
-    walk(exposes);
-    let type: DeviceType | undefined;
-    const features: Feature[] = [];
-    let setpoint = "occupied_heating_setpoint";
-    switch (main?.type) {
-      case "light":
-        type = "light";
-        features.push("onoff");
-        if (props.has("brightness")) features.push("brightness");
-        if (props.has("color_temp")) features.push("colorTemp");
-        break;
-      case "switch":
-        type = "switch";
-        features.push("onoff");
-        break;
-      case "fan":
-        type = "fan";
-        features.push("onoff", "speed");
-        break;
-      case "cover":
-        type = "cover";
-        features.push("position");
-        break;
-      case "climate":
-        type = "thermostat";
-        features.push("temperature");
-        if (!props.has("occupied_heating_setpoint") && props.has("current_heating_setpoint")) {
-          setpoint = "current_heating_setpoint";
-        }
-        break;
-      default:
-        if (props.has("fan_mode")) {
-          type = "fan";
-          features.push("onoff", "speed");
-        }
+    const specific = exposes.filter((x) => Z2M_TYPES.includes(x.type ?? ""));
+    const found = specific.map((x) => ({ x, dev: z2mExposeDevice(x) }))
+      .filter((v) => v.dev !== undefined);
+    if (!found.length && exposes.some((x) => x.property === "fan_mode")) {
+      found.push({ x: {}, dev: { type: "fan", features: ["onoff", "speed"], extra: {} } });
     }
-    if (!type) return; // sensors, remotes: nothing to command
+    if (!found.length) return; // sensors, remotes: nothing to command
     const spokenDescription = typeof e.description === "string" && e.description.length < 40
       ? e.description
       : "";
@@ -374,25 +407,151 @@ export function importZ2mDevices(
       );
       return;
     }
-    const name = normalizeText(spokenDescription || friendly);
-    if (!name) {
+    const base = normalizeText(spokenDescription || friendly);
+    if (!base) {
       out.problems.push(`${topic}[${i}]: "${friendly}" has no usable name`);
       return;
     }
-    out.devices.push({
-      id: `z2m_${idSlug(friendly)}`,
-      name,
-      area: guessArea(registry, name, undefined, defaultArea),
-      type,
-      features,
-      adapter: { type: "zigbee2mqtt", name: friendly, baseTopic, setpoint },
-      source: "zigbee2mqtt",
-    });
+    // Several exposes without an endpoint (a light and a fan on one device): name by type.
+    const plain = found.filter((v) => !v.x.endpoint).length;
+    for (const { x, dev } of found) {
+      const suffix = x.endpoint ? endpointWords(x.endpoint) : plain > 1 ? dev!.type : "";
+      const name = normalizeText(suffix ? `${base} ${suffix}` : base);
+      const idPart = x.endpoint ?? (plain > 1 ? dev!.type : "");
+      out.devices.push({
+        id: `z2m_${idSlug(friendly)}${idPart ? `_${idSlug(idPart)}` : ""}`,
+        name,
+        area: guessArea(registry, name, undefined, defaultArea),
+        type: dev!.type,
+        features: dev!.features,
+        adapter: {
+          type: "zigbee2mqtt",
+          name: friendly,
+          baseTopic,
+          setpoint: "occupied_heating_setpoint",
+          ...dev!.extra,
+        },
+        colorTempRange: dev!.colorTempRange,
+        temperatureRange: dev!.temperatureRange,
+        source: "zigbee2mqtt",
+      });
+    }
   });
   const keep = new Set(out.devices.map((d) => d.id));
   for (const d of registry.devices) {
     if (
-      d.source === "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt" &&
+      d.source === "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt" && !d.id.startsWith("z2mg_") &&
+      d.adapter.baseTopic === baseTopic && !keep.has(d.id)
+    ) {
+      out.remove.push(d.id);
+    }
+  }
+  return out;
+}
+
+/**
+ * Convert Zigbee2MQTT's `bridge/groups` into group devices (commanded on `<base>/<group>/set`
+ * like a device) and their scenes (`scene_recall`). The group's type comes from its members'
+ * exposes in `bridge/devices` (`devicesPayload`): lights, else switches, else covers, as
+ * Zigbee2MQTT's own Home Assistant groups (GROUP_SUPPORTED_TYPES).
+ */
+export function importZ2mGroups(
+  registry: Registry,
+  payload: string,
+  devicesPayload: string | undefined,
+  baseTopic = "zigbee2mqtt",
+  defaultArea?: string,
+): ImportResult {
+  const out: ImportResult = { devices: [], remove: [], problems: [] };
+  const topic = `${baseTopic}/bridge/groups`;
+  let list: unknown;
+  try {
+    list = JSON.parse(payload);
+  } catch {
+    out.problems.push(`${topic}: payload is not JSON`);
+    return out;
+  }
+  if (!Array.isArray(list)) {
+    out.problems.push(`${topic}: expected a JSON array of groups`);
+    return out;
+  }
+  const byIeee = new Map<string, Expose[]>();
+  try {
+    const devs = devicesPayload ? JSON.parse(devicesPayload) : [];
+    for (const d of Array.isArray(devs) ? devs : []) {
+      const ex = d?.definition?.exposes;
+      if (typeof d?.ieee_address === "string" && Array.isArray(ex)) byIeee.set(d.ieee_address, ex);
+    }
+  } catch { /* bridge/devices problems are reported by its own import */ }
+  list.forEach((entry, i) => {
+    if (!entry || typeof entry !== "object") {
+      out.problems.push(`${topic}[${i}]: expected an object`);
+      return;
+    }
+    const g = entry as Record<string, unknown>;
+    const friendly = g.friendly_name;
+    if (typeof friendly !== "string" || !friendly) {
+      out.problems.push(`${topic}[${i}]: missing friendly_name`);
+      return;
+    }
+    const members = Array.isArray(g.members) ? g.members as Array<{ ieee_address?: string }> : [];
+    if (g.id === 901 || !members.length) return; // default_bind_group, empty groups
+    const exposes = members.flatMap((m) => byIeee.get(m.ieee_address ?? "") ?? []);
+    let type: "light" | "switch" | "cover" | undefined;
+    for (const t of ["light", "switch", "cover"] as const) {
+      if (exposes.some((x) => x.type === t)) {
+        type = t;
+        break;
+      }
+    }
+    const description = typeof g.description === "string" && g.description.length < 40
+      ? g.description
+      : "";
+    const name = normalizeText(description || friendly);
+    if (!name) {
+      out.problems.push(`${topic}[${i}]: "${friendly}" has no usable name`);
+      return;
+    }
+    const adapter = { type: "zigbee2mqtt" as const, name: friendly, baseTopic };
+    if (type) {
+      const features = new Set<Feature>(type === "cover" ? ["position"] : ["onoff"]);
+      for (const x of exposes.filter((x) => x.type === type)) {
+        for (const f of z2mExposeDevice(x)?.features ?? []) features.add(f);
+      }
+      out.devices.push({
+        id: `z2mg_${idSlug(friendly)}`,
+        name,
+        area: guessArea(registry, name, undefined, defaultArea),
+        type,
+        features: [...features],
+        adapter: { ...adapter, setpoint: "occupied_heating_setpoint" },
+        source: "zigbee2mqtt",
+      });
+    } else if (devicesPayload !== undefined) {
+      out.problems.push(
+        `${topic}[${i}]: group "${friendly}" has no light, switch or cover among its members; skipped`,
+      );
+    }
+    const scenes = Array.isArray(g.scenes) ? g.scenes as Array<{ id?: unknown; name?: unknown }> : [];
+    for (const sc of scenes) {
+      if (typeof sc.id !== "number" || typeof sc.name !== "string") continue;
+      const sceneName = normalizeText(sc.name);
+      if (!sceneName) continue;
+      out.devices.push({
+        id: `z2mg_${idSlug(friendly)}_scene_${sc.id}`,
+        name: sceneName,
+        area: guessArea(registry, name, undefined, defaultArea),
+        type: "scene",
+        features: ["activate"],
+        adapter: { ...adapter, setpoint: "occupied_heating_setpoint", sceneId: sc.id },
+        source: "zigbee2mqtt",
+      });
+    }
+  });
+  const keep = new Set(out.devices.map((d) => d.id));
+  for (const d of registry.devices) {
+    if (
+      d.source === "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt" && d.id.startsWith("z2mg_") &&
       d.adapter.baseTopic === baseTopic && !keep.has(d.id)
     ) {
       out.remove.push(d.id);
@@ -446,13 +605,31 @@ export function startImport(
     unsubs.push(link.subscribe(`${opts.haPrefix}/+/+/+/config`, handler));
   }
   if (opts.zigbee2mqtt) {
+    // Groups need the members' exposes: re-run the groups import when the devices change.
+    let devices: string | undefined;
+    let groups: string | undefined;
+    const importGroups = () => {
+      if (groups === undefined) return;
+      applyImport(
+        registry,
+        importZ2mGroups(registry, groups, devices, opts.z2mBaseTopic, opts.defaultArea),
+        report,
+      );
+    };
     unsubs.push(
-      link.subscribe(`${opts.z2mBaseTopic}/bridge/devices`, (_t, payload) =>
+      link.subscribe(`${opts.z2mBaseTopic}/bridge/devices`, (_t, payload) => {
+        devices = payload;
         applyImport(
           registry,
           importZ2mDevices(registry, payload, opts.z2mBaseTopic, opts.defaultArea),
           report,
-        )),
+        );
+        importGroups();
+      }),
+      link.subscribe(`${opts.z2mBaseTopic}/bridge/groups`, (_t, payload) => {
+        groups = payload;
+        importGroups();
+      }),
     );
   }
   return () => unsubs.forEach((u) => u());

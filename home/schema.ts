@@ -74,6 +74,17 @@ export const z2mAdapterSchema = z.object({
   setpoint: z.string().default("occupied_heating_setpoint"),
   /** Scene id for `scene_recall` (scenes on a group or device). */
   sceneId: z.number().int().min(0).max(255).optional(),
+  /**
+   * Endpoint of a multi-endpoint device (`l1`, `left`): its properties carry the suffix
+   * (`state_l1`), as zigbee-herdsman-converters' `withEndpoint` names them.
+   */
+  endpoint: z.string().regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, _ -").optional(),
+  /** On/off property; default `state`, fans `fan_state` (older Zigbee2MQTT fans; newer: `state`). */
+  stateProperty: z.string().min(1).optional(),
+  /** The values of a fan's `fan_mode` enum (e.g. off, low, medium, high, on, auto, smart). */
+  fanModes: z.array(z.string().min(1)).optional(),
+  /** Range of a fan's numeric `speed` property (Fan `withSpeed`, default 1..254); replaces fan_mode. */
+  speedRange: z.tuple([z.number().int().min(0), z.number().int().positive()]).optional(),
 }).strict();
 
 /** Tasmota: `cmnd/<topic>/POWER|Dimmer|CT|...`, state from `stat/<topic>/RESULT|POWER` and `tele/<topic>/STATE`. */

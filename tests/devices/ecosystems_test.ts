@@ -5,11 +5,18 @@
 import assert from "node:assert/strict";
 import { adapterFor } from "../../devices/adapters/index.ts";
 import type { Command, DeviceState } from "../../devices/adapters/types.ts";
-import { applyImport, importHaDiscovery } from "../../devices/import.ts";
+import {
+  applyImport,
+  importHaDiscovery,
+  importZ2mDevices,
+  importZ2mGroups,
+} from "../../devices/import.ts";
 import { DeviceStates } from "../../devices/state.ts";
 import { type Device, parseRegistry, type Registry } from "../../home/registry.ts";
 import {
   haDeviceDiscovery,
+  z2mBridgeDevices,
+  z2mBridgeGroups,
   z2mBridgeOffline,
   z2mBridgeOnline,
   z2mHaClimate,
@@ -230,6 +237,128 @@ Deno.test(
     assert.match(
       importHaDiscovery(r, "homeassistant/device/x/config", '{"dev":{"ids":"x"}}').problems[0],
       /device discovery payload has no "cmps" object/,
+    );
+  },
+);
+
+Deno.test(
+  "Zigbee2MQTT bridge/devices: a 2-gang switch (Switch().withEndpoint('l1'), property state_l1) gives two devices",
+  () => {
+    const r = reg();
+    const res = importZ2mDevices(r, JSON.stringify(z2mBridgeDevices));
+    assert.deepEqual(res.problems, []);
+    applyImport(r, res, (m) => assert.fail(m));
+    const byId = (id: string) => r.devices.find((d) => d.id === id)!;
+    assert.deepEqual(res.devices.map((d) => [d.id, d.name, d.type, d.features]), [
+      ["z2m_hall_switch_l1", "hall switch one", "switch", ["onoff"]],
+      ["z2m_hall_switch_l2", "hall switch two", "switch", ["onoff"]],
+      ["z2m_bedroom_fan", "bedroom fan", "fan", ["onoff", "speed"]],
+      ["z2m_study_fan", "study fan", "fan", ["onoff", "speed"]],
+      ["z2m_lounge_lamp", "lounge lamp", "light", ["onoff", "brightness"]],
+      ["z2m_lounge_spot", "lounge spot", "light", ["onoff", "brightness", "colorTemp"]],
+    ]);
+    const l2 = byId("z2m_hall_switch_l2");
+    assert.deepEqual(enc(l2, { kind: "on" }), [
+      { topic: "zigbee2mqtt/hall_switch/set", payload: '{"state_l2":"ON"}' },
+    ]);
+    assert.deepEqual(enc(l2, { kind: "toggle" })[0].payload, '{"state_l2":"TOGGLE"}');
+    // The shared state message carries both gangs; each device reads its own property.
+    const both = { topic: "zigbee2mqtt/hall_switch", payload: { state_l1: "ON", state_l2: "OFF" } };
+    assert.deepEqual(feed(byId("z2m_hall_switch_l1"), [both]), { on: true });
+    assert.deepEqual(feed(l2, [both]), { on: false });
+    assert.deepEqual(adapterFor(l2).refresh(l2), [
+      { topic: "zigbee2mqtt/hall_switch/get", payload: '{"state_l2":""}' },
+    ]);
+    assert.deepEqual(byId("z2m_lounge_spot").colorTempRange, [2203, 4000]);
+  },
+);
+
+Deno.test(
+  "Zigbee2MQTT fans: Fan().withState('fan_state') + withModes([...]) and withSpeed(1, 254); auto/smart are 'on'",
+  () => {
+    const r = reg();
+    applyImport(r, importZ2mDevices(r, JSON.stringify(z2mBridgeDevices)), () => {});
+    const fan = r.devices.find((d) => d.id === "z2m_bedroom_fan")!;
+    const set = "zigbee2mqtt/bedroom_fan/set";
+    assert.deepEqual(enc(fan, { kind: "on" }), [{ topic: set, payload: '{"fan_state":"ON"}' }]);
+    assert.deepEqual(enc(fan, { kind: "off" })[0].payload, '{"fan_state":"OFF"}');
+    assert.deepEqual(enc(fan, { kind: "speed", value: 100 })[0].payload, '{"fan_mode":"high"}');
+    assert.deepEqual(enc(fan, { kind: "speed", value: 0 })[0].payload, '{"fan_mode":"off"}');
+    const st = (payload: unknown) => feed(fan, [{ topic: "zigbee2mqtt/bedroom_fan", payload }]);
+    assert.deepEqual(st({ fan_mode: "medium", fan_state: "ON" }), { on: true, speed: 66 });
+    // Raised `fan_mode: unknown "auto"` on every state message before.
+    assert.deepEqual(st({ fan_mode: "auto", fan_state: "ON" }), { on: true });
+    assert.deepEqual(st({ fan_mode: "smart", fan_state: "ON" }), { on: true });
+    assert.deepEqual(st({ fan_mode: "off", fan_state: "OFF" }), { on: false, speed: 0 });
+    assert.throws(() => st({ fan_mode: "turbo" }), /fan_mode: unknown "turbo"/);
+    // A fan with a native numeric speed (withSpeed(1, 254)) and the newer `state` property.
+    const sp = r.devices.find((d) => d.id === "z2m_study_fan")!;
+    assert.deepEqual(enc(sp, { kind: "speed", value: 50 }), [
+      { topic: "zigbee2mqtt/study_fan/set", payload: '{"speed":127}' },
+    ]);
+    assert.deepEqual(enc(sp, { kind: "speed", value: 0 })[0].payload, '{"state":"OFF"}');
+    assert.deepEqual(enc(sp, { kind: "on" })[0].payload, '{"state":"ON"}');
+    assert.deepEqual(
+      feed(sp, [{ topic: "zigbee2mqtt/study_fan", payload: { speed: 254, state: "ON" } }]),
+      {
+        on: true,
+        speed: 100,
+      },
+    );
+    // A hand-written fan (no stateProperty) reads either property.
+    const hand = parseRegistry({
+      devices: [{
+        name: "attic fan",
+        type: "fan",
+        adapter: { type: "zigbee2mqtt", name: "attic" },
+      }],
+    }, "t.json").devices[0];
+    assert.deepEqual(feed(hand, [{ topic: "zigbee2mqtt/attic", payload: { state: "ON" } }]), {
+      on: true,
+    });
+    assert.deepEqual(enc(hand, { kind: "on" })[0].payload, '{"fan_state":"ON"}');
+  },
+);
+
+Deno.test(
+  "Zigbee2MQTT bridge/groups ({id, friendly_name, description, scenes, members: [{ieee_address, endpoint}]}): groups and their scenes",
+  () => {
+    const r = reg();
+    const devices = JSON.stringify(z2mBridgeDevices);
+    applyImport(r, importZ2mDevices(r, devices), () => {});
+    const res = importZ2mGroups(r, JSON.stringify(z2mBridgeGroups), devices);
+    assert.deepEqual(res.problems, []);
+    assert.deepEqual(res.devices.map((d) => [d.id, d.name, d.type, d.features]), [
+      ["z2mg_lounge_lights", "all lounge lights", "light", ["onoff", "brightness", "colorTemp"]],
+      ["z2mg_lounge_lights_scene_2", "movie time", "scene", ["activate"]],
+    ]);
+    applyImport(r, res, (m) => assert.fail(m));
+    const g = r.devices.find((d) => d.id === "z2mg_lounge_lights")!;
+    assert.deepEqual(enc(g, { kind: "brightness", value: 50 }), [
+      { topic: "zigbee2mqtt/lounge_lights/set", payload: '{"state":"ON","brightness":127}' },
+    ]);
+    const scene = r.devices.find((d) => d.id === "z2mg_lounge_lights_scene_2")!;
+    assert.deepEqual(enc(scene, { kind: "activate" }), [
+      { topic: "zigbee2mqtt/lounge_lights/set", payload: '{"scene_recall":2}' },
+    ]);
+    // A device list later does not remove the groups; a group list without it does.
+    assert.deepEqual(importZ2mDevices(r, devices).remove, []);
+    assert.deepEqual(importZ2mGroups(r, "[]", devices).remove.sort(), [
+      "z2mg_lounge_lights",
+      "z2mg_lounge_lights_scene_2",
+    ]);
+    assert.match(
+      importZ2mGroups(r, "{}", devices).problems[0],
+      /bridge\/groups: expected a JSON array/,
+    );
+    assert.match(
+      importZ2mGroups(
+        r,
+        '[{"id":5,"friendly_name":"odd","members":[{"ieee_address":"0xdead","endpoint":1}]}]',
+        devices,
+      )
+        .problems[0],
+      /group "odd" has no light, switch or cover among its members/,
     );
   },
 );
