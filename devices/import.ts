@@ -532,7 +532,9 @@ export function importZ2mGroups(
         `${topic}[${i}]: group "${friendly}" has no light, switch or cover among its members; skipped`,
       );
     }
-    const scenes = Array.isArray(g.scenes) ? g.scenes as Array<{ id?: unknown; name?: unknown }> : [];
+    const scenes = Array.isArray(g.scenes)
+      ? g.scenes as Array<{ id?: unknown; name?: unknown }>
+      : [];
     for (const sc of scenes) {
       if (typeof sc.id !== "number" || typeof sc.name !== "string") continue;
       const sceneName = normalizeText(sc.name);

@@ -160,7 +160,9 @@ export const zigbee2mqtt: Adapter = {
         s.on = false;
       } else if (i >= 0) {
         // low/medium/high of the default fan keep 33/66/100; n speeds: (i + 1) / n.
-        s.speed = speeds.length === 3 ? [33, 66, 100][i] : Math.round(((i + 1) * 100) / speeds.length);
+        s.speed = speeds.length === 3
+          ? [33, 66, 100][i]
+          : Math.round(((i + 1) * 100) / speeds.length);
         s.on = true;
       } else if (PRESET_MODES.includes(mode) || known?.includes(mode)) {
         s.on = true; // auto / smart / on: running, speed chosen by the fan
