@@ -562,6 +562,140 @@ export function importZ2mGroups(
   return out;
 }
 
+const TASMOTA_TOPIC = /^(.+)\/([A-Z0-9_-]+)\/config$/;
+
+/**
+ * Convert Tasmota's own discovery (`tasmota/discovery/<MAC>/config`, the default since
+ * SetOption19 0) into devices, as hatasmota reads it: `rl[i]` 1 = relay (a light with
+ * SetOption30 1), 2 = light (`lt_st` 1 dimmer, 2 cold/warm, 3..5 colour), names from `fn[i]`,
+ * topics from `ft` (FullTopic), `t`, `tp` and `hn`, LWT words `onln`/`ofln`, power words `state`,
+ * SetOption4 (`so["4"]`) command reply topics.
+ */
+export function importTasmotaDiscovery(
+  registry: Registry,
+  topic: string,
+  payload: string,
+  defaultArea?: string,
+): ImportResult {
+  const out: ImportResult = { devices: [], remove: [], problems: [] };
+  const m = TASMOTA_TOPIC.exec(topic);
+  if (!m) {
+    out.problems.push(`${topic}: not a Tasmota discovery config topic`);
+    return out;
+  }
+  const mac = m[2];
+  const prefix = `tas_${idSlug(mac.toLowerCase())}_`;
+  const before = registry.devices.filter((d) => d.source === "tasmota" && d.id.startsWith(prefix))
+    .map((d) => d.id);
+  if (payload.trim() === "") {
+    out.remove.push(...before);
+    return out;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload);
+  } catch {
+    out.problems.push(`${topic}: discovery payload is not JSON`);
+    return out;
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    out.problems.push(`${topic}: discovery payload is not a JSON object`);
+    return out;
+  }
+  const c = raw as Record<string, unknown>;
+  const need = ["t", "ft", "tp", "rl", "dn"].filter((k) => c[k] === undefined);
+  if (need.length) {
+    out.problems.push(`${topic}: missing ${need.join(", ")}`);
+    return out;
+  }
+  if (typeof c.mac === "string" && c.mac.toUpperCase() !== mac.toUpperCase()) {
+    out.problems.push(`${topic}: MAC mismatch between topic and payload (${c.mac})`);
+    return out;
+  }
+  const tp = c.tp as unknown[];
+  const rl = c.rl as unknown[];
+  if (
+    typeof c.t !== "string" || typeof c.ft !== "string" || !Array.isArray(tp) ||
+    tp.length < 3 || !tp.every((x) => typeof x === "string") || !Array.isArray(rl)
+  ) {
+    out.problems.push(`${topic}: t, ft, tp (3 prefixes) or rl has the wrong type`);
+    return out;
+  }
+  const so = (c.so ?? {}) as Record<string, unknown>;
+  const fn = Array.isArray(c.fn) ? c.fn : [];
+  const state = Array.isArray(c.state) ? c.state : [];
+  const ltSt = typeof c.lt_st === "number" ? c.lt_st : 0;
+  const reducedCt = so["82"] === 1;
+  const base = {
+    type: "tasmota" as const,
+    topic: c.t,
+    fullTopic: c.ft,
+    cmndPrefix: tp[0] as string,
+    statPrefix: tp[1] as string,
+    telePrefix: tp[2] as string,
+    shutter: 1,
+    ...(typeof c.hn === "string" ? { hostname: c.hn } : {}),
+    ...(typeof c.mac === "string" && /^[0-9A-Fa-f]{12}$/.test(c.mac) ? { mac: c.mac } : {}),
+    setOption4: so["4"] === 1,
+    ...(typeof state[0] === "string" && typeof state[1] === "string"
+      ? { stateText: [state[0], state[1]] as [string, string] }
+      : {}),
+    ...(typeof c.ofln === "string" && typeof c.onln === "string"
+      ? { lwt: [c.ofln, c.onln] as [string, string] }
+      : {}),
+  };
+  const lights = rl.map((v, i) => v === 2 ? i : -1).filter((i) => i >= 0);
+  rl.forEach((kind, i) => {
+    if (kind !== 1 && kind !== 2) {
+      if (kind !== 0 && kind !== undefined) {
+        out.problems.push(
+          `${topic}: rl[${i}] = ${JSON.stringify(kind)} (shutter or other) is not imported`,
+        );
+      }
+      return;
+    }
+    const asLight = kind === 2 || so["30"] === 1;
+    const platform = asLight ? "light" : "switch";
+    // hatasmota: config_get_friendlyname -> fn[i], else "<dn> <platform> <i+1>".
+    const label = typeof fn[i] === "string" && fn[i]
+      ? fn[i] as string
+      : `${c.dn} ${platform} ${i + 1}`;
+    const name = normalizeText(label);
+    if (!name) {
+      out.problems.push(`${topic}: relay ${i + 1} has no usable name`);
+      return;
+    }
+    const features: Feature[] = ["onoff"];
+    let colorTempRange: [number, number] | undefined;
+    if (kind === 2) {
+      const split = c.lk === 0 && ltSt >= 4 && i - lights[0] === 1;
+      if (split) {
+        out.problems.push(`${topic}: the separate white channel (relay ${i + 1}) is not imported`);
+        return;
+      }
+      if (ltSt >= 1) features.push("brightness");
+      if (ltSt === 2 || ltSt === 5) {
+        features.push("colorTemp");
+        // hatasmota: 153..500 mired, SetOption82 (reduced CT range) 200..380.
+        colorTempRange = reducedCt ? [2632, 5000] : [2000, 6536];
+      }
+    }
+    out.devices.push({
+      id: `${prefix}${i + 1}`,
+      name,
+      area: guessArea(registry, name, undefined, defaultArea),
+      type: asLight ? "light" : "switch",
+      features,
+      colorTempRange,
+      adapter: { ...base, relay: i + 1 },
+      source: "tasmota",
+    });
+  });
+  const keep = new Set(out.devices.map((d) => d.id));
+  out.remove.push(...before.filter((id) => !keep.has(id)));
+  return out;
+}
+
 /** The part of the MQTT link the importer needs. */
 export interface Subscriber {
   subscribe(filter: string, handler: (topic: string, payload: string) => void): () => void;
@@ -632,6 +766,16 @@ export function startImport(
         groups = payload;
         importGroups();
       }),
+    );
+  }
+  if (opts.tasmota) {
+    unsubs.push(
+      link.subscribe(`${opts.tasmotaPrefix}/+/config`, (topic, payload) =>
+        applyImport(
+          registry,
+          importTasmotaDiscovery(registry, topic, payload, opts.defaultArea),
+          report,
+        )),
     );
   }
   return () => unsubs.forEach((u) => u());

@@ -8,6 +8,7 @@ import type { Command, DeviceState } from "../../devices/adapters/types.ts";
 import {
   applyImport,
   importHaDiscovery,
+  importTasmotaDiscovery,
   importZ2mDevices,
   importZ2mGroups,
 } from "../../devices/import.ts";
@@ -15,6 +16,7 @@ import { DeviceStates } from "../../devices/state.ts";
 import { type Device, parseRegistry, type Registry } from "../../home/registry.ts";
 import {
   haDeviceDiscovery,
+  tasmotaDiscovery,
   z2mBridgeDevices,
   z2mBridgeGroups,
   z2mBridgeOffline,
@@ -359,6 +361,121 @@ Deno.test(
       )
         .problems[0],
       /group "odd" has no light, switch or cover among its members/,
+    );
+  },
+);
+
+Deno.test(
+  "Homie 5: 'A zero length payload published on the `$state` topic indicates a device removal' -> unavailable, not an error",
+  () => {
+    const lamp = parseRegistry({
+      devices: [{
+        name: "hall lamp",
+        type: "light",
+        adapter: { type: "homie", base: "homie/5", device: "hall-lamp", node: "light" },
+      }],
+    }, "t.json").devices[0];
+    assert.deepEqual(feed(lamp, [{ topic: "homie/5/hall-lamp/$state", payload: "ready" }]), {
+      available: true,
+    });
+    assert.deepEqual(feed(lamp, [{ topic: "homie/5/hall-lamp/$state", payload: "" }]), {
+      available: false,
+    });
+    assert.throws(
+      () => adapterFor(lamp).decode(lamp, "homie/5/hall-lamp/$state", "exploded"),
+      /unknown Homie \$state "exploded"/,
+    );
+  },
+);
+
+Deno.test(
+  "Tasmota discovery tasmota/discovery/<MAC>/config: rl [2, 1] -> CT light + relay, ft '%topic%/%prefix%/', fn names",
+  () => {
+    const r = reg();
+    const res = importTasmotaDiscovery(
+      r,
+      tasmotaDiscovery.topic,
+      JSON.stringify(tasmotaDiscovery.payload),
+    );
+    assert.deepEqual(res.problems, []);
+    assert.deepEqual(res.devices.map((d) => [d.id, d.name, d.area, d.type, d.features]), [
+      ["tas_a4cf12b3c4d5_1", "garage light", "garage", "light", [
+        "onoff",
+        "brightness",
+        "colorTemp",
+      ]],
+      ["tas_a4cf12b3c4d5_2", "gate opener", undefined, "switch", ["onoff"]],
+    ]);
+    applyImport(r, res, (m) => assert.fail(m));
+    const [light, gate] = r.devices;
+    // FullTopic %topic%/%prefix%/ (SetOption19 layout): garage/cmnd/POWER1, garage/tele/LWT.
+    assert.deepEqual(enc(light, { kind: "on" }), [{ topic: "garage/cmnd/POWER1", payload: "ON" }]);
+    assert.deepEqual(enc(light, { kind: "brightness", value: 40 }), [
+      { topic: "garage/cmnd/Dimmer", payload: "40" },
+    ]);
+    assert.deepEqual(enc(gate, { kind: "toggle" }), [
+      { topic: "garage/cmnd/POWER2", payload: "TOGGLE" },
+    ]);
+    assert.deepEqual(adapterFor(light).refresh(light), [{
+      topic: "garage/cmnd/STATE",
+      payload: "",
+    }]);
+    assert.deepEqual(feed(gate, [{ topic: "garage/tele/LWT", payload: "Online" }]), {
+      available: true,
+    });
+    // SetOption4 ("so": {"4": 1}): the Dimmer reply comes on stat/<t>/DIMMER, not RESULT.
+    assert.ok(adapterFor(light).stateTopics(light).includes("garage/stat/DIMMER"));
+    assert.deepEqual(
+      feed(light, [{ topic: "garage/stat/DIMMER", payload: { POWER1: "ON", Dimmer: 40 } }]),
+      { on: true, brightness: 40 },
+    );
+    assert.deepEqual(feed(gate, [{ topic: "garage/stat/POWER2", payload: "OFF" }]), { on: false });
+    // Removal (empty retained config) drops both; a relay gone from rl drops that one.
+    const less = { ...tasmotaDiscovery.payload, rl: [2, 0, 0, 0, 0, 0, 0, 0] };
+    assert.deepEqual(
+      importTasmotaDiscovery(r, tasmotaDiscovery.topic, JSON.stringify(less)).remove,
+      ["tas_a4cf12b3c4d5_2"],
+    );
+    assert.deepEqual(importTasmotaDiscovery(r, tasmotaDiscovery.topic, "").remove, [
+      "tas_a4cf12b3c4d5_1",
+      "tas_a4cf12b3c4d5_2",
+    ]);
+    // Bad input is named.
+    const bad = (p: string) => importTasmotaDiscovery(r, tasmotaDiscovery.topic, p).problems[0];
+    assert.match(bad("{"), /A4CF12B3C4D5\/config: discovery payload is not JSON/);
+    assert.match(bad('{"t":"x"}'), /missing ft, tp, rl, dn/);
+    assert.match(
+      bad(JSON.stringify({ ...tasmotaDiscovery.payload, mac: "000000000000" })),
+      /MAC mismatch/,
+    );
+  },
+);
+
+Deno.test(
+  "Tasmota FullTopic with %topic% before %prefix% and %hostname%/%id% configurable by hand; bad ones named",
+  () => {
+    const mk = (adapter: Record<string, unknown>) =>
+      parseRegistry({
+        devices: [{ name: "desk plug", type: "plug", adapter: { type: "tasmota", ...adapter } }],
+      }, "t.json").devices[0];
+    const a = mk({ topic: "desk", fullTopic: "home/%topic%/%prefix%/" });
+    assert.deepEqual(enc(a, { kind: "on" }), [{ topic: "home/desk/cmnd/POWER", payload: "ON" }]);
+    assert.deepEqual(adapterFor(a).stateTopics(a), [
+      "home/desk/stat/RESULT",
+      "home/desk/stat/POWER",
+      "home/desk/tele/STATE",
+      "home/desk/tele/LWT",
+    ]);
+    const b = mk({
+      topic: "desk",
+      fullTopic: "%prefix%/%hostname%-%id%",
+      hostname: "plug",
+      mac: "a4cf12b3c4d5",
+    });
+    assert.deepEqual(enc(b, { kind: "off" })[0].topic, "cmnd/plug-B3C4D5/POWER");
+    assert.throws(
+      () => mk({ topic: "desk", fullTopic: "%topic%/" }),
+      /fullTopic: must contain %prefix%/,
     );
   },
 );
