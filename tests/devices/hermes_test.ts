@@ -103,6 +103,12 @@ Deno.test("earshot's own Home Assistant discovery configs", () => {
   assert.equal(wake.availability_topic, "earshot/pi/status");
   assert.equal(wake.unique_id, "earshot_pi_wake");
   assert.deepEqual(wake.device.identifiers, ["earshot_pi"]);
+  // HA: 'Replace the "object_id": "X" option with "default_entity_id": "sensor.X" in your
+  // published discovery configuration ... This will stop working in Home Assistant Core 2026.4'.
+  assert.equal(wake.object_id, undefined);
+  assert.equal(wake.default_entity_id, "binary_sensor.earshot_pi_wake");
+  assert.equal(JSON.parse(cfgs[2].payload).default_entity_id, "sensor.earshot_pi_last_command");
+  assert.deepEqual(wake.origin, { name: "earshot" });
   const odd = haDiscoveryConfigs("earshot", "site/with+odd#chars");
   assert.ok(odd.every((c) => !/[+#]/.test(c.topic.split("/").slice(1, 3).join("/"))));
 });
