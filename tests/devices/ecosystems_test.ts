@@ -13,6 +13,12 @@ import {
   importZ2mGroups,
 } from "../../devices/import.ts";
 import { DeviceStates } from "../../devices/state.ts";
+import { startImport } from "../../devices/import.ts";
+import { MqttLink } from "../../devices/mqtt.ts";
+import { Router } from "../../devices/router.ts";
+import type { EarshotEvent } from "../../core/events.ts";
+import { parseIntent } from "../../intent/index.ts";
+import { Mosquitto, until, Watcher } from "./mosquitto.ts";
 import { type Device, parseRegistry, type Registry } from "../../home/registry.ts";
 import {
   haDeviceDiscovery,
@@ -331,7 +337,7 @@ Deno.test(
     const res = importZ2mGroups(r, JSON.stringify(z2mBridgeGroups), devices);
     assert.deepEqual(res.problems, []);
     assert.deepEqual(res.devices.map((d) => [d.id, d.name, d.type, d.features]), [
-      ["z2mg_lounge_lights", "all lounge lights", "light", ["onoff", "brightness", "colorTemp"]],
+      ["z2mg_lounge_lights", "lounge ceiling", "light", ["onoff", "brightness", "colorTemp"]],
       ["z2mg_lounge_lights_scene_2", "movie time", "scene", ["activate"]],
     ]);
     applyImport(r, res, (m) => assert.fail(m));
@@ -477,5 +483,140 @@ Deno.test(
       () => mk({ topic: "desk", fullTopic: "%topic%/" }),
       /fullTopic: must contain %prefix%/,
     );
+  },
+);
+
+Deno.test(
+  "real Mosquitto: retained Zigbee2MQTT, Home Assistant and Tasmota discovery imported; commands on the wire; replies confirm; no errors",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const broker = await Mosquitto.start();
+    const peer = await Watcher.connect(broker.url, ["zigbee2mqtt/#", "garage/#"]);
+    const link = await MqttLink.connect({ url: broker.url });
+    const registry = parseRegistry({
+      areas: [{ name: "porch" }, { name: "bedroom" }, { name: "study" }, { name: "garage" }],
+      import: { homeassistant: true, zigbee2mqtt: true, tasmota: true },
+    }, "test.json");
+    const events: EarshotEvent[] = [];
+    const router = new Router(registry, link, {
+      confirmTimeoutMs: 5000,
+      coverConfirmTimeoutMs: 5000,
+      brightnessStep: 25,
+      emit: (e) => events.push(e),
+    });
+    const problems: string[] = [];
+    const unsubRegistry = registry.onChange(() => router.watchStates());
+    try {
+      await link.waitConnected();
+      const retained = (m: { topic: string; payload: unknown }) =>
+        peer.publish(
+          m.topic,
+          typeof m.payload === "string" ? m.payload : JSON.stringify(m.payload),
+          true,
+        );
+      for (const m of [z2mHaLight, z2mHaFan, z2mHaCover, z2mHaClimate, tasmotaDiscovery]) {
+        await retained(m);
+      }
+      // The fan comes through Home Assistant discovery here, so bridge/devices leaves it out.
+      const devices = z2mBridgeDevices.filter((d) => d.friendly_name !== "bedroom_fan");
+      await retained({ topic: "zigbee2mqtt/bridge/devices", payload: devices });
+      await retained({ topic: "zigbee2mqtt/bridge/groups", payload: z2mBridgeGroups });
+      await retained(z2mBridgeOnline);
+      for (const n of ["porch_light", "bedroom_fan", "study_blind", "study_radiator"]) {
+        await retained({ topic: `zigbee2mqtt/${n}/availability`, payload: { state: "online" } });
+      }
+      await retained({ topic: "garage/tele/LWT", payload: "Online" });
+      router.watchStates();
+      const stop = startImport(registry, link, (m) => problems.push(m));
+      await until(() => registry.devices.length >= 13, 8000, "imported devices");
+      await until(
+        () => router.states.get("ha_0x000b57fffec6a5b2_light_zigbee2mqtt").available === true,
+        8000,
+        "porch light available through bridge/state + device availability",
+      );
+      await until(
+        () => router.states.get("tas_a4cf12b3c4d5_1").available === true,
+        8000,
+        "garage light available through tele/LWT Online",
+      );
+      assert.deepEqual(
+        registry.devices.map((d) => d.id).sort(),
+        [
+          "ha_0x000b57fffec6a5b2_light_zigbee2mqtt",
+          "ha_0x00158d0004a1b2c3_fan_zigbee2mqtt",
+          "ha_0x0c4314fffe5a6b7c_climate_zigbee2mqtt",
+          "ha_0x84fd27fffe6c1d2e_cover_zigbee2mqtt",
+          "tas_a4cf12b3c4d5_1",
+          "tas_a4cf12b3c4d5_2",
+          "z2m_hall_switch_l1",
+          "z2m_hall_switch_l2",
+          "z2m_lounge_lamp",
+          "z2m_lounge_spot",
+          "z2m_study_fan",
+          "z2mg_lounge_lights",
+          "z2mg_lounge_lights_scene_2",
+        ].sort(),
+      );
+      assert.deepEqual(problems.filter((p) => !/preset_mode/.test(p)), []);
+
+      const cases: Array<[string, string, string, string, string]> = [
+        [
+          "set the bedroom fan to high",
+          "zigbee2mqtt/bedroom_fan/set/fan_mode",
+          "high",
+          "zigbee2mqtt/bedroom_fan",
+          '{"fan_mode":"high","fan_state":"ON"}',
+        ],
+        [
+          "turn on the hall switch two",
+          "zigbee2mqtt/hall_switch/set",
+          '{"state_l2":"ON"}',
+          "zigbee2mqtt/hall_switch",
+          '{"state_l1":"OFF","state_l2":"ON"}',
+        ],
+        [
+          "set the study blind to 40 percent",
+          "zigbee2mqtt/study_blind/set",
+          '{ "position": 40 }',
+          "zigbee2mqtt/study_blind",
+          '{"position":40,"state":"STOP"}',
+        ],
+        [
+          "set the garage light to 40 percent",
+          "garage/cmnd/Dimmer",
+          "40",
+          "garage/stat/DIMMER",
+          '{"POWER1":"ON","Dimmer":40}',
+        ],
+        [
+          "set the lounge ceiling to 50 percent",
+          "zigbee2mqtt/lounge_lights/set",
+          '{"state":"ON","brightness":127}',
+          "zigbee2mqtt/lounge_lights",
+          '{"brightness":127,"state":"ON"}',
+        ],
+      ];
+      for (const [text, topic, payload, replyTopic, reply] of cases) {
+        const intent = parseIntent(text, registry, {});
+        assert.ok(intent && !intent.problem, `${text}: ${intent?.problem}`);
+        const r = router.route(intent, 1);
+        assert.deepEqual(r.errors, [], text);
+        const seen = await peer.waitFor(topic, (p) => p === payload, 5000);
+        assert.equal(seen.payload, payload, text);
+        await peer.publish(replyTopic, reply);
+        const confirms = await r.confirmations;
+        assert.equal(confirms.length, 1, text);
+        assert.equal(confirms[0].confirmed, true, `${text}: ${confirms[0].reason}`);
+      }
+      const errors = events.filter((e) => e.type === "error");
+      assert.deepEqual(errors, []);
+      stop();
+    } finally {
+      unsubRegistry();
+      router.close();
+      await peer.close();
+      await link.close();
+      await broker.stop();
+    }
   },
 );
