@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { EventBus } from "../core/bus.ts";
+import { type Config, DEFAULTS } from "../core/config.ts";
 import type { EarshotEvent } from "../core/events.ts";
 import { parseWavHeader, WavError } from "../audio/wav.ts";
 import { HttpError, mediaType, readBodyLimited, readJson } from "./http.ts";
@@ -16,6 +17,7 @@ import { MetricsCollector, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
 import { EVENT_TYPES, SseHub, type SseOptions, TooManyClientsError } from "./sse.ts";
 import { buildStatus, redactUrl, StatusCollector, type StatusInfo } from "./status.ts";
 import { tokensEqual } from "./token.ts";
+import { round3 } from "../core/math.ts";
 
 /** The outcome of a text command, when the runner knows more than its events. */
 export interface CommandOutcome {
@@ -85,17 +87,23 @@ export interface ApiLimits {
   maxUploadReads: number;
 }
 
-/** Default limits. */
-export const DEFAULT_LIMITS: ApiLimits = {
-  maxAudioBytes: 10 * 1024 * 1024,
-  maxJsonBytes: 16 * 1024,
-  maxTextChars: 500,
-  commandTimeoutMs: 15000,
-  audioTimeoutMs: 120000,
-  probeTimeoutMs: 2000,
-  bodyTimeoutMs: 30000,
-  maxUploadReads: 2,
-};
+/** Default limits: the config schema's (`api` section). */
+export const DEFAULT_LIMITS: ApiLimits = apiLimits(DEFAULTS);
+
+/** The limits of a configuration's `api` section. */
+export function apiLimits(config: Pick<Config, "api">): ApiLimits {
+  const c = config.api;
+  return {
+    maxAudioBytes: c.maxAudioBytes,
+    maxJsonBytes: c.maxJsonBytes,
+    maxTextChars: c.maxTextChars,
+    commandTimeoutMs: c.commandTimeoutMs,
+    audioTimeoutMs: c.audioTimeoutMs,
+    probeTimeoutMs: c.probeTimeoutMs,
+    bodyTimeoutMs: c.bodyTimeoutMs,
+    maxUploadReads: c.maxUploadReads,
+  };
+}
 
 /** What the app is built from. Only `bus` and `token` are required. */
 export interface ApiDeps {
@@ -591,7 +599,7 @@ export function createApp(deps: ApiDeps): ApiApp {
           channels: format.channels,
           bitsPerSample: format.bitsPerSample,
           encoding: format.encoding,
-          seconds: Math.round(seconds * 1000) / 1000,
+          seconds: round3(seconds),
         },
         ...(session !== undefined ? { session } : {}),
         wallMs: Math.round(wallMs * 10) / 10,

@@ -9,7 +9,7 @@ import { EventBus } from "../core/bus.ts";
 import { streamTime } from "../core/events.ts";
 import { Pipeline, runAudio } from "../pipeline/pipeline.ts";
 import { buildRecognizer, createStages, modelDefaults, RecognizerSlot } from "./stages.ts";
-import { SileroVad } from "../pipeline/vad.ts";
+import { SileroModel } from "../pipeline/vad.ts";
 import {
   micSource,
   pcmSource,
@@ -180,7 +180,7 @@ export async function runAssistant(
   await checkPermissions(config, options);
   const status = new StatusCollector(bus);
   const outstanding = trackConfirmations(bus);
-  const vad = await SileroVad.load(config.vad.model);
+  const vad = await SileroModel.load(config.vad.model);
   let devices: DeviceRuntime | undefined;
   let api: RunningApi | undefined;
   let simulator: Simulator | undefined;

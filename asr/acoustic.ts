@@ -13,17 +13,23 @@ import { NUM_LABELS } from "../core/phones.ts";
 /** Input frames per output frame. */
 export const STRIDE = 2;
 
-/** Streaming acoustic model session (one utterance at a time). */
+/**
+ * The acoustic model: one onnxruntime session, checked once, shared by every stream
+ * ({@link AcousticModel.stream}); it holds no utterance state.
+ *
+ * @example
+ * ```ts
+ * const model = await AcousticModel.load("models/asr/asr_int8.onnx");
+ * const a = model.stream();
+ * const b = model.stream(); // own context and pending frames, same session
+ * ```
+ */
 export class AcousticModel {
   readonly model: LoadedModel;
   readonly features: number;
   /** Frames before a chunk that its outputs depend on. */
   readonly context: number;
   readonly chunkFrames: number;
-  #context: Float32Array[] = [];
-  #pending: Float32Array[] = [];
-  /** Milliseconds spent in onnxruntime since the last reset. */
-  computeMs = 0;
 
   private constructor(model: LoadedModel, chunkFrames: number) {
     this.model = model;
@@ -64,6 +70,32 @@ export class AcousticModel {
     options: LoadOptions & { chunkFrames?: number } = {},
   ): Promise<AcousticModel> {
     return new AcousticModel(await loadModel(path, options), options.chunkFrames ?? 8);
+  }
+
+  /** A new stream (one utterance at a time) on this model. */
+  stream(): AcousticStream {
+    return new AcousticStream(this);
+  }
+}
+
+/** One stream's state on a shared {@link AcousticModel}: the context and the pending frames. */
+export class AcousticStream {
+  /** The shared model. */
+  readonly shared: AcousticModel;
+  /** Frames before a chunk that its outputs depend on (the model's). */
+  readonly context: number;
+  readonly features: number;
+  readonly chunkFrames: number;
+  #context: Float32Array[] = [];
+  #pending: Float32Array[] = [];
+  /** Milliseconds spent in onnxruntime since the last reset. */
+  computeMs = 0;
+
+  constructor(model: AcousticModel) {
+    this.shared = model;
+    this.context = model.context;
+    this.features = model.features;
+    this.chunkFrames = model.chunkFrames;
   }
 
   /** Start a new utterance. `before` (optional) are frames heard just before it. */
@@ -118,7 +150,7 @@ export class AcousticModel {
     const data = new Float32Array(frames.length * this.features);
     frames.forEach((f, i) => data.set(f, i * this.features));
     const t0 = performance.now();
-    const out = await this.model.run({
+    const out = await this.shared.model.run({
       feats: new ort.Tensor("float32", data, [1, frames.length, this.features]),
     });
     this.computeMs += performance.now() - t0;
@@ -132,7 +164,7 @@ export class AcousticModel {
     this.#context = frames.slice(frames.length - this.context);
     if (lp.length !== (n / STRIDE) * NUM_LABELS) {
       throw new ModelError(
-        `${this.model.path}: ${lp.length} log-probs for ${n} frames, expected ${
+        `${this.shared.model.path}: ${lp.length} log-probs for ${n} frames, expected ${
           (n / STRIDE) * NUM_LABELS
         }`,
       );

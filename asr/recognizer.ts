@@ -27,15 +27,17 @@
  * @module
  */
 import type { EventBus } from "../core/bus.ts";
-import type { Config } from "../core/config.ts";
+import { type Config, DEFAULTS } from "../core/config.ts";
+import { HOP, HOP_S, SAMPLE_RATE } from "../core/units.ts";
 import type { TranscriptEvent } from "../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../pipeline/frame.ts";
 import type { WordGrammar } from "../core/grammar.ts";
 import { grammarWords } from "../core/grammar.ts";
-import { AcousticModel } from "./acoustic.ts";
+import { AcousticModel, type AcousticStream } from "./acoustic.ts";
 import { CtcGrammarDecoder, type DecodeResult, type DecoderOptions } from "./decoder.ts";
 import { buildGraph, type DecodingGraph } from "./graph.ts";
 import { buildLexicon } from "./lexicon.ts";
+import { round3 } from "../core/math.ts";
 
 /** Where the shipped INT8 model lives (relative to the working directory). */
 export const DEFAULT_ASR_MODEL = "models/asr/asr_int8.onnx";
@@ -43,8 +45,6 @@ export const DEFAULT_ASR_MODEL = "models/asr/asr_int8.onnx";
 /** Settings of the stage (the `asr` config section). */
 export type RecognizerSettings = Config["asr"];
 
-/** Seconds of 16 kHz audio per frame hop. */
-const HOP_S = 0.01;
 /** Frames before a VAD speech start that are decoded too (covers minSpeechMs + onset). */
 const PREROLL_FRAMES = 30;
 /**
@@ -94,7 +94,10 @@ interface Heard {
 
 /** The ASR frame stage. */
 export class Recognizer implements FrameStage {
+  /** The shared acoustic model. */
   readonly model: AcousticModel;
+  /** This recognizer's stream on it. */
+  readonly #am: AcousticStream;
   readonly graph: DecodingGraph;
   readonly decoder: CtcGrammarDecoder;
   readonly #bus: EventBus;
@@ -130,9 +133,10 @@ export class Recognizer implements FrameStage {
   ) {
     this.#bus = bus;
     this.model = model;
+    this.#am = model.stream();
     this.graph = graph;
     this.#cfg = settings;
-    this.#negThreshold = options.negThreshold ?? 0.35;
+    this.#negThreshold = options.negThreshold ?? DEFAULTS.vad.negThreshold;
     this.decoder = new CtcGrammarDecoder(graph, {
       beamWidth: settings.beamWidth,
       ...options.decoder,
@@ -145,7 +149,7 @@ export class Recognizer implements FrameStage {
         // A new wake phrase before the command, or one that is all the "command" heard so far
         // (speech since at most a wake window before its end), starts over from its own end;
         // a wake event later in a command is part of the command.
-        const from = (e.phraseEnd ?? e.sample) / 16000;
+        const from = (e.phraseEnd ?? e.sample) / SAMPLE_RATE;
         if (this.#state === "speaking" && from - this.#speechStart > WAKE_WINDOW_S) return;
         this.#pendingWake = { t: e.t, from };
       });
@@ -177,9 +181,9 @@ export class Recognizer implements FrameStage {
     this.#stableAt = -1;
     const n = Math.min(prerollFrames, this.#history.length);
     const preroll = this.#history.slice(this.#history.length - n);
-    this.model.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.mfcc));
+    this.#am.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.mfcc));
     for (const h of preroll) {
-      if (commandFrom === undefined) this.#feed(await this.model.push(h.mfcc));
+      if (commandFrom === undefined) this.#feed(await this.#am.push(h.mfcc));
       else if (this.listening) await this.#step(h); // replay; it may commit early
     }
   }
@@ -188,7 +192,7 @@ export class Recognizer implements FrameStage {
     if (this.#pendingWake !== null) {
       const { t, from } = this.#pendingWake;
       this.#pendingWake = null;
-      const start = Math.round(from * 16000) - PHRASE_END_MARGIN_FRAMES * 160;
+      const start = Math.round(from * SAMPLE_RATE) - PHRASE_END_MARGIN_FRAMES * HOP;
       const n = this.#history.filter((h) => h.sample >= start).length;
       if (this.#state !== "idle") this.#state = "idle";
       await this.listen(t, n, from);
@@ -215,7 +219,7 @@ export class Recognizer implements FrameStage {
     this.#frames++;
     const silent = frame.silent;
     if (this.#state === "listening") {
-      if (frame.speech && !silent && frame.sample / 16000 >= this.#commandFrom) {
+      if (frame.speech && !silent && frame.sample / SAMPLE_RATE >= this.#commandFrom) {
         this.#state = "speaking";
         this.#silentFrames = 0;
         // The VAD's start event marks the onset more precisely than this (delayed) frame.
@@ -229,7 +233,7 @@ export class Recognizer implements FrameStage {
         return;
       }
     }
-    this.#feed(await this.model.push(frame.mfcc));
+    this.#feed(await this.#am.push(frame.mfcc));
     if (this.#state !== "speaking") return;
     if (silent) this.#silentFrames++;
     else {
@@ -257,7 +261,7 @@ export class Recognizer implements FrameStage {
       // would emit if the silence went on; commit when that completes a command.
       const future = Array.from({ length: LOOKAHEAD_FRAMES }, () => frame.mfcc);
       const t0 = performance.now();
-      const lp = await this.model.peek(future);
+      const lp = await this.#am.peek(future);
       const speculative = this.decoder.clone();
       speculative.push(lp);
       this.#decodeMs += performance.now() - t0;
@@ -331,20 +335,19 @@ export class Recognizer implements FrameStage {
   async #commit(t: number, early?: DecodeResult): Promise<void> {
     let r = early;
     if (!r) {
-      this.#feed(await this.model.flush());
+      this.#feed(await this.#am.flush());
       r = this.decoder.result();
     }
-    const decodeMs = this.#decodeMs + this.model.computeMs;
-    const round = (x: number) => Math.round(x * 1000) / 1000;
+    const decodeMs = this.#decodeMs + this.#am.computeMs;
     const event: TranscriptEvent = {
       type: "transcript",
       t,
       text: r.text,
-      confidence: round(r.confidence),
-      start: round(this.#speechStart),
-      end: round(Math.max(this.#speechStart, this.#lastSpeech)),
+      confidence: round3(r.confidence),
+      start: round3(this.#speechStart),
+      end: round3(Math.max(this.#speechStart, this.#lastSpeech)),
       decodeMs: Math.round(decodeMs * 10) / 10,
-      alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: round(a.confidence) })),
+      alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: round3(a.confidence) })),
       rejected: !r.text || r.confidence < this.#cfg.confidenceThreshold,
     };
     this.#state = "idle";
@@ -381,9 +384,55 @@ export interface ModelCardJson {
   decoder?: { phoneBonus?: number };
 }
 
+/** Acoustic models by chunk size and file: each session is loaded once and shared. */
+const acousticModels = new Map<string, Promise<AcousticModel>>();
+
+function sharedAcousticModel(path: string, chunkFrames: number): Promise<AcousticModel> {
+  const key = `${chunkFrames}:${path}`;
+  let m = acousticModels.get(key);
+  if (!m) {
+    m = AcousticModel.load(path, { chunkFrames });
+    acousticModels.set(key, m);
+    m.catch(() => acousticModels.delete(key)); // a failed load is tried again next time
+  }
+  return m;
+}
+
+/** Decoding graphs (and lexicon warnings) per grammar and lexicon settings, built once. */
+const graphs = new WeakMap<
+  WordGrammar,
+  Map<string, Promise<{ graph: DecodingGraph; warnings: string[] }>>
+>();
+
+function sharedGraph(
+  grammar: WordGrammar,
+  settings: RecognizerSettings,
+): Promise<{ graph: DecodingGraph; warnings: string[] }> {
+  const options = {
+    cmudict: settings.cmudict || undefined,
+    espeak: settings.espeak,
+    extra: settings.pronunciations,
+  };
+  const key = JSON.stringify(options);
+  let byOptions = graphs.get(grammar);
+  if (!byOptions) graphs.set(grammar, byOptions = new Map());
+  let g = byOptions.get(key);
+  if (!g) {
+    g = buildLexicon(grammarWords(grammar), options).then(({ lexicon, warnings }) => ({
+      graph: buildGraph(grammar, lexicon),
+      warnings,
+    }));
+    byOptions.set(key, g);
+    g.catch(() => byOptions.delete(key));
+  }
+  return g;
+}
+
 /**
  * Build the recognizer for a grammar: pronunciation lexicon (cmudict +
- * espeak-ng, warnings returned), decoding graph and the acoustic model.
+ * espeak-ng, warnings returned) and decoding graph, built once per grammar,
+ * and a stream on the acoustic model, whose session is loaded once per file.
+ * Uploads and grammar changes so create streams, not onnxruntime sessions.
  */
 export async function createRecognizer(
   bus: EventBus,
@@ -392,13 +441,10 @@ export async function createRecognizer(
   options: { negThreshold?: number; modelPath?: string } = {},
 ): Promise<{ recognizer: Recognizer; warnings: string[] }> {
   const path = options.modelPath ?? (settings.model || DEFAULT_ASR_MODEL);
-  const { lexicon, warnings } = await buildLexicon(grammarWords(grammar), {
-    cmudict: settings.cmudict || undefined,
-    espeak: settings.espeak,
-    extra: settings.pronunciations,
-  });
-  const graph = buildGraph(grammar, lexicon);
-  const model = await AcousticModel.load(path, { chunkFrames: settings.chunkFrames });
+  const built = await sharedGraph(grammar, settings);
+  const graph = built.graph;
+  const warnings = [...built.warnings];
+  const model = await sharedAcousticModel(path, settings.chunkFrames);
   let card: ModelCardJson = {};
   try {
     card = JSON.parse(await Deno.readTextFile(path.replace(/\.onnx$/, ".json")));

@@ -5,6 +5,7 @@
  * @module
  */
 import { S16Decoder } from "./pcm.ts";
+import { SAMPLE_RATE } from "../core/units.ts";
 import { SourceError } from "./sources.ts";
 import { windowDb } from "./levels.ts";
 
@@ -77,7 +78,7 @@ export async function recordLevels(
   },
 ): Promise<Float32Array> {
   const bin = options.arecord ?? "arecord";
-  const rate = 16000;
+  const rate = SAMPLE_RATE;
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(bin, {

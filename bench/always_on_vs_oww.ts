@@ -29,7 +29,7 @@
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
 import { loadAudioFile } from "../audio/load.ts";
-import { SileroVad } from "../pipeline/vad.ts";
+import { SileroModel } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { EventBus } from "../core/bus.ts";
 import { type Config, parseConfig } from "../core/config.ts";
@@ -71,7 +71,7 @@ interface Pass {
 async function earshotPass(
   x: Float32Array,
   config: Config,
-  vad: SileroVad,
+  vad: SileroModel,
   models: WakeModel[],
 ): Promise<Pass> {
   let wakes = 0;
@@ -122,7 +122,7 @@ export async function measureAlwaysOn(
     ["the same length of digital silence", new Float32Array(speech.length)],
     ["the same length of room noise at -65 dBFS", roomNoise(speech.length, -65)],
   ];
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
   const base = parseConfig({ asr: { enabled: false } });
   const models = await Promise.all(base.wake.models.map((m) => loadWakeModel(m, base.wake, 13)));
   const systems: { name: string; pass: (x: Float32Array) => Promise<Pass> }[] = [

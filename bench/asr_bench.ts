@@ -34,8 +34,8 @@ function frames(n: number, seed: number): Float32Array[] {
 }
 
 for (const [name, path] of Object.entries(MODELS)) {
-  const chunkModel = await AcousticModel.load(path, { chunkFrames: 8 });
-  const uttModel = await AcousticModel.load(path, { chunkFrames: 300 });
+  const chunkModel = (await AcousticModel.load(path, { chunkFrames: 8 })).stream();
+  const uttModel = (await AcousticModel.load(path, { chunkFrames: 300 })).stream();
   const chunk = frames(8, 1);
   const utt = frames(300, 2);
   chunkModel.reset();

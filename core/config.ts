@@ -261,6 +261,12 @@ export const apiSchema = z.object({
   maxAudioBytes: z.number().int().positive().default(10 * 1024 * 1024),
   /** Largest accepted JSON body in bytes. */
   maxJsonBytes: z.number().int().positive().default(16 * 1024),
+  /** Longest text command in characters (then 400). */
+  maxTextChars: z.number().int().positive().default(500),
+  /** Uploads whose bodies may be read at once (processing is one at a time; then 503). */
+  maxUploadReads: z.number().int().min(1).max(64).default(2),
+  /** Time allowed for one health probe, ms. */
+  probeTimeoutMs: timerMs(0, true).default(2000),
   /** Time allowed for one text command / one uploaded file, ms (then 504). */
   commandTimeoutMs: timerMs(0, true).default(15000),
   audioTimeoutMs: timerMs(0, true).default(120000),
@@ -270,6 +276,14 @@ export const apiSchema = z.object({
   sseKeepAliveMs: timerMs(1000).int().default(15000),
   /** Most simultaneous SSE clients (then 503). */
   sseMaxClients: z.number().int().min(1).max(1000).default(32),
+  /** Non-level events kept for SSE replay (Last-Event-ID). */
+  sseReplayBuffer: z.number().int().min(0).max(100000).default(500),
+  /** Messages queued per SSE client before its level events are dropped. */
+  sseClientQueue: z.number().int().min(1).max(100000).default(256),
+  /** Messages queued per SSE client before it is disconnected (more than sseClientQueue, else twice it). */
+  sseClientQueueMax: z.number().int().min(2).max(1000000).default(1024),
+  /** Reconnect delay suggested to EventSource clients, ms. */
+  sseRetryMs: timerMs(0, true).default(3000),
   /**
    * Host names the API answers to besides loopback names, IP literals and `host` (DNS
    * rebinding guard: a page on evil.example resolving to this machine is refused). "*" allows all.
@@ -306,6 +320,12 @@ export const configSchema = z.object({
 
 /** Validated configuration. */
 export type Config = z.infer<typeof configSchema>;
+/**
+ * Every default, as the schema gives it: modules that take a setting as an option fall back to
+ * these, so no default is written twice.
+ */
+export const DEFAULTS: Config = configSchema.parse({});
+
 /** Configuration as written by a user (everything optional). */
 export type ConfigInput = z.input<typeof configSchema>;
 

@@ -151,8 +151,9 @@ export type EarshotEvent =
 /** The `type` values. */
 export type EventType = EarshotEvent["type"];
 
-/** Samples per second inside the pipeline. */
-export const SAMPLE_RATE = 16000;
+import { SAMPLE_RATE } from "./units.ts";
+
+export { SAMPLE_RATE };
 
 /** Stream seconds of a sample index, rounded to the microsecond for stable output. */
 export function streamTime(sample: number): number {

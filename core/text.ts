@@ -5,6 +5,7 @@
  * transcript "twenty one percent" become the same word sequence.
  * @module
  */
+import { round3 } from "./math.ts";
 
 const ONES = [
   "zero",
@@ -55,7 +56,7 @@ export function numberToWords(n: number): string {
   if (!Number.isFinite(n)) throw new RangeError(`numberToWords: ${n} is not a finite number`);
   if (n < 0) return `minus ${numberToWords(-n)}`;
   if (!Number.isInteger(n)) {
-    const [i, f] = (Math.round(n * 1000) / 1000).toString().split(".");
+    const [i, f] = round3(n).toString().split(".");
     const whole = numberToWords(Number(i));
     return f ? `${whole} point ${[...f].map((d) => ONES[Number(d)]).join(" ")}` : whole;
   }

@@ -7,6 +7,7 @@
  */
 import type { ParsedIntent } from "../intent/parser.ts";
 import type { OutMessage } from "./adapters/types.ts";
+import { round3 } from "../core/math.ts";
 
 /** `hermes/hotword/<wakewordId>/detected` */
 export function hotwordDetected(
@@ -24,7 +25,7 @@ export function hotwordDetected(
       modelId: o.wakewordId,
       modelVersion: o.modelVersion ?? "",
       modelType: "personal",
-      currentSensitivity: round(o.score),
+      currentSensitivity: round3(o.score),
       siteId: o.siteId,
       sessionId: o.sessionId,
       sendAudioCaptured: null,
@@ -49,8 +50,8 @@ export function textCaptured(
     topic: "hermes/asr/textCaptured",
     payload: JSON.stringify({
       text: o.text,
-      likelihood: round(o.likelihood),
-      seconds: round(o.seconds),
+      likelihood: round3(o.likelihood),
+      seconds: round3(o.seconds),
       siteId: o.siteId,
       sessionId: o.sessionId,
       wakewordId: o.wakewordId ?? null,
@@ -88,7 +89,7 @@ export function intentRecognized(
     payload: JSON.stringify({
       input: o.intent.text,
       rawInput: o.input,
-      intent: { intentName: o.intent.name, confidenceScore: round(o.intent.confidence) },
+      intent: { intentName: o.intent.name, confidenceScore: round3(o.intent.confidence) },
       siteId: o.siteId,
       sessionId: o.sessionId,
       id: null,
@@ -130,8 +131,4 @@ export function ttsSay(o: { text: string; siteId: string; sessionId: string }): 
       id: null,
     }),
   };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -12,6 +12,7 @@ import { DEVICE_TYPES } from "../home/schema.ts";
 import { numberToWords } from "../core/text.ts";
 import { parseTemplate, TemplateError, type TemplateNode } from "./template.ts";
 import { DEFAULT_TEMPLATES, mergeTemplates, type TemplateSet } from "./templates.ts";
+import { round3 } from "../core/math.ts";
 
 /** What a tagged arc means for the parse. */
 export type GrammarTag =
@@ -233,7 +234,7 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
         const entries: ListEntries = [];
         const count = Math.floor((node.max - node.min) / node.step + 1e-9);
         for (let i = 0; i <= count; i++) {
-          const v = Math.round((node.min + i * node.step) * 1000) / 1000;
+          const v = round3(node.min + i * node.step);
           entries.push([numberToWords(v), v]);
         }
         return compileList(from, node.slot, entries, where);

@@ -19,4 +19,10 @@ export {
 export { type ParsedIntent, parseIntent, type ParseOptions } from "./parser.ts";
 export { normalizeText, numberToWords, tokenize, wordsToNumber } from "../core/text.ts";
 export { parseTemplate, TemplateError, type TemplateNode } from "./template.ts";
-export { DEFAULT_TEMPLATES, INTENTS, mergeTemplates, type TemplateSet } from "./templates.ts";
+export {
+  DEFAULT_TEMPLATES,
+  type IntentName,
+  INTENTS,
+  mergeTemplates,
+  type TemplateSet,
+} from "./templates.ts";

@@ -8,8 +8,10 @@
 import type { Registry } from "../home/registry.ts";
 import { buildCommandGrammar, type CommandGrammar, type GrammarTag } from "./grammar.ts";
 import { tokenize } from "../core/text.ts";
+import { DEFAULTS } from "../core/config.ts";
 import { resolveSlots } from "./resolve.ts";
 import type { TemplateSet } from "./templates.ts";
+import { round3 } from "../core/math.ts";
 
 /** A recognized intent. */
 export interface ParsedIntent {
@@ -35,7 +37,7 @@ export interface ParsedIntent {
 export interface ParseOptions {
   /** The satellite's area: fills `area` for group commands ("turn on the lights"). */
   area?: string;
-  /** Below this confidence the result is null (default 0.75). */
+  /** Below this confidence the result is null (default: the schema's `devices.minIntentConfidence`). */
   minConfidence?: number;
   templates?: TemplateSet;
   /** A grammar already built for this registry (skips the cache lookup). */
@@ -262,7 +264,7 @@ export function parseIntent(
   const g = opts.grammar ?? buildCommandGrammar(registry, opts.templates);
   const tokens = tokenize(text);
   if (!tokens.length || !g.arcs[g.start].length) return null;
-  const minConfidence = opts.minConfidence ?? 0.75;
+  const minConfidence = opts.minConfidence ?? DEFAULTS.devices.minIntentConfidence;
   // Exact paths first (cheap); the edit search only when none exists.
   let best = search(g, tokens, 0.5, false);
   if (!best) {
@@ -305,8 +307,4 @@ export function parseIntent(
     result.areaFromSite = true;
   }
   return result;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -36,9 +36,13 @@ export class TemplateError extends Error {
 
 const NAME = /^[a-z_][a-z0-9_]*$/i;
 
+/** Deepest nesting of ( ) and [ ] groups in one template (deeper is refused, never a stack overflow). */
+export const MAX_TEMPLATE_DEPTH = 32;
+
 /** Parse one template string. `where` prefixes error messages (e.g. `intents.TurnOn[2]`). */
 export function parseTemplate(text: string, where = "template"): TemplateNode {
   let i = 0;
+  let depth = 0;
   const fail = (msg: string, at = i): never => {
     throw new TemplateError(`${where}: "${text}": column ${at + 1}: ${msg}`);
   };
@@ -68,8 +72,12 @@ export function parseTemplate(text: string, where = "template"): TemplateNode {
       }
       if (c === "(" || c === "[") {
         const start = i;
+        if (++depth > MAX_TEMPLATE_DEPTH) {
+          fail(`groups nested deeper than ${MAX_TEMPLATE_DEPTH} levels`, start);
+        }
         i++;
         const inner = parseAlt(c === "(" ? ")" : "]");
+        depth--;
         if (text[i] !== (c === "(" ? ")" : "]")) fail(`missing "${c === "(" ? ")" : "]"}"`, start);
         i++;
         if (isEmpty(inner)) fail(`empty "${c}...${text[i - 1]}"`, start);

@@ -31,6 +31,9 @@ export const INTENTS = [
   "Cancel",
 ] as const;
 
+/** A built-in intent name (registry templates may add names of their own; those have no action). */
+export type IntentName = typeof INTENTS[number];
+
 /**
  * The built-in templates (English), from the data file sentences/en.json (rules,
  * lists, per-intent sentences; docs/devices.md explains how to add your own).

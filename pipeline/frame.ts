@@ -3,8 +3,8 @@
  * @module
  */
 
-/** Hop and window sizes at 16 kHz. */
-export const HOP = 160;
+/** Hop (core/units.ts) and window sizes at 16 kHz. */
+export { HOP } from "../core/units.ts";
 export const WINDOW = 512;
 
 /** One analysis frame: the newest 512 samples, ending at `sample + HOP`. */

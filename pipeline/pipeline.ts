@@ -18,7 +18,9 @@ import type { AnalysisFrame, FrameStage } from "./frame.ts";
 import { FrontEnd } from "./frontend.ts";
 import { decodeWav } from "../audio/wav.ts";
 import { resample } from "../audio/resample.ts";
-import type { SileroVad } from "./vad.ts";
+import type { SileroModel } from "./vad.ts";
+import { msToSamples, SAMPLE_RATE } from "../core/units.ts";
+import { round3 } from "../core/math.ts";
 
 /** How often `level` events are emitted (frames). */
 const LEVEL_EVERY = 10;
@@ -28,7 +30,7 @@ export interface PipelineOptions {
   /** Model stages, in order (wake detector, recognizer, ...). */
   stages?: FrameStage[];
   /** Reuse an already loaded VAD. */
-  vad?: SileroVad;
+  vad?: SileroModel;
 }
 
 /** The streaming pipeline for one audio stream. */
@@ -56,7 +58,7 @@ export class Pipeline {
     if (asr.enabled && asr.trigger === "vad") vad.fullRateUntil(Infinity);
     else if (asr.enabled) {
       // The recognizer listens after a wake word and ends the command at the VAD's speech end.
-      const hold = Math.round(((asr.listenTimeoutMs + asr.maxUtteranceMs) * 16000) / 1000);
+      const hold = Math.round(msToSamples(asr.listenTimeoutMs + asr.maxUtteranceMs));
       offs.push(bus.onType("wake", (e) => vad.fullRateUntil(e.sample + hold)));
       offs.push(bus.onType("transcript", () => vad.fullRateUntil(-1)));
     }
@@ -81,14 +83,14 @@ export class Pipeline {
     if (++this.#frames % LEVEL_EVERY === 0) {
       for (const stage of this.stages) {
         for (const [id, score] of Object.entries(stage.scores ?? {})) {
-          this.#wakeScores[id] = Math.round(score * 1000) / 1000;
+          this.#wakeScores[id] = round3(score);
         }
       }
       this.bus.emit({
         type: "level",
         t: frame.t,
         db: Math.round(frame.db * 10) / 10,
-        vad: Math.round(frame.vadProb * 1000) / 1000,
+        vad: round3(frame.vadProb),
         wake: { ...this.#wakeScores },
       });
     }
@@ -108,7 +110,7 @@ export class Pipeline {
 
   /** Seconds of audio processed. */
   get seconds(): number {
-    return this.frontEnd.stats.samples / 16000;
+    return this.frontEnd.stats.samples / SAMPLE_RATE;
   }
 
   /** Compute time / audio time. */
@@ -127,13 +129,13 @@ export async function runAudio(
   options: {
     name?: string;
     makeStages?: (bus: EventBus) => FrameStage[] | Promise<FrameStage[]>;
-    vad?: SileroVad;
+    vad?: SileroModel;
     bus?: EventBus;
     chunk?: number;
   } = {},
 ): Promise<EarshotEvent[]> {
   const decoded = decodeWav(wav, { name: options.name ?? "upload" });
-  const samples = resample(decoded.samples, decoded.sampleRate, 16000);
+  const samples = resample(decoded.samples, decoded.sampleRate, SAMPLE_RATE);
   const bus = options.bus ?? new EventBus();
   const events: EarshotEvent[] = [];
   const off = bus.on((e) => events.push(e));

@@ -147,6 +147,48 @@ export function onOffField(
   );
 }
 
+/** The range each normalized state field must fall in (after the adapter's conversion). */
+export const STATE_RANGES: Record<string, [number, number]> = {
+  brightness: [0, 100],
+  position: [0, 100],
+  speed: [0, 100],
+  colorTemp: [1000, 40000],
+  temperature: [-50, 100],
+  currentTemperature: [-50, 100],
+};
+
+/**
+ * Decode one state message with `adapter` and check it: every number finite
+ * and inside {@link STATE_RANGES}, `on`/`available` booleans. Throws
+ * {@link StatePayloadError} naming the topic and field otherwise (a device
+ * reporting brightness 6622 is misconfigured or broken; its state is not taken).
+ */
+export function decodeState(
+  adapter: Pick<Adapter, "decode">,
+  device: Device,
+  topic: string,
+  payload: string,
+  prev?: DeviceState,
+): DeviceState | null {
+  const s = adapter.decode(device, topic, payload, prev);
+  if (s === null) return s;
+  for (const [field, v] of Object.entries(s)) {
+    if (v === undefined) continue;
+    const range = STATE_RANGES[field];
+    if (range) {
+      if (typeof v !== "number" || !Number.isFinite(v) || v < range[0] || v > range[1]) {
+        throw new StatePayloadError(
+          `${topic}: ${field}: ${JSON.stringify(v)} is outside ${range[0]}..${range[1]} ` +
+            `(payload ${JSON.stringify(payload.slice(0, 80))})`,
+        );
+      }
+    } else if ((field === "on" || field === "available") && typeof v !== "boolean") {
+      throw new StatePayloadError(`${topic}: ${field}: expected true or false`);
+    }
+  }
+  return s;
+}
+
 /** Human text of a command ("brightness 50"). */
 export function describeCommand(cmd: Command): string {
   return "value" in cmd ? `${cmd.kind} ${cmd.value}` : cmd.kind;

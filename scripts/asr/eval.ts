@@ -40,6 +40,7 @@ import {
 } from "../../intent/index.ts";
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { markdownReport, today } from "./eval_report.ts";
+import { round3 } from "../../core/math.ts";
 
 /** One evaluation utterance. */
 export interface Utt {
@@ -243,8 +244,8 @@ if (import.meta.main) {
     } catch { /* optional */ }
   }
   const models = {
-    fp32: await AcousticModel.load(values.fp32!, { chunkFrames: 8 }),
-    int8: await AcousticModel.load(values.int8!, { chunkFrames: 8 }),
+    fp32: (await AcousticModel.load(values.fp32!, { chunkFrames: 8 })).stream(),
+    int8: (await AcousticModel.load(values.int8!, { chunkFrames: 8 })).stream(),
   };
   const conds = CONDS;
   // Acoustic model outputs are computed once; the decoder then runs with each phone bonus
@@ -326,8 +327,8 @@ if (import.meta.main) {
     ).map((d) => ({ r: d.r, good: !d.utt.oog && d.r.text === d.utt.text }));
     const c = calibrate(items);
     cal[name] = {
-      scale: Math.round(c.scale * 1000) / 1000,
-      offset: Math.round(c.offset * 1000) / 1000,
+      scale: round3(c.scale),
+      offset: round3(c.offset),
     };
   }
   const thr = Number(values.threshold);

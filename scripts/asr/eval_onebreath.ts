@@ -34,7 +34,7 @@ import { parseConfig } from "../../core/config.ts";
 import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 import { WakeDetector } from "../../wake/detector.ts";
 import { createRecognizer } from "../../asr/recognizer.ts";
 import { encodeWav } from "../../audio/wav.ts";
@@ -49,6 +49,7 @@ import {
 } from "../../intent/index.ts";
 import { randomRegistry } from "./commands.ts";
 import { addFloor, concat, loudRange, speak, trimSilence } from "./tts.ts";
+import { round3 } from "../../core/math.ts";
 
 /** A test voice: a TTS voice, optionally changed by sox effects. */
 export interface Voice {
@@ -365,7 +366,7 @@ function oracleWake(bus: { emit(e: WakeEvent): void }, placed: Placed[]): FrameS
   };
 }
 
-let vadModel: SileroVad | undefined;
+let vadModel: SileroModel | undefined;
 
 /** Stream items through the pipeline (real wake model, or the oracle) and score each. */
 async function runItems(
@@ -381,7 +382,7 @@ async function runItems(
   const config = parseConfig({});
   const { x, placed } = layout(items, seededRandom(seed), snr, babblePool);
   const grammar = buildCommandGrammar(registry);
-  vadModel ??= await SileroVad.load();
+  vadModel ??= await SileroModel.load();
   const events = await runAudio(encodeWav(x, 16000), config, {
     vad: vadModel,
     makeStages: async (bus) => [
@@ -505,7 +506,7 @@ function pct(k: number, n: number): number | null {
 function quantile(x: number[], q: number): number | null {
   if (!x.length) return null;
   const s = [...x].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 1000) / 1000;
+  return round3(s[Math.min(s.length - 1, Math.floor(q * s.length))]);
 }
 
 /** Summary of item results (one group of voices, one condition). */
@@ -618,7 +619,7 @@ if (import.meta.main) {
     const config = parseConfig({});
     const registry = await loadRegistry("devices/example.devices.json");
     const grammar = buildCommandGrammar(registry);
-    vadModel ??= await SileroVad.load();
+    vadModel ??= await SileroModel.load();
     const events = await runAudio(encodeWav(neg.x, 16000), config, {
       vad: vadModel,
       makeStages: async (bus) => [

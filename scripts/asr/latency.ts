@@ -18,7 +18,7 @@ import { parseConfig } from "../../core/config.ts";
 import type { TranscriptEvent } from "../../core/events.ts";
 import type { FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 import { createRecognizer } from "../../asr/recognizer.ts";
 import { parseRegistry } from "../../home/registry.ts";
 import { buildCommandGrammar } from "../../intent/index.ts";
@@ -57,7 +57,7 @@ if (import.meta.main) {
   const cmds = (await Deno.readTextFile(`${data}/eval_cmds.tsv`)).split("\n").filter(Boolean)
     .map((l) => l.split("\t")).filter((c) => Number(c[0].slice(2)) % 2 === 1)
     .slice(0, Number(values.n));
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
   const config = parseConfig({
     asr: {
       trigger: "vad",

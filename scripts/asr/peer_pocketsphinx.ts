@@ -61,6 +61,7 @@ import {
   scoreToNats,
   wavInputArgs,
 } from "./pocketsphinx.ts";
+import { round3 } from "../../core/math.ts";
 
 /** Word-level perturbations of a sentence (drop, duplicate, swap, insert a foreign word). */
 function perturb(s: string, r: () => number): string {
@@ -319,8 +320,8 @@ if (import.meta.main) {
     }),
   );
   const calibration = {
-    scale: Math.round(cal.scale * 1000) / 1000,
-    offset: Math.round(cal.offset * 1000) / 1000,
+    scale: round3(cal.scale),
+    offset: round3(cal.offset),
   };
   const thr = 0.5;
   const report: Record<string, unknown> = {};

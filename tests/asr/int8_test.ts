@@ -40,7 +40,7 @@ Deno.test("INT8 and fp32 give the same best phone on nearly every frame of real 
   const f = mfccOfSignal(x);
   const out: Float32Array[] = [];
   for (const path of [FP32, INT8]) {
-    const m = await AcousticModel.load(path, { chunkFrames: 16 });
+    const m = (await AcousticModel.load(path, { chunkFrames: 16 })).stream();
     m.reset();
     const rows: number[] = [];
     for (let t = 0; t < f.frames; t++) {
@@ -70,7 +70,7 @@ Deno.test("streaming in chunks equals one run over the whole utterance", async (
   const x = await loadAudioFile("assets/demo.wav");
   const f = mfccOfSignal(x);
   const run = async (chunk: number) => {
-    const m = await AcousticModel.load(INT8, { chunkFrames: chunk });
+    const m = (await AcousticModel.load(INT8, { chunkFrames: chunk })).stream();
     m.reset();
     const rows: number[] = [];
     for (let t = 0; t < f.frames; t++) {

@@ -12,7 +12,7 @@ import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../core/events
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import type { EventBus } from "../../core/bus.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 import { WakeDetector } from "../../wake/detector.ts";
 import { createRecognizer } from "../../asr/recognizer.ts";
 import { loadRegistry } from "../../home/registry.ts";
@@ -20,7 +20,7 @@ import { buildCommandGrammar } from "../../intent/index.ts";
 import { encodeWav } from "../../audio/wav.ts";
 import { addFloor, concat, speak, trimSilence } from "../../scripts/asr/tts.ts";
 
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 const grammar = buildCommandGrammar(await loadRegistry("devices/example.devices.json"));
 
 /** Run `x` (16 kHz) through VAD, MFCC, `wake` (the real detector if absent) and the recognizer. */

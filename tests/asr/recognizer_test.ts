@@ -9,7 +9,7 @@ import { parseConfig } from "../../core/config.ts";
 import type { EarshotEvent, TranscriptEvent } from "../../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 import { createRecognizer } from "../../asr/recognizer.ts";
 import { AcousticModel } from "../../asr/acoustic.ts";
 import { loadRegistry } from "../../home/registry.ts";
@@ -17,7 +17,7 @@ import { buildCommandGrammar } from "../../intent/index.ts";
 import { decodeWav, encodeWav } from "../../audio/wav.ts";
 import { resample } from "../../audio/resample.ts";
 
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 const registry = await loadRegistry("devices/example.devices.json");
 const grammar = buildCommandGrammar(registry);
 
@@ -184,4 +184,30 @@ Deno.test("a model card with a bad decoder setting is an error naming the card a
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("recognizers share the acoustic session and the graph; each decodes on its own stream", async () => {
+  const config = parseConfig({});
+  const a = await createRecognizer(new EventBus(), grammar, config.asr);
+  const b = await createRecognizer(new EventBus(), grammar, config.asr);
+  assert.equal(a.recognizer.model, b.recognizer.model, "one acoustic model session");
+  assert.equal(a.recognizer.graph, b.recognizer.graph, "one decoding graph per grammar");
+  const other = buildCommandGrammar(
+    await loadRegistry("tests/fixtures/phrasing/home.devices.json"),
+  );
+  const c = await createRecognizer(new EventBus(), other, config.asr);
+  assert.equal(c.recognizer.model, a.recognizer.model);
+  assert.notEqual(c.recognizer.graph, a.recognizer.graph, "another grammar, another graph");
+  for (const r of [a, b, c]) r.recognizer.close();
+  // Two utterances decoded at once on the shared session give what each gives alone.
+  const one = await say([0.5, "turn on the kitchen light", 1]);
+  const two = await say([0.5, "close the garage door", 1], "en-gb-x-rp+f2");
+  const alone = [
+    (await transcripts(one, {}, 0.3)).transcripts,
+    (await transcripts(two, {}, 0.3))
+      .transcripts,
+  ].map((ts) => ts.map((t) => t.text));
+  const together = await Promise.all([transcripts(one, {}, 0.3), transcripts(two, {}, 0.3)]);
+  assert.deepEqual(together.map((r) => r.transcripts.map((t) => t.text)), alone);
+  assert.deepEqual(alone, [["turn on the kitchen light"], ["close the garage door"]]);
 });

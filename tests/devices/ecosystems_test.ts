@@ -3,7 +3,7 @@
  * exactly like the peers publish them (tests/devices/fixtures/peers.ts names the sources).
  */
 import assert from "node:assert/strict";
-import { adapterFor } from "../../devices/adapters/index.ts";
+import { adapterFor, decodeState } from "../../devices/adapters/index.ts";
 import type { Command, DeviceState } from "../../devices/adapters/types.ts";
 import {
   applyImport,
@@ -52,7 +52,7 @@ function feed(d: Device, msgs: Array<{ topic: string; payload: unknown }>): Devi
   const states = new DeviceStates();
   for (const m of msgs) {
     const text = typeof m.payload === "string" ? m.payload : JSON.stringify(m.payload);
-    const s = adapterFor(d).decode(d, m.topic, text, states.get(d.id));
+    const s = decodeState(adapterFor(d), d, m.topic, text, states.get(d.id));
     if (s) states.update(d.id, s);
   }
   return states.get(d.id);

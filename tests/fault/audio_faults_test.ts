@@ -3,7 +3,8 @@
  * process with the start task's permissions and a fake `arecord` first on
  * PATH that plays assets/demo.wav, then exits, crashes (SIGSEGV) or stalls
  * (alive, silent). Each time earshot must be listening again soon (the
- * restart is 500 ms by default; the test allows a loaded machine 5 s and
+ * restart comes 500 ms after the fault by default, and the fake device takes
+ * 0.7 s to deliver: about 1.2 s; the test allows a loaded machine 5 s and
  * prints the figure), and while it is not, `/health` (503) and the status
  * document (`/api/status`, what the dashboard shows) must say why. Standard
  * input that stalls is reported by `/health` and recovers when audio comes
@@ -68,9 +69,12 @@ function poller(apiUrl: string) {
   const done = (async () => {
     while (on) {
       try {
-        const h = await fetch(`${apiUrl}/health`);
+        const [h, st] = await Promise.all([
+          fetch(`${apiUrl}/health`),
+          fetch(`${apiUrl}/api/status`),
+        ]);
         const hb = await h.json();
-        const s = await (await fetch(`${apiUrl}/api/status`)).json();
+        const s = await st.json();
         samples.push({
           at: performance.now(),
           health: h.status,
@@ -78,7 +82,7 @@ function poller(apiUrl: string) {
           audio: s.audio,
         });
       } catch { /* closing */ }
-      await sleep(60);
+      await sleep(30);
     }
   })();
   return {
@@ -102,13 +106,14 @@ const FAULTS = {
 for (const [name, fault] of Object.entries(FAULTS)) {
   Deno.test(`arecord ${name}: listening again soon, /health and the status say why`, async () => {
     await using tmp = await tempDir();
-    // Run 1: the demo, 1 s of paced silence, then the fault. Later runs: paced silence forever.
+    // Run 1: the demo, 1 s of paced silence, then the fault. Later runs: the device takes 0.7 s to
+    // deliver (so the polls see the restart even on a slow machine), then paced silence.
     await Deno.writeTextFile(
       `${tmp.path}/arecord`,
       `#!/bin/bash
 RUN=$(( $(cat '${tmp.path}/runs' 2>/dev/null || echo 0) + 1 )); echo $RUN > '${tmp.path}/runs'
 pace() { for ((k = 0; k < $1; k++)); do head -c 3200 /dev/zero; sleep 0.1; done; }
-if [ $RUN -gt 1 ]; then pace 100000; exit 0; fi
+if [ $RUN -gt 1 ]; then sleep 0.7; pace 100000; exit 0; fi
 tail -c +45 '${DEMO}'
 pace 10
 ${fault.script}
@@ -184,7 +189,7 @@ ${fault.script}
         assert.match(s.audio.reason ?? "", fault.why);
       }
       assert.ok(
-        during.some((s) => s.audio?.state === "restarting") || gapMs < 400,
+        during.some((s) => s.audio?.state === "restarting"),
         "a poll saw the restart",
       );
       const ok = poll.samples.filter((s) => s.at > again.at + 200);

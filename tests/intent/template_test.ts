@@ -101,3 +101,15 @@ Deno.test("{~N}: a recognizer weight in nats, consuming no word; bad weights are
   );
   assert.throws(() => parseTemplate("x {~lots}"), /a weight is/);
 });
+
+Deno.test("templates nested deeper than MAX_TEMPLATE_DEPTH are refused with a TemplateError", () => {
+  const deep = "(".repeat(5000) + "a" + ")".repeat(5000);
+  assert.throws(
+    () => parseTemplate(deep, "intents.X[0]"),
+    (err: Error) =>
+      err instanceof TemplateError &&
+      /intents\.X\[0\]: .*column 33: groups nested deeper than 32 levels/.test(err.message),
+  );
+  const ok = "(".repeat(32) + "a" + ")".repeat(32);
+  assert.deepEqual(parseTemplate(ok), { kind: "word", word: "a" });
+});

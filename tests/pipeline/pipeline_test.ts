@@ -5,11 +5,11 @@ import type { EarshotEvent } from "../../core/events.ts";
 import { parseConfig } from "../../core/config.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { decodeWav } from "../../audio/wav.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 
 const DEMO = await Deno.readFile(new URL("../../assets/demo.wav", import.meta.url));
 const config = parseConfig({});
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 
 Deno.test("runs are deterministic and independent of how the audio is chunked", async () => {
   const a = await runAudio(DEMO, config, { vad, chunk: 1600 });

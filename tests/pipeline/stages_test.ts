@@ -5,7 +5,7 @@ import { EventBus } from "../../core/bus.ts";
 import { parseConfig } from "../../core/config.ts";
 import type { TranscriptEvent } from "../../core/events.ts";
 import { WakeDetector } from "../../wake/detector.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 import { decodeWav } from "../../audio/wav.ts";
 import { parseRegistry } from "../../home/registry.ts";
 import { buildCommandGrammar } from "../../intent/index.ts";
@@ -14,7 +14,7 @@ const ROOT = new URL("../../", import.meta.url);
 const DEMO = decodeWav(await Deno.readFile(new URL("assets/demo.wav", ROOT))).samples;
 const example = JSON.parse(await Deno.readTextFile(new URL("devices/example.devices.json", ROOT)));
 const config = parseConfig({});
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 
 /** Run the demo recording through a pipeline with the given stages; returns the transcripts. */
 async function transcripts(

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../core/config.ts";
 import type { WakeEvent } from "../../core/events.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 import { phraseEnd, WakeDetector } from "../../wake/detector.ts";
 import { encodeWav } from "../../audio/wav.ts";
 import { addFloor, concat, speak, trimSilence } from "../../scripts/asr/tts.ts";
@@ -28,7 +28,7 @@ Deno.test("phraseEnd: where the run of scores above the threshold began", () => 
 });
 
 Deno.test("the wake event's phraseEnd is within 200 ms of the true end, closer than the event", async () => {
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
   const config = parseConfig({});
   const voices = [
     "espeak:en-us",
