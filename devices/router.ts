@@ -167,7 +167,7 @@ export class Router {
     for (const d of this.#byTopic.get(topic) ?? []) {
       const adapter = adapterFor(d);
       try {
-        const s = decodeState(adapter, d, topic, payload);
+        const s = decodeState(adapter, d, topic, payload, this.states.get(d.id));
         if (s && Object.keys(s).length) this.states.update(d.id, s, this.#now());
       } catch (err) {
         const msg = err instanceof StatePayloadError

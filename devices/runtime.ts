@@ -18,12 +18,15 @@ import { haDiscoveryConfigs, siteTopics } from "./announce.ts";
 import { Arbiter, type Decision, parseClaim } from "./arbitration.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker.ts";
 import {
+  HermesDialogue,
   hotwordDetected,
   intentNotRecognized,
   intentRecognized,
+  rawValues,
   textCaptured,
   ttsSay,
 } from "./hermes.ts";
+import { SAMPLE_RATE } from "../core/units.ts";
 import { startImport } from "./import.ts";
 import { type LinkStatus, MqttLink } from "./mqtt.ts";
 import { loadRegistry, Registry, RegistryError } from "../home/registry.ts";
@@ -268,6 +271,32 @@ export async function startDevices(
   let listenTimer: ReturnType<typeof setTimeout> | undefined;
   let lastCommand: DevicesStatus["lastCommand"];
 
+  // Hermes apps: endSession/continueSession text, startListening (a wake without the wake
+  // word, for this site), hotword toggleOff/On (wakes are ignored while muted).
+  const hermesListens = new Set<string>();
+  const dialogue = m.hermes
+    ? new HermesDialogue(siteId, link, (msg) => send(msg), {
+      listen: (sessionId, wakewordId) => {
+        hermesListens.add(sessionId);
+        emit({
+          type: "wake",
+          t: streamT,
+          model: wakewordId ?? "hermes",
+          phrase: "",
+          score: 1,
+          sample: Math.round(streamT * SAMPLE_RATE),
+          session: sessionId,
+        });
+      },
+      mute: () => {},
+    }, (msg) => error("hermes", msg))
+    : undefined;
+  dialogue?.start();
+  const names = {
+    device: (id: string) => registry.devices.find((d) => d.id === id),
+    area: (id: string) => registry.areas.find((a) => a.id === id),
+  };
+
   const unsubBus = bus.on((e) => {
     if (e.t > streamT) streamT = e.t;
     router.streamTime = streamT;
@@ -275,7 +304,18 @@ export async function startDevices(
   const unsubWake = bus.onType("wake", (e) => {
     // An upload's wake carries the upload's id: its transcript then finds this session.
     const id = e.session ?? crypto.randomUUID();
-    if (m.hermes) {
+    const requested = hermesListens.delete(id);
+    if (dialogue?.muted && !requested) {
+      // hermes/hotword/toggleOff: the wake is ignored and so is what follows it.
+      const never = new Promise<Decision>(() => {});
+      session = {
+        id,
+        suppressed: "the wake word is muted (hermes/hotword/toggleOff)",
+        decided: never,
+      };
+      return;
+    }
+    if (m.hermes && !requested) {
       send(hotwordDetected({ wakewordId: e.model, siteId, sessionId: id, score: e.score }));
     }
     send({ topic: topics.wake, payload: "ON" });
@@ -297,10 +337,14 @@ export async function startDevices(
         return;
       }
       if (session !== s) return;
+      dialogue?.begin(id);
       setListening(true);
       clearTimeout(listenTimer);
       listenTimer = setTimeout(() => {
-        if (session === s && listening) setListening(false);
+        if (session === s && listening) {
+          setListening(false);
+          dialogue?.end(id, "timeout");
+        }
       }, config.asr.listenTimeoutMs);
     });
   });
@@ -312,11 +356,12 @@ export async function startDevices(
   async function onTranscript(e: TranscriptEvent): Promise<void> {
     // A transcript of one upload belongs to that upload's session (never to a live wake).
     const s = e.session === undefined || session?.id === e.session ? session : undefined;
-    if (s) await s.decided;
+    if (s && !s.suppressed) await s.decided;
     const sessionId = e.session ?? s?.id ?? crypto.randomUUID();
     if (s?.suppressed) return;
     if (e.rejected) {
       if (m.hermes) send(intentNotRecognized({ input: e.text, siteId, sessionId }));
+      dialogue?.end(sessionId, "intentNotRecognized");
       if (listening) setListening(false);
       return;
     }
@@ -359,6 +404,7 @@ export async function startDevices(
     if (listening) setListening(false);
     if (!intent) {
       if (m.hermes) send(intentNotRecognized({ input: text, siteId, sessionId }));
+      dialogue?.end(sessionId, "intentNotRecognized");
       lastCommand = {
         text,
         intent: null,
@@ -394,8 +440,10 @@ export async function startDevices(
         input: text,
         siteId,
         sessionId,
-        wakewordId: session?.wakewordId,
+        // A typed command has no wake word (never the last wake's).
+        wakewordId: origin === "asr" ? session?.wakewordId : undefined,
         asrConfidence: opts.confidence,
+        raw: rawValues(intent, names),
       }));
     }
     const r = router.route(intent, t, sessionId);
@@ -420,6 +468,7 @@ export async function startDevices(
     });
     for (const e of r.errors) error("router", e, sessionId);
     if (m.hermes && r.answer) send(ttsSay({ text: r.answer, siteId, sessionId }));
+    dialogue?.end(sessionId, "nominal");
     return {
       session: sessionId,
       text,
@@ -477,6 +526,7 @@ export async function startDevices(
       unsubBus();
       unsubWake();
       unsubTranscript();
+      dialogue?.close();
       unsubClaims();
       unsubRegistry();
       stopImport();

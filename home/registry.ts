@@ -55,7 +55,7 @@ export interface Device {
   colorTempRange: [number, number];
   temperatureRange: [number, number];
   /** Where the device came from. */
-  source: "file" | "homeassistant" | "zigbee2mqtt";
+  source: "file" | "homeassistant" | "zigbee2mqtt" | "tasmota";
 }
 
 /** A device to add (ids and defaults are filled in). */

@@ -74,6 +74,17 @@ export const z2mAdapterSchema = z.object({
   setpoint: z.string().default("occupied_heating_setpoint"),
   /** Scene id for `scene_recall` (scenes on a group or device). */
   sceneId: z.number().int().min(0).max(255).optional(),
+  /**
+   * Endpoint of a multi-endpoint device (`l1`, `left`): its properties carry the suffix
+   * (`state_l1`), as zigbee-herdsman-converters' `withEndpoint` names them.
+   */
+  endpoint: z.string().regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, _ -").optional(),
+  /** On/off property; default `state`, fans `fan_state` (older Zigbee2MQTT fans; newer: `state`). */
+  stateProperty: z.string().min(1).optional(),
+  /** The values of a fan's `fan_mode` enum (e.g. off, low, medium, high, on, auto, smart). */
+  fanModes: z.array(z.string().min(1)).optional(),
+  /** Range of a fan's numeric `speed` property (Fan `withSpeed`, default 1..254); replaces fan_mode. */
+  speedRange: z.tuple([z.number().int().min(0), z.number().int().positive()]).optional(),
 }).strict();
 
 /** Tasmota: `cmnd/<topic>/POWER|Dimmer|CT|...`, state from `stat/<topic>/RESULT|POWER` and `tele/<topic>/STATE`. */
@@ -89,6 +100,23 @@ export const tasmotaAdapterSchema = z.object({
   telePrefix: topicPart.default("tele"),
   /** Command that recalls a scene (e.g. "Backlog Dimmer 30; CT 400"). */
   sceneCommand: z.string().optional(),
+  /**
+   * Tasmota's FullTopic: `%prefix%`, `%topic%`, `%hostname%` and `%id%` (last 6 of the MAC)
+   * are replaced; `%topic%/%prefix%/` (the SetOption19 layout) works like the default
+   * `%prefix%/%topic%/`.
+   */
+  fullTopic: z.string().min(1).refine((s) => s.includes("%prefix%"), "must contain %prefix%")
+    .refine((s) => !/[#+]/.test(s), "must not contain + or #").optional(),
+  /** %hostname% of the FullTopic. */
+  hostname: z.string().optional(),
+  /** The MAC (12 hex digits) for %id% of the FullTopic. */
+  mac: z.string().regex(/^[0-9A-Fa-f]{12}$/, "12 hex digits").optional(),
+  /** SetOption4 1: command replies on `stat/<topic>/<COMMAND>` (DIMMER, CT, ...) instead of RESULT. */
+  setOption4: z.boolean().optional(),
+  /** StateText1/2 (the power words the device reports), default ["OFF", "ON"]. */
+  stateText: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
+  /** LWT payloads [offline, online], default ["Offline", "Online"]. */
+  lwt: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
 }).strict();
 
 /** Home Assistant MQTT: the discovery config (abbreviations allowed) tells the topics. */
@@ -214,6 +242,10 @@ export const importSchema = z.object({
   /** Import devices from Zigbee2MQTT's `<baseTopic>/bridge/devices`. */
   zigbee2mqtt: z.boolean().default(false),
   z2mBaseTopic: topicPart.default("zigbee2mqtt"),
+  /** Import devices from Tasmota's own discovery (`<tasmotaPrefix>/<MAC>/config`, SetOption19 0). */
+  tasmota: z.boolean().default(false),
+  tasmotaPrefix: z.string().min(1).refine((s) => !/[#+]/.test(s), "must not contain + or #")
+    .default("tasmota/discovery"),
   /** Area for imported devices whose name starts with no known area. */
   defaultArea: z.string().optional(),
 }).strict();

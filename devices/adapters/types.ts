@@ -38,6 +38,11 @@ export interface DeviceState {
   speed?: number;
   /** Whether the device says it is reachable. */
   available?: boolean;
+  /**
+   * Availability per topic, for entities with several availability topics
+   * (Home Assistant `availability_mode` "all"/"any", as Zigbee2MQTT's bridge + device topics).
+   */
+  availableBy?: Record<string, boolean>;
 }
 
 /** One MQTT message to publish. */
@@ -77,8 +82,9 @@ export interface Adapter {
   /**
    * The state fields in one message on a state topic; null when the message
    * carries nothing for this device. Throws {@link StatePayloadError} on malformed payloads.
+   * `prev` is the device's state so far (for availability over several topics).
    */
-  decode(device: Device, topic: string, payload: string): DeviceState | null;
+  decode(device: Device, topic: string, payload: string, prev?: DeviceState): DeviceState | null;
   /** Messages that ask the device to report its state (sent at start and after reconnect). */
   refresh(device: Device): OutMessage[];
 }
@@ -162,8 +168,9 @@ export function decodeState(
   device: Device,
   topic: string,
   payload: string,
+  prev?: DeviceState,
 ): DeviceState | null {
-  const s = adapter.decode(device, topic, payload);
+  const s = adapter.decode(device, topic, payload, prev);
   if (s === null) return s;
   for (const [field, v] of Object.entries(s)) {
     if (v === undefined) continue;

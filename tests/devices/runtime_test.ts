@@ -159,7 +159,7 @@ Deno.test(
       assert.deepEqual(it.slots, [{
         entity: "device",
         slotName: "device",
-        rawValue: "kitchen_light",
+        rawValue: "kitchen light", // the words said (issue 12), the id is in value
         value: { kind: "Unknown", value: "kitchen_light" },
         confidence: 1,
       }]);
