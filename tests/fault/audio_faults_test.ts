@@ -181,17 +181,20 @@ ${fault.script}
           `${during.length} health samples in between`,
       );
       assert.ok(gapMs < 5000, `listening again after ${gapMs.toFixed(0)} ms`);
-      // While it restarts, /health is 503 and the status document says why (if a poll fell there).
+      // While it restarts, /health is 503 and the status document says why. /health and
+      // /api/status are two requests: on a loaded machine one may be answered just before the
+      // state changed and the other just after, so each is checked on its own.
       for (const s of during) {
-        if (s.audio?.state !== "restarting") continue;
-        assert.equal(s.health, 503);
-        assert.match(s.audioCheck?.detail ?? "", /mic:default restarting: arecord/);
-        assert.match(s.audio.reason ?? "", fault.why);
+        if (s.audio?.state === "restarting") assert.match(s.audio.reason ?? "", fault.why);
+        if (s.health === 503) {
+          assert.match(s.audioCheck?.detail ?? "", /mic:default restarting: arecord/);
+        }
       }
       assert.ok(
         during.some((s) => s.audio?.state === "restarting"),
-        "a poll saw the restart",
+        "a status poll saw the restart",
       );
+      assert.ok(during.some((s) => s.health === 503), "a /health poll saw the restart");
       const ok = poll.samples.filter((s) => s.at > again.at + 200);
       assert.ok(ok.every((s) => s.health === 200), "healthy after the restart");
     } finally {
