@@ -134,7 +134,7 @@ export const wakeVerifierSchema = z.object({
    * First-stage score that makes a candidate: a high-recall point of the MFCC spotter
    * (models/wake/hey_computer.md gives its recall there).
    */
-  candidateThreshold: z.number().min(0).max(1).default(0.2),
+  candidateThreshold: z.number().min(0).max(1).default(0.05),
   /** The verifier keeps scoring this long after the last candidate score. */
   holdMs: timerMs(0).default(600),
   /** 80 ms embedding steps before a new candidate that are scored too. */

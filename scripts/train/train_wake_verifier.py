@@ -19,6 +19,7 @@ metadata of the three files is rewritten, without training.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import sys
@@ -60,11 +61,29 @@ class Head(torch.nn.Module):
         return torch.nn.functional.linear(x, self.w(self.l3), self.l3.bias)[:, 0]
 
 
+def load_split(feats: str, split: str):
+    """Embeddings and clip index of a split: <split>.npy/.json, or shards <split>.<k>.npy/.json
+    (embed_clips.ts run on parts of the clip table) concatenated."""
+    one = os.path.join(feats, f"{split}.npy")
+    names = [one[:-4]] if os.path.exists(one) else sorted(
+        p[:-4] for p in glob.glob(os.path.join(feats, f"{split}.[0-9]*.npy")))
+    if not names:
+        raise SystemExit(f"{feats}: no {split}.npy (run scripts/wake/embed_clips.ts)")
+    embs, index, base = [], [], 0
+    for n in names:
+        e = np.load(n + ".npy")
+        with open(n + ".json") as f:
+            for c in json.load(f):
+                c["first"] += base
+                index.append(c)
+        embs.append(e)
+        base += len(e)
+    return np.concatenate(embs), index
+
+
 def windows(feats: str, split: str):
     """(embeddings [N, 96], window end indices, labels, weights, kinds)."""
-    emb = np.load(os.path.join(feats, f"{split}.npy"))
-    with open(os.path.join(feats, f"{split}.json")) as f:
-        index = json.load(f)
+    emb, index = load_split(feats, split)
     idx, lab, kinds = [], [], []
     for c in index:
         ends = np.asarray(c["ends"]) / 16000.0
@@ -98,7 +117,7 @@ def evaluate(model, emb, idx, lab):
                        for i in range(0, len(idx), 4096)]).numpy()
     pos, neg = s[lab == 1], s[lab == 0]
     out = {}
-    for thr in [0.5, 0.9, 0.99]:
+    for thr in [0.5, 0.9, 0.99] if len(pos) and len(neg) else []:
         out[str(thr)] = {"recall": float((pos >= thr).mean()), "fpr": float((neg >= thr).mean())}
     return out, s
 
@@ -160,6 +179,7 @@ def main():
     ap.add_argument("--qat", type=int, default=4)
     ap.add_argument("--neg-weight", type=float, default=3.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--neg-per-epoch", type=int, default=40000)
     ap.add_argument("--threshold-json")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -180,20 +200,33 @@ def main():
     model = Head()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
     total = args.epochs + args.qat
+    per_epoch = int((lab == 1).sum()) + min(int((lab == 0).sum()), args.neg_per_epoch) + \
+        min(int((lab == 0).sum()), args.neg_per_epoch // 2)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=total *
-                                                (len(idx) // 512 + 1))
+                                                (per_epoch // 512 + 1))
     wts = np.where(lab == 1, 1.0, args.neg_weight).astype(np.float32)
     hard = np.array([k in ("partial", "near_miss") for k in kinds])
     wts[hard] *= 2.0
+    pos_i = np.flatnonzero(lab == 1)
+    neg_i = np.flatnonzero(lab == 0)
+    # Per epoch: every positive, a random draw of negatives and the hardest negatives of the
+    # last mining pass (scores over all negative windows, every 3 epochs): consecutive windows
+    # are 80 ms apart and nearly alike, so a draw sees the variety at a fraction of the cost.
+    n_rand, n_hard = min(len(neg_i), args.neg_per_epoch), min(len(neg_i), args.neg_per_epoch // 2)
+    hardest = rng.choice(neg_i, n_hard, replace=False)
     history = []
     float_state = None
     for ep in range(total):
         model.qat = ep >= args.epochs
         if ep == args.epochs:
             float_state = {k: v.clone() for k, v in model.state_dict().items()}
+        if ep > 0 and ep % 3 == 0:
+            _, s_neg = evaluate(model, emb, idx[neg_i], lab[neg_i])
+            hardest = neg_i[np.argsort(-s_neg)[:n_hard]]
         model.train()
         t0 = time.time()
-        perm = rng.permutation(len(idx))
+        chosen = np.concatenate([pos_i, rng.choice(neg_i, n_rand, replace=False), hardest])
+        perm = chosen[rng.permutation(len(chosen))]
         tot = 0.0
         for i in range(0, len(perm), 512):
             b = perm[i:i + 512]
@@ -209,8 +242,8 @@ def main():
             sched.step()
             tot += float(loss) * len(b)
         ev, _ = evaluate(model, vemb, vidx, vlab)
-        history.append({"epoch": ep, "qat": model.qat, "loss": tot / len(idx), "val": ev})
-        print(f"epoch {ep} {'qat ' if model.qat else ''}loss {tot / len(idx):.4f} val "
+        history.append({"epoch": ep, "qat": model.qat, "loss": tot / len(perm), "val": ev})
+        print(f"epoch {ep} {'qat ' if model.qat else ''}loss {tot / len(perm):.4f} val "
               f"{json.dumps(ev)} {time.time() - t0:.0f}s", file=sys.stderr)
     os.makedirs("build/wake_xeng", exist_ok=True)
     torch.save(model.state_dict(), f"build/wake_xeng/{args.id}.verifier.pt")

@@ -340,6 +340,8 @@ def main():
     ap.add_argument("--neg-minutes", type=float, default=60.0)
     ap.add_argument("--val-minutes", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--peer", help="also render the held-out-engine positives of this phrase "
+                    "(openWakeWord peer's word) into eval/peer/, over the same negatives")
     args = ap.parse_args()
     if not args.phrase.strip():
         ap.error("--phrase is empty")
@@ -371,7 +373,46 @@ def main():
         if split != "train":
             make_streams(args.out, rows, split, np.random.default_rng(args.seed * 100 + seed + 1),
                          pools, args.neg_minutes if split == "test" else args.val_minutes)
+    if args.peer:
+        peer_streams(args, rows)
     print(f"data ready under {args.out}", file=sys.stderr)
+
+
+def peer_streams(args, rows):
+    """Positives of another phrase in the test engine's voices (same rate/pitch draws), for a
+    peer detector of that phrase, over the test negatives (eval/peer/truth.json)."""
+    d = os.path.join(args.out, "eval", "peer")
+    if os.path.exists(os.path.join(d, "truth.json")):
+        return
+    os.makedirs(d, exist_ok=True)
+    n_pos = sum(1 for r in rows if r["split"] == "test" and r["label"] == 1)
+    rng = np.random.default_rng(args.seed + 1)
+    pos = texts.positive_texts(args.peer)
+    jobs = []
+    vs = voices("test")
+    for i in range(n_pos):
+        jobs.append((str(rng.choice(pos)), vs[i % len(vs)],
+                     float(rng.choice([0.8, 0.9, 1.0, 1.15, 1.3])),
+                     float(rng.choice([-4, -2, 0, 2, 4])), 1, "phrase"))
+    prow = render_all(args.out, jobs, args.jobs)
+    clips = [(read_wav(r["wav"]), r["voice"]) for r in prow]
+    pools = {"music": real.load_pool(real.music_files("test")),
+             "speech": real.load_pool(real.speech_files("test")),
+             "babble": [read_wav(r["wav"]) for r in rows
+                        if r["split"] == "test" and r["kind"] == "sentence"][:300]}
+    with open(os.path.join(args.out, "eval", "truth.json")) as f:
+        test = json.load(f)
+    truth = {"phrase": args.peer, "positives": [], "negative": test["negative"]}
+    for snr in SNRS:
+        order = [clips[i] for i in rng.permutation(len(clips))]
+        sig, starts, ends, v = pos_stream(rng, order, snr, pools)
+        p = os.path.join(d, f"pos_{snr}.wav")
+        write_wav(p, sig)
+        truth["positives"].append({"file": os.path.abspath(p), "snr": snr, "starts": starts,
+                                   "ends": ends, "voices": v})
+    with open(os.path.join(d, "truth.json"), "w") as f:
+        json.dump(truth, f, indent=1)
+    print(f"{d}: {len(clips)} {args.peer!r} phrases per SNR", file=sys.stderr)
 
 
 if __name__ == "__main__":
