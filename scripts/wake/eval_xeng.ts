@@ -459,7 +459,7 @@ if (import.meta.main) {
     `${neg.verifications} head windows, ${(neg.verifierMs / 1000).toFixed(1)} s of verifier ` +
     `compute for ${(hours * 60).toFixed(0)} min (RTF ${
       (neg.verifierMs / 1000 / truth.negative.seconds).toFixed(4)
-    } under this machine's load; bench/wake_cascade_bench.ts measures the always-on path).`,
+    } under this machine's load; bench/always_on_vs_oww.ts measures the always-on path).`,
     "",
     `DET curve: ${id === "hey_computer" ? "wake_xeng" : `wake_xeng_${id}`}_det.svg. ` +
     `Reproduce: see models/wake/${id}.verifier.md ` +
