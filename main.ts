@@ -12,23 +12,24 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type Config, ConfigError, loadConfig } from "./pipeline/config.ts";
-import { redactUrl } from "./pipeline/secrets.ts";
-import { EventBus } from "./pipeline/bus.ts";
-import { SourceError } from "./pipeline/audio/sources.ts";
-import { WavError } from "./pipeline/audio/wav.ts";
-import { RegistryError } from "./devices/registry.ts";
-import { TemplateError } from "./pipeline/intent/template.ts";
+import { type Config, ConfigError, loadConfig } from "./core/config.ts";
+import { redactUrl } from "./core/secrets.ts";
+import { EventBus } from "./core/bus.ts";
+import { SourceError } from "./audio/sources.ts";
+import { WavError } from "./audio/wav.ts";
+import { RegistryError } from "./home/registry.ts";
+import { TemplateError } from "./intent/template.ts";
 import { TokenError } from "./api/token.ts";
 import { ApiListenError } from "./api/server.ts";
-import { runAssistant } from "./assistant.ts";
-import { humanLine, jsonLines, writeStdoutLine } from "./pipeline/sinks/jsonl.ts";
-import { ModelError } from "./models/ort.ts";
+import { runAssistant } from "./app/assistant.ts";
+import { humanLine, jsonLines, writeStdoutLine } from "./app/jsonl.ts";
+import { ModelError } from "./core/ort.ts";
+import { modelDefaults } from "./app/stages.ts";
 import { describeModels } from "./api/models.ts";
-import { LexiconError } from "./pipeline/asr/lexicon.ts";
-import { GrammarError } from "./pipeline/asr/graph.ts";
-import { listCaptureDevices, recordLevels } from "./pipeline/audio/mics.ts";
-import { analyzeLevels, meter } from "./pipeline/audio/levels.ts";
+import { LexiconError } from "./asr/lexicon.ts";
+import { GrammarError } from "./asr/graph.ts";
+import { listCaptureDevices, recordLevels } from "./audio/mics.ts";
+import { analyzeLevels, meter } from "./audio/levels.ts";
 
 /** The bundled sample the demo streams. */
 export const DEMO_WAV = new URL("./assets/demo.wav", import.meta.url).pathname;
@@ -301,7 +302,9 @@ async function micsCommand(config: Config, device: string | undefined, rawSecond
 }
 
 async function reportModels(config: Config) {
-  for (const report of await describeModels(config)) writeStdoutLine(JSON.stringify(report));
+  for (const report of await describeModels(config, modelDefaults())) {
+    writeStdoutLine(JSON.stringify(report));
+  }
 }
 
 /**

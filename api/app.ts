@@ -8,17 +8,21 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
-import type { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent } from "../pipeline/events.ts";
-import { parseWavHeader, WavError } from "../pipeline/audio/wav.ts";
+import type { EventBus } from "../core/bus.ts";
+import { type Config, DEFAULTS } from "../core/config.ts";
+import type { EarshotEvent } from "../core/events.ts";
+import { parseWavHeader, WavError } from "../audio/wav.ts";
 import { HttpError, mediaType, readBodyLimited, readJson } from "./http.ts";
 import { MetricsCollector, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
 import { EVENT_TYPES, SseHub, type SseOptions, TooManyClientsError } from "./sse.ts";
 import { buildStatus, redactUrl, StatusCollector, type StatusInfo } from "./status.ts";
 import { tokensEqual } from "./token.ts";
+import { round3 } from "../core/math.ts";
 
 /** The outcome of a text command, when the runner knows more than its events. */
 export interface CommandOutcome {
+  /** The command's correlation id (the `session` of its events). */
+  session?: string;
   /** The events the command caused (intent, publish, confirm, error). */
   events: EarshotEvent[];
   /** False when no intent matched the text. */
@@ -29,6 +33,12 @@ export interface CommandOutcome {
   errors?: string[];
   /** Why nothing was done on purpose. */
   skipped?: string;
+  /**
+   * Set when the broker is down and the command waits in the offline queue (answered 202 at
+   * once): how many device commands, the last one's place in the queue, and when the first
+   * expires unsent.
+   */
+  queued?: { commands: number; position: number; expiresAt?: string; expiresInMs?: number };
 }
 
 /**
@@ -41,6 +51,8 @@ export type RunAudio = (bytes: Uint8Array) => Promise<EarshotEvent[] | AudioOutc
 
 /** The outcome of an upload, when the runner measures the pipeline apart from what follows. */
 export interface AudioOutcome {
+  /** The upload's correlation id (the `session` of its events). */
+  session?: string;
   events: EarshotEvent[];
   /** Wall ms of the pipeline alone (not the device confirmations waited for after it). */
   pipelineMs?: number;
@@ -75,17 +87,23 @@ export interface ApiLimits {
   maxUploadReads: number;
 }
 
-/** Default limits. */
-export const DEFAULT_LIMITS: ApiLimits = {
-  maxAudioBytes: 10 * 1024 * 1024,
-  maxJsonBytes: 16 * 1024,
-  maxTextChars: 500,
-  commandTimeoutMs: 15000,
-  audioTimeoutMs: 120000,
-  probeTimeoutMs: 2000,
-  bodyTimeoutMs: 30000,
-  maxUploadReads: 2,
-};
+/** Default limits: the config schema's (`api` section). */
+export const DEFAULT_LIMITS: ApiLimits = apiLimits(DEFAULTS);
+
+/** The limits of a configuration's `api` section. */
+export function apiLimits(config: Pick<Config, "api">): ApiLimits {
+  const c = config.api;
+  return {
+    maxAudioBytes: c.maxAudioBytes,
+    maxJsonBytes: c.maxJsonBytes,
+    maxTextChars: c.maxTextChars,
+    commandTimeoutMs: c.commandTimeoutMs,
+    audioTimeoutMs: c.audioTimeoutMs,
+    probeTimeoutMs: c.probeTimeoutMs,
+    bodyTimeoutMs: c.bodyTimeoutMs,
+    maxUploadReads: c.maxUploadReads,
+  };
+}
 
 /** What the app is built from. Only `bus` and `token` are required. */
 export interface ApiDeps {
@@ -107,6 +125,8 @@ export interface ApiDeps {
   realTimeFactor?: () => number | undefined;
   /** Seconds of audio the live pipeline has taken in (its sample counter), for /metrics. */
   liveAudioSeconds?: () => number;
+  /** The MQTT link's state and offline-queue counts, for /metrics. */
+  mqtt?: () => { state: string; queued: number; dropped: number };
   limits?: Partial<ApiLimits>;
   sse?: Partial<SseOptions>;
   /** Collectors, when the caller made them earlier; created from the bus otherwise. */
@@ -228,6 +248,9 @@ export function createApp(deps: ApiDeps): ApiApp {
     sseClients: () => hub.clients,
     realTimeFactor: deps.realTimeFactor,
     liveAudioSeconds: deps.liveAudioSeconds,
+    mqttConnected: deps.mqtt && (() => deps.mqtt!().state === "connected"),
+    mqttQueued: deps.mqtt && (() => deps.mqtt!().queued),
+    mqttDropped: deps.mqtt && (() => deps.mqtt!().dropped),
   });
   const files = loadStatic();
   let audioBusy = false;
@@ -449,13 +472,15 @@ export function createApp(deps: ApiDeps): ApiApp {
     const understood = result.understood ?? result.events.some((e) => e.type === "intent");
     return c.json({
       text: body.text,
+      ...(result.session !== undefined ? { session: result.session } : {}),
       understood,
       ...(result.answer !== undefined ? { answer: result.answer } : {}),
       errors: result.errors ?? [],
       ...(result.skipped !== undefined ? { skipped: result.skipped } : {}),
+      ...(result.queued ? { status: "queued", queued: result.queued } : {}),
       wallMs: Math.round((performance.now() - started) * 10) / 10,
       events: result.events,
-    });
+    }, result.queued ? 202 : 200);
   });
 
   // Audio uploads: one at a time (a Pi has little CPU to spare next to the live pipeline).
@@ -562,8 +587,8 @@ export function createApp(deps: ApiDeps): ApiApp {
         throw new HttpError(500, `audio processing failed: ${safeMessage(err)}`);
       }
       const wallMs = performance.now() - started;
-      const { events, pipelineMs = wallMs } = Array.isArray(outcome)
-        ? { events: outcome }
+      const { events, pipelineMs = wallMs, session } = Array.isArray(outcome)
+        ? { events: outcome, session: undefined }
         : outcome;
       metrics.observeUpload(seconds, pipelineMs / 1000);
       const keepLevels = levels === "1" || levels === "true";
@@ -574,8 +599,9 @@ export function createApp(deps: ApiDeps): ApiApp {
           channels: format.channels,
           bitsPerSample: format.bitsPerSample,
           encoding: format.encoding,
-          seconds: Math.round(seconds * 1000) / 1000,
+          seconds: round3(seconds),
         },
+        ...(session !== undefined ? { session } : {}),
         wallMs: Math.round(wallMs * 10) / 10,
         pipelineMs: Math.round(pipelineMs * 10) / 10,
         /** Pipeline seconds per audio second. */

@@ -7,31 +7,48 @@
  * including what the devices runtime does with the file's transcripts.
  * @module
  */
-import type { ConfirmEvent, EarshotEvent } from "../pipeline/events.ts";
-import { EventBus } from "../pipeline/bus.ts";
+import type { ConfirmEvent, EarshotEvent } from "../core/events.ts";
+import { EventBus } from "../core/bus.ts";
 import type { AudioOutcome, CommandOutcome, RunText } from "./app.ts";
+import { Waiter } from "../core/async.ts";
 
 /** What a text handler reports (structurally the devices runtime's HandleResult). */
 export interface TextOutcome {
+  /** The correlation id the handler put on the command's events. */
+  session?: string;
   intent: unknown | null;
   errors: string[];
   answer?: string;
   skipped?: string;
+  /** Devices commanded; `queued` ones wait in the offline queue (the broker is down). */
+  actions?: Array<{ queued: boolean; queuePosition?: number; expiresAt?: number }>;
   /** Resolves once every commanded device confirmed or timed out. */
   confirmations: Promise<ConfirmEvent[]>;
 }
 
 /** Anything that handles typed text, e.g. the devices runtime. */
 export interface TextHandler {
-  handleText(text: string, opts?: { origin?: "text" | "asr" }): Promise<TextOutcome>;
+  handleText(
+    text: string,
+    opts?: { origin?: "text" | "asr"; sessionId?: string },
+  ): Promise<TextOutcome>;
 }
 
 const COMMAND_EVENTS = new Set(["intent", "publish", "confirm", "error"]);
 
 /**
- * A {@link RunText} over a text handler. With `waitForConfirm` (default) the
- * answer waits for the device confirmations (bounded by the handler's own
- * confirm timeout) so it can include the confirm events.
+ * A {@link RunText} over a text handler. Each command gets its own correlation
+ * id (`session` on its intent, publish, confirm and error events), and the
+ * answer holds only the events with that id, so concurrent commands never see
+ * each other's. With `waitForConfirm` (default) the answer waits for the
+ * device confirmations (bounded by the handler's own confirm timeout) so it
+ * can include the confirm events.
+ *
+ * @example
+ * ```ts
+ * const runText = textRunner(devices, bus);
+ * const { events } = await runText("turn on the kitchen light");
+ * ```
  */
 export function textRunner(
   handler: TextHandler,
@@ -40,14 +57,39 @@ export function textRunner(
 ): RunText {
   const wait = options.waitForConfirm ?? true;
   return async (text: string): Promise<CommandOutcome> => {
+    const session = crypto.randomUUID();
     const events: EarshotEvent[] = [];
     const off = bus.on((e) => {
-      if (COMMAND_EVENTS.has(e.type)) events.push(e);
+      if (e.session === session && COMMAND_EVENTS.has(e.type)) events.push(e);
     });
     try {
-      const outcome = await handler.handleText(text, { origin: "text" });
+      const outcome = await handler.handleText(text, { origin: "text", sessionId: session });
+      const queued = (outcome.actions ?? []).filter((a) => a.queued);
+      if (queued.length) {
+        // The broker is down: answer at once; the command goes out when it is back.
+        const expiresAt = Math.min(...queued.map((a) => a.expiresAt ?? Infinity));
+        return {
+          session,
+          events: [...events],
+          understood: outcome.intent !== null,
+          answer: outcome.answer,
+          errors: outcome.errors,
+          skipped: outcome.skipped,
+          queued: {
+            commands: queued.length,
+            position: Math.max(...queued.map((a) => a.queuePosition ?? 0)),
+            ...(Number.isFinite(expiresAt)
+              ? {
+                expiresAt: new Date(expiresAt).toISOString(),
+                expiresInMs: Math.max(0, expiresAt - Date.now()),
+              }
+              : {}),
+          },
+        };
+      }
       if (wait) await outcome.confirmations;
       return {
+        session,
         events,
         understood: outcome.intent !== null,
         answer: outcome.answer,
@@ -87,18 +129,21 @@ export function audioRunner(
   const intentWaitMs = options.intentWaitMs ?? 1500;
   const confirmWaitMs = options.confirmWaitMs ?? 5000;
   return async (bytes: Uint8Array): Promise<AudioOutcome> => {
+    const session = crypto.randomUUID();
     const upload = new EventBus();
     const forwarded = new WeakSet<EarshotEvent>();
     upload.on((e) => {
+      // The upload's id rides on its wake and transcripts; the devices runtime carries it on.
+      e.session ??= session;
       forwarded.add(e);
       bus.emit(e);
     });
     const commands: EarshotEvent[] = [];
-    let check = () => {};
+    const waiter = new Waiter();
     const off = bus.on((e) => {
-      if (!forwarded.has(e) && COMMAND_EVENTS.has(e.type)) {
+      if (!forwarded.has(e) && e.session === session && COMMAND_EVENTS.has(e.type)) {
         commands.push(e);
-        check();
+        waiter.recheck();
       }
     });
     try {
@@ -107,24 +152,11 @@ export function audioRunner(
       const pipelineMs = performance.now() - started;
       const transcripts = events.filter((e) => e.type === "transcript" && !e.rejected).length;
       const count = (type: string) => commands.filter((e) => e.type === type).length;
-      const waitFor = (done: () => boolean, ms: number) =>
-        new Promise<void>((resolve) => {
-          if (done()) return resolve();
-          const timer = setTimeout(finish, ms);
-          function finish() {
-            clearTimeout(timer);
-            check = () => {};
-            resolve();
-          }
-          check = () => {
-            if (done()) finish();
-          };
-        });
       if (transcripts) {
-        await waitFor(() => count("intent") >= transcripts, intentWaitMs);
-        await waitFor(() => count("confirm") >= count("publish"), confirmWaitMs);
+        await waiter.until(() => count("intent") >= transcripts, intentWaitMs);
+        await waiter.until(() => count("confirm") >= count("publish"), confirmWaitMs);
       }
-      return { events: [...events, ...commands], pipelineMs };
+      return { session, events: [...events, ...commands], pipelineMs };
     } finally {
       off();
     }

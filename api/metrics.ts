@@ -5,8 +5,8 @@
  * renderer for the Prometheus text exposition format 0.0.4.
  * @module
  */
-import type { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent } from "../pipeline/events.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { EarshotEvent } from "../core/events.ts";
 
 /** Content type of the text exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -152,6 +152,8 @@ export interface MetricsGauges {
   mqttConnected?: () => boolean | undefined;
   /** Commands waiting in the MQTT offline queue. */
   mqttQueued?: () => number | undefined;
+  /** Commands given up (expired in the offline queue, lost in flight). */
+  mqttDropped?: () => number | undefined;
 }
 
 /** Collects metrics from the bus and the API; {@link render} gives the exposition text. */
@@ -365,6 +367,14 @@ export class MetricsCollector {
     if (queued !== undefined) {
       parts.push(
         gauge("earshot_mqtt_queued", "Commands in the MQTT offline queue.", [[{}, queued]]),
+      );
+    }
+    const dropped = g.mqttDropped?.();
+    if (dropped !== undefined) {
+      parts.push(
+        `# HELP earshot_mqtt_dropped_total Commands given up (expired in the offline queue, ` +
+          `lost in flight, earshot stopped).\n# TYPE earshot_mqtt_dropped_total counter\n` +
+          `earshot_mqtt_dropped_total ${dropped}\n`,
       );
     }
     return parts.join("");

@@ -7,10 +7,8 @@
  * (ONNX metadata "threshold"), else `wake.threshold`.
  * @module
  */
-import { DEFAULT_ASR_MODEL } from "../pipeline/asr/recognizer.ts";
-import type { Config } from "../pipeline/config.ts";
-import { defaultVadModelPath } from "../pipeline/vad.ts";
-import { type OnnxInfo, readOnnxInfo } from "../models/onnx_info.ts";
+import type { Config } from "../core/config.ts";
+import { type OnnxInfo, readOnnxInfo } from "../core/onnx_info.ts";
 import type { ModelInfo } from "./status.ts";
 
 const REPO = new URL("../", import.meta.url);
@@ -108,14 +106,26 @@ function tunedThreshold(info: OnnxInfo): number | undefined {
   return info.metadata.threshold !== undefined && v > 0 && v < 1 ? v : undefined;
 }
 
+/** The model files the stages load when the configuration names none (given by app/). */
+export interface ModelDefaults {
+  /** The VAD model (pipeline/vad.ts `defaultVadModelPath()`). */
+  vad: string;
+  /** The command model (asr/recognizer.ts `DEFAULT_ASR_MODEL`). */
+  asr: string;
+}
+
 /**
  * Every model the configuration uses (VAD, each wake model, the ASR model),
  * with `bitWidths` mapping storage bits to the number of weights stored so,
- * e.g. `{ "4": 9000, "32": 64 }`.
+ * e.g. `{ "4": 9000, "32": 64 }`. `defaults` are the files used where the
+ * configuration names none.
  */
-export async function describeModels(config: Config): Promise<ModelReport[]> {
+export async function describeModels(
+  config: Config,
+  defaults: ModelDefaults,
+): Promise<ModelReport[]> {
   const out: Promise<ModelReport>[] = [
-    describeModelFile(config.vad.model || defaultVadModelPath(), {
+    describeModelFile(config.vad.model || defaults.vad, {
       id: "vad",
       kind: "vad",
       thresholds: {
@@ -141,7 +151,7 @@ export async function describeModels(config: Config): Promise<ModelReport[]> {
     }
   }
   if (config.asr.enabled) {
-    out.push(describeModelFile(config.asr.model || DEFAULT_ASR_MODEL, {
+    out.push(describeModelFile(config.asr.model || defaults.asr, {
       id: "asr",
       kind: "asr",
       thresholds: { confidence: config.asr.confidenceThreshold },

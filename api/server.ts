@@ -5,8 +5,9 @@
  * the server to stop.
  * @module
  */
-import type { Config } from "../pipeline/config.ts";
-import { type ApiApp, type ApiDeps, createApp } from "./app.ts";
+import type { Config } from "../core/config.ts";
+import { type ApiApp, type ApiDeps, apiLimits, createApp } from "./app.ts";
+import { sseOptions } from "./sse.ts";
 import {
   fittingConnections,
   type Guard,
@@ -59,14 +60,8 @@ export async function startApi(
     ...services,
     token: token.token,
     allowedHosts: [c.host, ...c.allowedHosts],
-    limits: {
-      maxAudioBytes: c.maxAudioBytes,
-      maxJsonBytes: c.maxJsonBytes,
-      commandTimeoutMs: c.commandTimeoutMs,
-      audioTimeoutMs: c.audioTimeoutMs,
-      bodyTimeoutMs: c.bodyTimeoutMs,
-    },
-    sse: { keepAliveMs: c.sseKeepAliveMs, maxClients: c.sseMaxClients },
+    limits: apiLimits(config),
+    sse: sseOptions(config),
   });
   const logError = services.logError ?? ((m: string) => console.error(`earshot api: ${m}`));
   const onError = (err: unknown) => {

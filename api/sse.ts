@@ -11,8 +11,9 @@
  * JSON line.
  * @module
  */
-import type { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent, EventType } from "../pipeline/events.ts";
+import type { EventBus } from "../core/bus.ts";
+import { type Config, DEFAULTS } from "../core/config.ts";
+import type { EarshotEvent, EventType } from "../core/events.ts";
 
 /** Every event type, for validating `?types=`. */
 export const EVENT_TYPES: readonly EventType[] = [
@@ -43,15 +44,21 @@ export interface SseOptions {
   retryMs: number;
 }
 
-/** Defaults: a few minutes of events, ~10 s of levels per client. */
-export const SSE_DEFAULTS: SseOptions = {
-  replayBuffer: 500,
-  clientQueue: 256,
-  clientQueueMax: 1024,
-  maxClients: 32,
-  keepAliveMs: 15000,
-  retryMs: 3000,
-};
+/** The hub's settings from a configuration's `api` section. */
+export function sseOptions(config: Pick<Config, "api">): SseOptions {
+  const c = config.api;
+  return {
+    replayBuffer: c.sseReplayBuffer,
+    clientQueue: c.sseClientQueue,
+    clientQueueMax: c.sseClientQueueMax,
+    maxClients: c.sseMaxClients,
+    keepAliveMs: c.sseKeepAliveMs,
+    retryMs: c.sseRetryMs,
+  };
+}
+
+/** Defaults (the config schema's): a few minutes of events, ~10 s of levels per client. */
+export const SSE_DEFAULTS: SseOptions = sseOptions(DEFAULTS);
 
 /** What one client asked for. */
 export interface SubscribeOptions {

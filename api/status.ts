@@ -9,8 +9,8 @@
  * arriving at the bus, what a user waits).
  * @module
  */
-import type { EventBus } from "../pipeline/bus.ts";
-import { redactUrl } from "../pipeline/secrets.ts";
+import type { EventBus } from "../core/bus.ts";
+import { redactUrl } from "../core/secrets.ts";
 import type {
   ConfirmEvent,
   EarshotEvent,
@@ -19,7 +19,7 @@ import type {
   SourceEvent,
   TranscriptEvent,
   WakeEvent,
-} from "../pipeline/events.ts";
+} from "../core/events.ts";
 
 /** One model as reported in the status (no paths outside what the config names). */
 export interface ModelInfo {
@@ -261,7 +261,7 @@ export class StatusCollector {
 const SECRET_KEYS =
   /^(password|passwd|pass|token|secret|apikey|api_key|authorization|privatekey)$/i;
 
-/** Remove `user:password@` from every URL in a text (see pipeline/secrets.ts). */
+/** Remove `user:password@` from every URL in a text (see core/secrets.ts). */
 export { redactUrl };
 
 /**

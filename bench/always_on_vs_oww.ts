@@ -29,12 +29,12 @@
  */
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
-import { SileroVad } from "../pipeline/vad.ts";
+import { loadAudioFile } from "../audio/load.ts";
+import { SileroModel } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
-import { EventBus } from "../pipeline/bus.ts";
-import { type Config, parseConfig } from "../pipeline/config.ts";
-import { attachVerifiers, loadWakeModel, WakeDetector, type WakeModel } from "../pipeline/wake.ts";
+import { EventBus } from "../core/bus.ts";
+import { type Config, parseConfig } from "../core/config.ts";
+import { attachVerifiers, loadWakeModel, WakeDetector, type WakeModel } from "../wake/detector.ts";
 import { OWW_MODELS_DIR, owwMissing, OwwStream } from "../scripts/wake/peer_oww.ts";
 import { median, roomNoise, timed } from "./figures.ts";
 
@@ -72,7 +72,7 @@ interface Pass {
 async function earshotPass(
   x: Float32Array,
   config: Config,
-  vad: SileroVad,
+  vad: SileroModel,
   models: WakeModel[],
 ): Promise<Pass> {
   let wakes = 0;
@@ -123,7 +123,7 @@ export async function measureAlwaysOn(
     ["the same length of digital silence", new Float32Array(speech.length)],
     ["the same length of room noise at -65 dBFS", roomNoise(speech.length, -65)],
   ];
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
   const base = parseConfig({ asr: { enabled: false } });
   const models = await Promise.all(base.wake.models.map((m) => loadWakeModel(m, base.wake, 13)));
   // The default wake word is the cascade: its verifier (speech embedding + head) runs on the

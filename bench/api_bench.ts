@@ -4,12 +4,12 @@
  * What the API adds to the pipeline per event (collectors and SSE fan-out) and
  * what its read endpoints cost, measured in-process with `app.request()`.
  */
-import { EventBus } from "../pipeline/bus.ts";
-import type { EarshotEvent } from "../pipeline/events.ts";
+import { EventBus } from "../core/bus.ts";
+import type { EarshotEvent } from "../core/events.ts";
 import { createApp } from "../api/app.ts";
-import { parseConfig } from "../pipeline/config.ts";
+import { parseConfig } from "../core/config.ts";
 import { runAudio } from "../pipeline/pipeline.ts";
-import { SileroVad } from "../pipeline/vad.ts";
+import { SileroModel } from "../pipeline/vad.ts";
 
 const level: EarshotEvent = { type: "level", t: 1, db: -30, vad: 0.2, wake: { hey_computer: 0.1 } };
 const wake: EarshotEvent = {
@@ -69,7 +69,7 @@ const probed = createApp({
 // A whole upload: the demo recording (5.2 s) through the real front end, directly and via the API.
 const demo = await Deno.readFile(new URL("../assets/demo.wav", import.meta.url));
 const config = parseConfig({ wake: { models: [] } });
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 Deno.bench("runAudio(demo.wav) directly", { group: "upload", baseline: true }, async () => {
   await runAudio(demo, config, { vad });
 });

@@ -10,14 +10,14 @@
  * Each group's baseline is fp32, so `deno bench` prints the INT8 speed-up.
  * @module
  */
-import { AcousticModel } from "../pipeline/asr/acoustic.ts";
-import { CtcGrammarDecoder } from "../pipeline/asr/decoder.ts";
-import { buildGraph } from "../pipeline/asr/graph.ts";
-import { buildLexicon } from "../pipeline/asr/lexicon.ts";
-import { grammarWords } from "../pipeline/grammar.ts";
-import { NUM_LABELS } from "../pipeline/asr/phones.ts";
-import { loadRegistry } from "../devices/registry.ts";
-import { buildCommandGrammar } from "../pipeline/intent/index.ts";
+import { AcousticModel } from "../asr/acoustic.ts";
+import { CtcGrammarDecoder } from "../asr/decoder.ts";
+import { buildGraph } from "../asr/graph.ts";
+import { buildLexicon } from "../asr/lexicon.ts";
+import { grammarWords } from "../core/grammar.ts";
+import { NUM_LABELS } from "../core/phones.ts";
+import { loadRegistry } from "../home/registry.ts";
+import { buildCommandGrammar } from "../intent/index.ts";
 
 const MODELS = { fp32: "models/asr/asr_fp32.onnx", int8: "models/asr/asr_int8.onnx" };
 
@@ -34,8 +34,8 @@ function frames(n: number, seed: number): Float32Array[] {
 }
 
 for (const [name, path] of Object.entries(MODELS)) {
-  const chunkModel = await AcousticModel.load(path, { chunkFrames: 8 });
-  const uttModel = await AcousticModel.load(path, { chunkFrames: 300 });
+  const chunkModel = (await AcousticModel.load(path, { chunkFrames: 8 })).stream();
+  const uttModel = (await AcousticModel.load(path, { chunkFrames: 300 })).stream();
   const chunk = frames(8, 1);
   const utt = frames(300, 2);
   chunkModel.reset();

@@ -4,10 +4,10 @@
  * intent parse time (exact, fuzzy, out of grammar), and typed text -> MQTT ->
  * simulated Zigbee2MQTT device -> confirm round trip on the embedded broker.
  */
-import { EventBus } from "../pipeline/bus.ts";
-import { parseConfig } from "../pipeline/config.ts";
-import { buildCommandGrammar, parseIntent } from "../pipeline/intent/index.ts";
-import { loadRegistry, parseRegistry, type Registry } from "../devices/registry.ts";
+import { EventBus } from "../core/bus.ts";
+import { parseConfig } from "../core/config.ts";
+import { buildCommandGrammar, parseIntent } from "../intent/index.ts";
+import { loadRegistry, parseRegistry, type Registry } from "../home/registry.ts";
 import { startDevices } from "../devices/runtime.ts";
 import { Simulator } from "../devices/simulator.ts";
 

@@ -10,13 +10,13 @@
  */
 import process from "node:process";
 import { Meyda, MfccExtractor, PCM_SCALE } from "../pipeline/mfcc.ts";
-import { resample } from "../pipeline/audio/resample.ts";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
-import { SileroVad } from "../pipeline/vad.ts";
+import { resample } from "../audio/resample.ts";
+import { loadAudioFile } from "../audio/load.ts";
+import { SileroModel } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
-import { EventBus } from "../pipeline/bus.ts";
-import { parseConfig } from "../pipeline/config.ts";
-import { loadWakeModel, WakeDetector } from "../pipeline/wake.ts";
+import { EventBus } from "../core/bus.ts";
+import { parseConfig } from "../core/config.ts";
+import { loadWakeModel, WakeDetector } from "../wake/detector.ts";
 
 /** Median of `runs` timings (ms) of `fn`, after `warmup` calls. */
 export async function medianMs(fn: () => unknown, runs: number, warmup = 3): Promise<number> {
@@ -77,7 +77,8 @@ if (import.meta.main) {
   const frame = speech.slice(16000, 16512);
   const scaled = frame.map((v) => v * PCM_SCALE);
   const ex = new MfccExtractor();
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
+  const vadStream = vad.stream();
   // The command recognizer is off: it is not part of the always-on path (a wake event would
   // start it, and Silero at full rate with it).
   const config = parseConfig({ asr: { enabled: false } });
@@ -115,7 +116,7 @@ if (import.meta.main) {
   };
   const fast = await perCallUs(() => ex.compute(frame), 1000);
   const meyda = await perCallUs(() => Meyda.extract("mfcc", scaled), 200);
-  const silero = await perCallUs(() => vad.process(frame), 100);
+  const silero = await perCallUs(() => vadStream.process(frame), 100);
   const tone48 = new Float32Array(48000).map((_, i) => Math.sin(i / 10));
   const rs = await medianMs(() => resample(tone48, 48000, 16000), 11);
   const silence = new Float32Array(speech.length);

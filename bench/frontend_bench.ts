@@ -4,12 +4,12 @@
  * clip length for the real-time factor (README "Figures").
  */
 import { Meyda, MfccExtractor, PCM_SCALE, StreamingMfcc } from "../pipeline/mfcc.ts";
-import { resample } from "../pipeline/audio/resample.ts";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
-import { SileroVad } from "../pipeline/vad.ts";
+import { resample } from "../audio/resample.ts";
+import { loadAudioFile } from "../audio/load.ts";
+import { SileroModel } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
-import { EventBus } from "../pipeline/bus.ts";
-import { parseConfig } from "../pipeline/config.ts";
+import { EventBus } from "../core/bus.ts";
+import { parseConfig } from "../core/config.ts";
 
 const LIBRIVOX =
   "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav";
@@ -39,10 +39,11 @@ Deno.bench("resample 48 kHz -> 16 kHz, 1 s of audio", () => {
   resample(tone48, 48000, 16000);
 });
 
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
+const vadStream = vad.stream();
 const chunk = speech.slice(16000, 16512);
 Deno.bench("vad: Silero, one 32 ms chunk", { group: "vad" }, async () => {
-  await vad.process(chunk);
+  await vadStream.process(chunk);
 });
 
 const config = parseConfig({});

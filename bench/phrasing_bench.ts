@@ -7,11 +7,11 @@
  * the baseline. Also: a parse in that home, exact and with fillers.
  * @module
  */
-import { parseRegistry, type Registry } from "../devices/registry.ts";
-import { buildCommandGrammar, countSentences, parseIntent } from "../pipeline/intent/index.ts";
-import { buildGraph } from "../pipeline/asr/graph.ts";
-import { buildLexicon } from "../pipeline/asr/lexicon.ts";
-import { grammarWords } from "../pipeline/grammar.ts";
+import { parseRegistry, type Registry } from "../home/registry.ts";
+import { buildCommandGrammar, countSentences, parseIntent } from "../intent/index.ts";
+import { buildGraph } from "../asr/graph.ts";
+import { buildLexicon } from "../asr/lexicon.ts";
+import { grammarWords } from "../core/grammar.ts";
 
 const ROOMS = [
   "kitchen",

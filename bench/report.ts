@@ -18,20 +18,20 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadModel, ort } from "../models/ort.ts";
+import { loadModel, ort } from "../core/ort.ts";
 import { MfccExtractor } from "../pipeline/mfcc.ts";
-import { resample } from "../pipeline/audio/resample.ts";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
-import { encodeWav } from "../pipeline/audio/wav.ts";
-import { SileroVad } from "../pipeline/vad.ts";
-import { AcousticModel } from "../pipeline/asr/acoustic.ts";
-import { CtcGrammarDecoder } from "../pipeline/asr/decoder.ts";
-import { buildGraph } from "../pipeline/asr/graph.ts";
-import { buildLexicon } from "../pipeline/asr/lexicon.ts";
-import { NUM_LABELS } from "../pipeline/asr/phones.ts";
-import { grammarWords } from "../pipeline/grammar.ts";
-import { loadRegistry } from "../devices/registry.ts";
-import { buildCommandGrammar } from "../pipeline/intent/index.ts";
+import { resample } from "../audio/resample.ts";
+import { loadAudioFile } from "../audio/load.ts";
+import { encodeWav } from "../audio/wav.ts";
+import { SileroModel } from "../pipeline/vad.ts";
+import { AcousticModel } from "../asr/acoustic.ts";
+import { CtcGrammarDecoder } from "../asr/decoder.ts";
+import { buildGraph } from "../asr/graph.ts";
+import { buildLexicon } from "../asr/lexicon.ts";
+import { NUM_LABELS } from "../core/phones.ts";
+import { grammarWords } from "../core/grammar.ts";
+import { loadRegistry } from "../home/registry.ts";
+import { buildCommandGrammar } from "../intent/index.ts";
 import { medianMs, perCallUs } from "./figures.ts";
 import { alwaysOnTable, measureAlwaysOn } from "./always_on_vs_oww.ts";
 import { barsSvg, detSvg, histogramSvg } from "./plots.ts";
@@ -78,7 +78,8 @@ async function stageCosts() {
   const speech = await loadAudioFile(`${ROOT}assets/demo.wav`);
   const frame = speech.slice(16000, 16512);
   const ex = new MfccExtractor();
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
+  const vadStream = vad.stream();
   const tone48 = new Float32Array(48000).map((_, i) => Math.sin(i / 10));
   const stages: { stage: string; us: number; per: string; rtf: number }[] = [];
   const add = (stage: string, us: number, per: string, audioUs: number) =>
@@ -95,7 +96,7 @@ async function stageCosts() {
     "10 ms hop",
     1e4,
   );
-  add("Silero VAD", await perCallUs(() => vad.process(frame), 100), "32 ms chunk", 32000);
+  add("Silero VAD", await perCallUs(() => vadStream.process(frame), 100), "32 ms chunk", 32000);
   const wake: Record<string, { us: number; bytes: number }> = {};
   const files = {
     fp32: "hey_computer.fp32.onnx",
@@ -124,12 +125,12 @@ async function stageCosts() {
     );
   for (const [name, path] of Object.entries({ fp32: "asr_fp32.onnx", int8: "asr_int8.onnx" })) {
     const full = `${ROOT}models/asr/${path}`;
-    const chunk = await AcousticModel.load(full, { chunkFrames: 8 });
+    const chunk = (await AcousticModel.load(full, { chunkFrames: 8 })).stream();
     const f8 = feat(8, 1);
     const chunkUs = await perCallUs(async () => {
       for (const f of f8) await chunk.push(f);
     }, 20);
-    const utt = await AcousticModel.load(full, { chunkFrames: 300 });
+    const utt = (await AcousticModel.load(full, { chunkFrames: 300 })).stream();
     const f300 = feat(300, 2);
     const uttMs = await medianMs(async () => {
       utt.reset();
@@ -177,7 +178,7 @@ async function liveRun(reps: number) {
     args: [
       "run",
       // As deno.json's tasks and the systemd unit run it.
-      "--v8-flags=--max-semi-space-size=2",
+      "--v8-flags=--max-semi-space-size=2,--optimize-for-size",
       "--allow-read",
       "--allow-env",
       `--allow-ffi=${ROOT}node_modules`,
@@ -401,7 +402,7 @@ if (import.meta.main) {
     "",
     "## Live-paced run: latency and memory",
     "",
-    `\`deno run --v8-flags=--max-semi-space-size=2 main.ts demo --realtime --json\` (as the tasks and ` +
+    `\`deno run --v8-flags=--max-semi-space-size=2,--optimize-for-size main.ts demo --realtime --json\` (as the tasks and ` +
     `the systemd unit run it) as its own process on the demo ("hey computer ... turn on the ` +
     `kitchen light") ${reps} times with 1 s of silence between (${
       live.audioSeconds.toFixed(0)

@@ -4,8 +4,8 @@
  * 4-bit model <= 30 us per inference on one core. Also the cascade's second stage (speech
  * embedding per 80 ms step, verifier head per window).
  */
-import { loadModel, ort } from "../models/ort.ts";
-import { FP32_EMBEDDING, WakeEmbedModel } from "../pipeline/wake_embed.ts";
+import { loadModel, ort } from "../core/ort.ts";
+import { FP32_EMBEDDING, WakeEmbedModel } from "../wake/embed.ts";
 
 const dir = new URL("../models/wake/", import.meta.url).pathname;
 const files = {

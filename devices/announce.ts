@@ -7,6 +7,9 @@
  */
 import type { OutMessage } from "./adapters/types.ts";
 
+/** The `origin` of earshot's discovery configs. */
+export const ORIGIN = { name: "earshot" } as const;
+
 /** Topics of one satellite under the earshot prefix. */
 export interface SiteTopics {
   availability: string;
@@ -48,13 +51,17 @@ export function haDiscoveryConfigs(
     payload_not_available: "offline",
     device,
   };
+  // Home Assistant 2025.10+: 'Replace the "object_id": "X" option with "default_entity_id":
+  // "sensor.X" ... This will stop working in Home Assistant Core 2026.4'. `origin` names the
+  // software that published the config (HA logs it with discovery problems).
   const cfg = (component: string, object: string, body: Record<string, unknown>): OutMessage => ({
     topic: `${haPrefix}/${component}/${node}/${object}/config`,
     payload: JSON.stringify({
       ...body,
       ...common,
       unique_id: `${node}_${object}`,
-      object_id: `${node}_${object}`,
+      default_entity_id: `${component}.${node}_${object}`,
+      origin: ORIGIN,
     }),
     retain: true,
   });

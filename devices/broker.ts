@@ -5,7 +5,7 @@
  */
 import { Aedes } from "aedes";
 import { createServer, type Server } from "node:net";
-import { ConfigError } from "../pipeline/config.ts";
+import { ConfigError } from "../core/config.ts";
 
 /** A running embedded broker. */
 export interface EmbeddedBroker {

@@ -9,11 +9,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { countSentences, sampleCommands, seededRandom } from "../pipeline/intent/grammar.ts";
-import { buildCommandGrammar, parseIntent } from "../pipeline/intent/index.ts";
-import { TemplateError } from "../pipeline/intent/template.ts";
-import { grammarWords } from "../pipeline/grammar.ts";
-import { loadRegistry, RegistryError } from "./registry.ts";
+import { countSentences, sampleCommands, seededRandom } from "../intent/grammar.ts";
+import { buildCommandGrammar, parseIntent } from "../intent/index.ts";
+import { TemplateError } from "../intent/template.ts";
+import { grammarWords } from "../core/grammar.ts";
+import { loadRegistry, RegistryError } from "../home/registry.ts";
 import { coverage, coverageReport } from "./coverage.ts";
 
 /** Run the check; returns the exit code. */

@@ -11,8 +11,9 @@
  * ```
  * @module
  */
-import { parseIntent } from "../pipeline/intent/parser.ts";
-import type { Registry } from "./registry.ts";
+import { parseIntent } from "../intent/parser.ts";
+import { DEFAULTS } from "../core/config.ts";
+import type { Registry } from "../home/registry.ts";
 import { intentTargets } from "./router.ts";
 
 /** What one sentence would do. */
@@ -41,7 +42,7 @@ export function coverage(
   sentences: string[],
   opts: CoverageOptions = {},
 ): CoverageRow[] {
-  const minConfidence = opts.minConfidence ?? 0.75;
+  const minConfidence = opts.minConfidence ?? DEFAULTS.devices.minIntentConfidence;
   return sentences.map((text) => {
     const p = parseIntent(text, registry, { area: opts.area, minConfidence });
     if (!p) {

@@ -5,8 +5,10 @@
  * Pure builders; the runtime publishes them.
  * @module
  */
-import type { ParsedIntent } from "../pipeline/intent/parser.ts";
+import { numberToWords } from "../core/text.ts";
+import type { ParsedIntent } from "../intent/parser.ts";
 import type { OutMessage } from "./adapters/types.ts";
+import { round3 } from "../core/math.ts";
 
 /** `hermes/hotword/<wakewordId>/detected` */
 export function hotwordDetected(
@@ -24,7 +26,7 @@ export function hotwordDetected(
       modelId: o.wakewordId,
       modelVersion: o.modelVersion ?? "",
       modelType: "personal",
-      currentSensitivity: round(o.score),
+      currentSensitivity: round3(o.score),
       siteId: o.siteId,
       sessionId: o.sessionId,
       sendAudioCaptured: null,
@@ -49,8 +51,8 @@ export function textCaptured(
     topic: "hermes/asr/textCaptured",
     payload: JSON.stringify({
       text: o.text,
-      likelihood: round(o.likelihood),
-      seconds: round(o.seconds),
+      likelihood: round3(o.likelihood),
+      seconds: round3(o.seconds),
       siteId: o.siteId,
       sessionId: o.sessionId,
       wakewordId: o.wakewordId ?? null,
@@ -74,12 +76,14 @@ export function intentRecognized(
     sessionId: string;
     wakewordId?: string;
     asrConfidence?: number;
+    /** The words said per slot ({@link rawValues}); default: the slot value. */
+    raw?: Record<string, string>;
   },
 ): OutMessage {
   const slots = Object.entries(o.intent.slots).map(([slotName, value]) => ({
     entity: slotName,
     slotName,
-    rawValue: String(value),
+    rawValue: o.raw?.[slotName] ?? String(value),
     value: typeof value === "number" ? { kind: "Number", value } : { kind: "Unknown", value },
     confidence: 1,
   }));
@@ -88,7 +92,7 @@ export function intentRecognized(
     payload: JSON.stringify({
       input: o.intent.text,
       rawInput: o.input,
-      intent: { intentName: o.intent.name, confidenceScore: round(o.intent.confidence) },
+      intent: { intentName: o.intent.name, confidenceScore: round3(o.intent.confidence) },
       siteId: o.siteId,
       sessionId: o.sessionId,
       id: null,
@@ -132,6 +136,288 @@ export function ttsSay(o: { text: string; siteId: string; sessionId: string }): 
   };
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
+/** `hermes/dialogueManager/sessionStarted` (rhasspy-hermes DialogueSessionStarted). */
+export function sessionStarted(o: { sessionId: string; siteId: string }): OutMessage {
+  return {
+    topic: "hermes/dialogueManager/sessionStarted",
+    payload: JSON.stringify({
+      sessionId: o.sessionId,
+      siteId: o.siteId,
+      customData: null,
+      lang: null,
+    }),
+  };
+}
+
+/** Why a session ended (rhasspy-hermes DialogueSessionTerminationReason). */
+export type TerminationReason =
+  | "nominal"
+  | "abortedByUser"
+  | "intentNotRecognized"
+  | "timeout"
+  | "error";
+
+/** `hermes/dialogueManager/sessionEnded` with `termination.reason`. */
+export function sessionEnded(
+  o: { sessionId: string; siteId: string; reason: TerminationReason; customData?: string | null },
+): OutMessage {
+  return {
+    topic: "hermes/dialogueManager/sessionEnded",
+    payload: JSON.stringify({
+      termination: { reason: o.reason },
+      sessionId: o.sessionId,
+      siteId: o.siteId,
+      customData: o.customData ?? null,
+      lang: null,
+    }),
+  };
+}
+
+/** The Hermes topics earshot listens to. */
+export const HERMES_REQUESTS = [
+  "hermes/dialogueManager/endSession",
+  "hermes/dialogueManager/continueSession",
+  "hermes/asr/startListening",
+  "hermes/hotword/toggleOn",
+  "hermes/hotword/toggleOff",
+] as const;
+
+/** A request from a Hermes app, read from one of {@link HERMES_REQUESTS}. */
+export type HermesRequest =
+  | { kind: "endSession"; sessionId: string; text?: string; customData?: string | null }
+  | {
+    kind: "continueSession";
+    sessionId: string;
+    text?: string;
+    intentFilter?: string[];
+    customData?: string | null;
+  }
+  | { kind: "startListening"; siteId: string; sessionId?: string; wakewordId?: string }
+  | { kind: "hotword"; on: boolean; siteId: string; reason?: string };
+
+/** A Hermes message earshot cannot read; the message names topic and field. */
+export class HermesPayloadError extends Error {
+  override name = "HermesPayloadError";
+}
+
+/**
+ * Read a Hermes request (the fields of rhasspy-hermes' DialogueEndSession,
+ * DialogueContinueSession, AsrStartListening, HotwordToggleOn/Off); null for other topics.
+ * @example parseHermes("hermes/dialogueManager/endSession", '{"sessionId":"s1","text":"done"}')
+ */
+export function parseHermes(topic: string, payload: string): HermesRequest | null {
+  if (!(HERMES_REQUESTS as readonly string[]).includes(topic)) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(payload);
+  } catch {
+    throw new HermesPayloadError(`${topic}: payload is not JSON`);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) {
+    throw new HermesPayloadError(`${topic}: expected a JSON object`);
+  }
+  const o = v as Record<string, unknown>;
+  const str = (k: string, required = false): string | undefined => {
+    const x = o[k];
+    if (x === undefined || x === null) {
+      if (required) throw new HermesPayloadError(`${topic}: ${k}: missing`);
+      return undefined;
+    }
+    if (typeof x !== "string") throw new HermesPayloadError(`${topic}: ${k}: expected a string`);
+    return x;
+  };
+  const text = () => {
+    const t = str("text");
+    return t && t.trim() ? t : undefined;
+  };
+  switch (topic) {
+    case "hermes/dialogueManager/endSession":
+      return {
+        kind: "endSession",
+        sessionId: str("sessionId", true)!,
+        text: text(),
+        customData: str("customData"),
+      };
+    case "hermes/dialogueManager/continueSession": {
+      const f = o.intentFilter;
+      if (
+        f !== undefined && f !== null && (!Array.isArray(f) || f.some((x) => typeof x !== "string"))
+      ) {
+        throw new HermesPayloadError(`${topic}: intentFilter: expected a list of intent names`);
+      }
+      return {
+        kind: "continueSession",
+        sessionId: str("sessionId", true)!,
+        text: text(),
+        intentFilter: (f ?? undefined) as string[] | undefined,
+        customData: str("customData"),
+      };
+    }
+    case "hermes/asr/startListening":
+      return {
+        kind: "startListening",
+        siteId: str("siteId") ?? "default",
+        sessionId: str("sessionId"),
+        wakewordId: str("wakewordId"),
+      };
+    default:
+      return {
+        kind: "hotword",
+        on: topic.endsWith("toggleOn"),
+        siteId: str("siteId") ?? "default",
+        reason: str("reason"),
+      };
+  }
+}
+
+/** The part of a registry {@link rawValues} reads. */
+interface Names {
+  device(id: string): { name: string; aliases: string[] } | undefined;
+  area(id: string): { name: string; aliases: string[] } | undefined;
+}
+
+/**
+ * The words said for each slot (Hermes `rawValue`): the device's or area's name or alias
+ * that occurs in the parsed words, the spelled number for values; else the slot value.
+ */
+export function rawValues(intent: ParsedIntent, names: Names): Record<string, string> {
+  const words = ` ${intent.text} `;
+  const said = (cands: string[]) =>
+    cands.filter((c) => c && words.includes(` ${c} `)).sort((a, b) => b.length - a.length)[0];
+  const out: Record<string, string> = {};
+  for (const [slot, value] of Object.entries(intent.slots)) {
+    let raw: string | undefined;
+    if (slot === "device" && typeof value === "string") {
+      const d = names.device(value);
+      raw = d && said([d.name, ...d.aliases]);
+    } else if (slot === "area" && typeof value === "string" && !intent.areaFromSite) {
+      const a = names.area(value);
+      raw = a && said([a.name, ...a.aliases]);
+    } else if (typeof value === "number") {
+      try {
+        const w = numberToWords(value);
+        raw = words.includes(` ${w} `) ? w : undefined;
+      } catch { /* out of the spoken range */ }
+    } else if (typeof value === "string") {
+      raw = said([value.replace(/_/g, " ")]);
+    }
+    out[slot] = raw ?? String(value);
+  }
+  return out;
+}
+
+/** What the satellite does for Hermes requests (wired by the device runtime). */
+export interface HermesHandlers {
+  /** Speak or show `text` (the runtime also publishes `hermes/tts/say`). */
+  say?(text: string, sessionId: string): void;
+  /** Start listening for a command without the wake word. */
+  listen(sessionId: string, wakewordId?: string): void;
+  /** hermes/hotword/toggleOff (true) / toggleOn (false). */
+  mute(muted: boolean, reason?: string): void;
+}
+
+/** The link parts the dialogue needs. */
+export interface HermesLink {
+  subscribe(filter: string, handler: (topic: string, payload: string) => void): () => void;
+}
+
+/**
+ * The satellite's side of the Hermes dialogue: sessions started and ended
+ * (`sessionStarted`/`sessionEnded`), and the requests of Hermes apps: `endSession` (its text
+ * is spoken: `hermes/tts/say`), `continueSession` (text spoken, then listening again in the same
+ * session), `asr/startListening` (listening without the wake word, this siteId only),
+ * `hotword/toggleOff|On` (wake word muted / back). Requests for sessions of other satellites
+ * are ignored; malformed ones go to `report`.
+ * @example
+ * const d = new HermesDialogue("kitchen", link, (m) => link.publish(m.topic, m.payload), handlers, report);
+ * d.start(); d.begin(sessionId); d.end(sessionId, "nominal");
+ */
+export class HermesDialogue {
+  /** Sessions of this satellite, newest last (ended ones are kept a while for late replies). */
+  #sessions = new Map<string, { open: boolean }>();
+  #unsubs: Array<() => void> = [];
+  muted = false;
+
+  constructor(
+    readonly siteId: string,
+    readonly link: HermesLink,
+    readonly send: (m: OutMessage) => void,
+    readonly handlers: HermesHandlers,
+    readonly report: (msg: string) => void,
+  ) {}
+
+  /** Subscribe to {@link HERMES_REQUESTS}. */
+  start(): void {
+    for (const t of HERMES_REQUESTS) {
+      this.#unsubs.push(this.link.subscribe(t, (topic, payload) => this.onMessage(topic, payload)));
+    }
+  }
+
+  /** A session of this satellite began (wake won, or startListening): `sessionStarted`. */
+  begin(sessionId: string): void {
+    if (this.#sessions.get(sessionId)?.open) return;
+    this.#sessions.set(sessionId, { open: true });
+    while (this.#sessions.size > 50) this.#sessions.delete(this.#sessions.keys().next().value!);
+    this.send(sessionStarted({ sessionId, siteId: this.siteId }));
+  }
+
+  /** The session ended (command handled, not understood, timed out): `sessionEnded` once. */
+  end(sessionId: string, reason: TerminationReason, customData?: string | null): void {
+    const s = this.#sessions.get(sessionId);
+    if (!s?.open) return;
+    s.open = false;
+    this.send(sessionEnded({ sessionId, siteId: this.siteId, reason, customData }));
+  }
+
+  /** Whether `sessionId` is (or was recently) a session of this satellite. */
+  has(sessionId: string): boolean {
+    return this.#sessions.has(sessionId);
+  }
+
+  /** Handle one request message (exposed for tests). */
+  onMessage(topic: string, payload: string): void {
+    let r: HermesRequest | null;
+    try {
+      r = parseHermes(topic, payload);
+    } catch (err) {
+      if (!(err instanceof HermesPayloadError)) throw err;
+      this.report(err.message);
+      return;
+    }
+    if (!r) return;
+    switch (r.kind) {
+      case "endSession":
+        if (!this.has(r.sessionId)) return;
+        if (r.text) this.#say(r.text, r.sessionId);
+        this.end(r.sessionId, "nominal", r.customData);
+        return;
+      case "continueSession":
+        if (!this.has(r.sessionId)) return;
+        if (r.text) this.#say(r.text, r.sessionId);
+        this.#sessions.set(r.sessionId, { open: true });
+        this.handlers.listen(r.sessionId);
+        return;
+      case "startListening": {
+        if (r.siteId !== this.siteId) return;
+        const id = r.sessionId ?? crypto.randomUUID();
+        this.begin(id);
+        this.handlers.listen(id, r.wakewordId);
+        return;
+      }
+      case "hotword":
+        if (r.siteId !== this.siteId) return;
+        this.muted = !r.on;
+        this.handlers.mute(this.muted, r.reason);
+        return;
+    }
+  }
+
+  #say(text: string, sessionId: string): void {
+    this.send(ttsSay({ text, siteId: this.siteId, sessionId }));
+    this.handlers.say?.(text, sessionId);
+  }
+
+  close(): void {
+    for (const u of this.#unsubs.splice(0)) u();
+  }
 }

@@ -5,11 +5,11 @@
  * The converters are pure; {@link Importer} wires them to the MQTT link.
  * @module
  */
-import { normalizeText } from "../pipeline/intent/numbers.ts";
-import { expandDiscovery, supportedTemplate } from "./adapters/homeassistant.ts";
-import type { DeviceInput, Registry } from "./registry.ts";
-import { idSlug, RegistryError } from "./registry.ts";
-import type { DeviceType, Feature } from "./schema.ts";
+import { normalizeText } from "../core/text.ts";
+import { expandDiscovery, numOpt, supportedTemplate } from "./adapters/homeassistant.ts";
+import type { DeviceInput, Registry } from "../home/registry.ts";
+import { idSlug, RegistryError } from "../home/registry.ts";
+import type { DeviceType, Feature } from "../home/schema.ts";
 
 /** Result of converting one discovery/bridge message. */
 export interface ImportResult {
@@ -52,7 +52,35 @@ export function guessArea(
 
 const TOPIC = /^(.+?)\/([a-z_]+)\/(?:([A-Za-z0-9_-]+)\/)?([A-Za-z0-9_-]+)\/config$/;
 
-/** Convert one Home Assistant discovery message into a device (or a removal). */
+/** Value templates the Home Assistant adapter reads (others, e.g. preset modes, are not used). */
+const VALUE_TEMPLATES = [
+  "value_template",
+  "state_value_template",
+  "brightness_value_template",
+  "color_temp_value_template",
+  "temperature_state_template",
+  "current_temperature_template",
+  "mode_state_template",
+  "position_template",
+  "percentage_value_template",
+  "availability_template",
+];
+/** Command templates it fills: one it cannot evaluate refuses the command (never a bare value). */
+const COMMAND_TEMPLATES = [
+  "command_template",
+  "brightness_command_template",
+  "color_temp_command_template",
+  "temperature_command_template",
+  "mode_command_template",
+  "set_position_template",
+  "percentage_command_template",
+];
+
+/**
+ * Convert one Home Assistant discovery message into devices (or removals): a single
+ * entity (`<prefix>/<component>/[<node>/]<object>/config`) or a device with components
+ * (`<prefix>/device/[<node>/]<object>/config` with `cmps`, HA 2024.11+).
+ */
 export function importHaDiscovery(
   registry: Registry,
   topic: string,
@@ -67,17 +95,16 @@ export function importHaDiscovery(
   }
   const [, , component, node, object] = m;
   const topicId = `ha_${idSlug(`${node ? `${node}_` : ""}${object}`)}`;
+  const fromTopic = registry.devices.filter((d) =>
+    d.source === "homeassistant" && d.adapter.type === "homeassistant" &&
+    (d.adapter.discovery as Record<string, unknown>)["__topic"] === topic
+  ).map((d) => d.id);
   if (payload.trim() === "") {
-    // Removal uses the id derived from the topic or the unique_id seen before.
-    const known = registry.devices.find((d) =>
-      d.source === "homeassistant" && (d.id === topicId || (d.adapter.type === "homeassistant" &&
-        (d.adapter.discovery as Record<string, unknown>)["__topic"] === topic))
-    );
-    out.remove.push(known?.id ?? topicId);
+    // Removal uses the id derived from the topic or the ids seen on this topic before.
+    out.remove.push(...(fromTopic.length ? fromTopic : [topicId]));
     return out;
   }
-  const type = HA_TYPES[component];
-  if (!type) return out; // sensors and other components are not commandable
+  if (component !== "device" && !HA_TYPES[component]) return out; // sensors: not commandable
   let raw: unknown;
   try {
     raw = JSON.parse(payload);
@@ -89,9 +116,71 @@ export function importHaDiscovery(
     out.problems.push(`${topic}: discovery payload is not a JSON object`);
     return out;
   }
-  const c = expandDiscovery(raw as Record<string, unknown>);
+  if (component !== "device") {
+    haEntity(registry, out, topic, component, topicId, object, raw as Disc, defaultArea);
+    return out;
+  }
+  // Device-based discovery: "cmps" holds the components; the other root options (availability,
+  // state_topic, command_topic, qos, ~, ...) are inherited unless a component sets them itself.
+  const root = expandDiscovery(raw as Disc);
+  const cmps = root.components;
+  if (!cmps || typeof cmps !== "object" || Array.isArray(cmps)) {
+    out.problems.push(`${topic}: device discovery payload has no "cmps" object`);
+    return out;
+  }
+  const shared: Disc = { ...root };
+  delete shared.components;
+  for (const [cid, cfg] of Object.entries(cmps as Record<string, unknown>)) {
+    if (!cfg || typeof cfg !== "object" || Array.isArray(cfg)) {
+      out.problems.push(`${topic}: cmps.${cid}: expected an object`);
+      continue;
+    }
+    const c = cfg as Disc;
+    const platform = c.p ?? c.platform;
+    if (typeof platform !== "string") {
+      out.problems.push(`${topic}: cmps.${cid}: no "p" (platform)`);
+      continue;
+    }
+    if (!HA_TYPES[platform]) continue; // sensors and others
+    const own: Disc = { ...c };
+    delete own.p;
+    delete own.platform;
+    if (!Object.keys(own).length) continue; // {"p": "light"} alone removes the component
+    haEntity(
+      registry,
+      out,
+      `${topic}#${cid}`,
+      platform,
+      `ha_${idSlug(`${object}_${cid}`)}`,
+      cid,
+      { ...shared, ...expandDiscovery(own) },
+      defaultArea,
+      topic,
+    );
+  }
+  const keep = new Set(out.devices.map((d) => d.id));
+  out.remove.push(...fromTopic.filter((id) => !keep.has(id)));
+  return out;
+}
+
+type Disc = Record<string, unknown>;
+
+/** One entity config (already merged for device discovery) into a device of `out`. */
+function haEntity(
+  registry: Registry,
+  out: ImportResult,
+  where: string,
+  component: string,
+  topicId: string,
+  object: string,
+  raw: Disc,
+  defaultArea?: string,
+  configTopic = where,
+): void {
+  const type = HA_TYPES[component];
+  const c = expandDiscovery(raw);
   const uid = typeof c.unique_id === "string" ? c.unique_id : undefined;
-  if (uid?.startsWith("earshot_")) return out; // earshot's own entities
+  if (uid?.startsWith("earshot_")) return; // earshot's own entities
   const dev = (c.device ?? {}) as Record<string, unknown>;
   const entityName = typeof c.name === "string" ? c.name : "";
   const devName = typeof dev.name === "string" ? dev.name : "";
@@ -101,20 +190,30 @@ export function importHaDiscovery(
       : entityName || devName || object.replace(/_/g, " "),
   );
   if (!name) {
-    out.problems.push(`${topic}: entity has no usable name`);
-    return out;
+    out.problems.push(`${where}: entity has no usable name`);
+    return;
   }
   const cmdKey = component === "climate" ? "temperature_command_topic" : "command_topic";
   if (typeof c[cmdKey] !== "string") {
-    out.problems.push(`${topic}: no ${cmdKey}; "${name}" cannot be commanded and was skipped`);
-    return out;
+    out.problems.push(`${where}: no ${cmdKey}; "${name}" cannot be commanded and was skipped`);
+    return;
   }
-  for (const k of Object.keys(c)) {
-    if (/template$/.test(k) && !supportedTemplate(c[k])) {
+  const templates: Array<[string, unknown]> = [...VALUE_TEMPLATES, ...COMMAND_TEMPLATES]
+    .filter((k) => c[k] !== undefined).map((k) => [k, c[k]]);
+  if (Array.isArray(c.availability)) {
+    c.availability.forEach((a, i) => {
+      const tpl = (a as Record<string, unknown> | null)?.value_template;
+      if (tpl !== undefined) templates.push([`availability[${i}].value_template`, tpl]);
+    });
+  }
+  for (const [k, tpl] of templates) {
+    if (!supportedTemplate(tpl)) {
       out.problems.push(
-        `${topic}: ${k} ${
-          JSON.stringify(c[k])
-        } is not supported; that state will be reported as an error`,
+        `${where}: ${k} ${JSON.stringify(tpl)} is not supported; ${
+          COMMAND_TEMPLATES.includes(k)
+            ? "commands that need it are refused (never sent without it)"
+            : "that state will be reported as an error"
+        }`,
       );
     }
   }
@@ -148,9 +247,13 @@ export function importHaDiscovery(
     default:
       features.push("activate");
   }
-  const range = (lo: unknown, hi: unknown): [number, number] | undefined =>
-    typeof lo === "number" && typeof hi === "number" && lo < hi ? [lo, hi] : undefined;
+  const range = (lo: unknown, hi: unknown): [number, number] | undefined => {
+    const a = numOpt(lo);
+    const b = numOpt(hi);
+    return a !== undefined && b !== undefined && a < b ? [a, b] : undefined;
+  };
   const mireds = range(c.min_mireds, c.max_mireds);
+  const kelvins = range(c.min_kelvin, c.max_kelvin);
   out.devices.push({
     id: uid ? `ha_${idSlug(uid)}` : topicId,
     name,
@@ -160,15 +263,15 @@ export function importHaDiscovery(
     adapter: {
       type: "homeassistant",
       component: component as "light",
-      discovery: { ...(raw as Record<string, unknown>), __topic: topic },
+      discovery: { ...raw, __topic: configTopic },
     },
-    colorTempRange: mireds ? [Math.round(1e6 / mireds[1]), Math.round(1e6 / mireds[0])] : undefined,
+    colorTempRange: mireds ? [Math.round(1e6 / mireds[1]), Math.round(1e6 / mireds[0])] : kelvins,
     temperatureRange: range(c.min_temp, c.max_temp),
     source: "homeassistant",
   });
-  return out;
 }
 
+/** One entry of a Zigbee2MQTT definition's `exposes` (zigbee-herdsman-converters' Base). */
 interface Expose {
   type?: string;
   name?: string;
@@ -176,9 +279,81 @@ interface Expose {
   endpoint?: string;
   features?: Expose[];
   values?: unknown[];
+  value_min?: number;
+  value_max?: number;
 }
 
-/** Convert Zigbee2MQTT's `bridge/devices` list into devices. */
+/** Expose types earshot commands (the "specific" exposes of zigbee-herdsman-converters). */
+const Z2M_TYPES = ["light", "switch", "fan", "cover", "climate"];
+
+/** Spoken form of an endpoint name: `l1` -> `1`, `left` stays. */
+const endpointWords = (ep: string) => ep.replace(/^l(\d+)$/, "$1").replace(/_/g, " ");
+
+/** The device (type, features, adapter extras) one specific expose describes. */
+function z2mExposeDevice(x: Expose): {
+  type: DeviceType;
+  features: Feature[];
+  extra: Record<string, unknown>;
+  colorTempRange?: [number, number];
+  temperatureRange?: [number, number];
+} | undefined {
+  const feats = Array.isArray(x.features) ? x.features : [];
+  const f = (name: string) => feats.find((y) => y.name === name);
+  const features: Feature[] = [];
+  const extra: Record<string, unknown> = {};
+  if (x.endpoint) extra.endpoint = x.endpoint;
+  switch (x.type) {
+    case "light": {
+      features.push("onoff");
+      if (f("brightness")) features.push("brightness");
+      const ct = f("color_temp");
+      if (ct) features.push("colorTemp");
+      const range = ct && typeof ct.value_min === "number" && typeof ct.value_max === "number" &&
+          ct.value_min > 0 && ct.value_min < ct.value_max
+        ? [Math.round(1e6 / ct.value_max), Math.round(1e6 / ct.value_min)] as [number, number]
+        : undefined;
+      return { type: "light", features, extra, colorTempRange: range };
+    }
+    case "switch":
+      return { type: "switch", features: ["onoff"], extra };
+    case "cover":
+      return { type: "cover", features: ["position"], extra };
+    case "fan": {
+      // Fan: state property `fan_state` (older) or `state`; speed by the `fan_mode` enum
+      // (withModes) or a numeric `speed` (withSpeed), never both.
+      const state = f("state");
+      if (state?.property) extra.stateProperty = state.property;
+      const mode = f("mode");
+      const speed = f("speed");
+      features.push("onoff");
+      if (mode && Array.isArray(mode.values)) {
+        extra.fanModes = mode.values.map(String);
+        features.push("speed");
+      } else if (speed) {
+        extra.speedRange = [speed.value_min ?? 1, speed.value_max ?? 254];
+        features.push("speed");
+      }
+      return { type: "fan", features, extra };
+    }
+    case "climate": {
+      const sp = feats.find((y) =>
+        ["occupied_heating_setpoint", "current_heating_setpoint"].includes(y.name ?? "")
+      );
+      extra.setpoint = sp?.property ?? "occupied_heating_setpoint";
+      const t = sp && typeof sp.value_min === "number" && typeof sp.value_max === "number" &&
+          sp.value_min < sp.value_max
+        ? [sp.value_min, sp.value_max] as [number, number]
+        : undefined;
+      return { type: "thermostat", features: ["temperature"], extra, temperatureRange: t };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Convert Zigbee2MQTT's `bridge/devices` list into devices: one per light, switch, fan,
+ * cover or climate expose, so a 2-gang switch (exposes with `endpoint` l1, l2) gives two.
+ */
 export function importZ2mDevices(
   registry: Registry,
   payload: string,
@@ -216,53 +391,13 @@ export function importZ2mDevices(
     if (e.type === "Coordinator" || e.disabled === true || configured.has(friendly)) return;
     const def = e.definition as { exposes?: Expose[] } | null | undefined;
     const exposes = Array.isArray(def?.exposes) ? def!.exposes : [];
-    const main = exposes.find((x) =>
-      ["light", "switch", "fan", "cover", "climate"].includes(x.type ?? "") && !x.endpoint
-    );
-    const props = new Set<string>();
-    const walk = (xs: Expose[]) => {
-      for (const x of xs) {
-        if (x.property && !x.endpoint) props.add(x.property);
-        if (Array.isArray(x.features)) walk(x.features);
-      }
-    };
-    walk(exposes);
-    let type: DeviceType | undefined;
-    const features: Feature[] = [];
-    let setpoint = "occupied_heating_setpoint";
-    switch (main?.type) {
-      case "light":
-        type = "light";
-        features.push("onoff");
-        if (props.has("brightness")) features.push("brightness");
-        if (props.has("color_temp")) features.push("colorTemp");
-        break;
-      case "switch":
-        type = "switch";
-        features.push("onoff");
-        break;
-      case "fan":
-        type = "fan";
-        features.push("onoff", "speed");
-        break;
-      case "cover":
-        type = "cover";
-        features.push("position");
-        break;
-      case "climate":
-        type = "thermostat";
-        features.push("temperature");
-        if (!props.has("occupied_heating_setpoint") && props.has("current_heating_setpoint")) {
-          setpoint = "current_heating_setpoint";
-        }
-        break;
-      default:
-        if (props.has("fan_mode")) {
-          type = "fan";
-          features.push("onoff", "speed");
-        }
+    const specific = exposes.filter((x) => Z2M_TYPES.includes(x.type ?? ""));
+    const found = specific.map((x) => ({ x, dev: z2mExposeDevice(x) }))
+      .filter((v) => v.dev !== undefined);
+    if (!found.length && exposes.some((x) => x.property === "fan_mode")) {
+      found.push({ x: {}, dev: { type: "fan", features: ["onoff", "speed"], extra: {} } });
     }
-    if (!type) return; // sensors, remotes: nothing to command
+    if (!found.length) return; // sensors, remotes: nothing to command
     const spokenDescription = typeof e.description === "string" && e.description.length < 40
       ? e.description
       : "";
@@ -272,30 +407,292 @@ export function importZ2mDevices(
       );
       return;
     }
-    const name = normalizeText(spokenDescription || friendly);
-    if (!name) {
+    const base = normalizeText(spokenDescription || friendly);
+    if (!base) {
       out.problems.push(`${topic}[${i}]: "${friendly}" has no usable name`);
       return;
     }
-    out.devices.push({
-      id: `z2m_${idSlug(friendly)}`,
-      name,
-      area: guessArea(registry, name, undefined, defaultArea),
-      type,
-      features,
-      adapter: { type: "zigbee2mqtt", name: friendly, baseTopic, setpoint },
-      source: "zigbee2mqtt",
-    });
+    // Several exposes without an endpoint (a light and a fan on one device): name by type.
+    const plain = found.filter((v) => !v.x.endpoint).length;
+    for (const { x, dev } of found) {
+      const suffix = x.endpoint ? endpointWords(x.endpoint) : plain > 1 ? dev!.type : "";
+      const name = normalizeText(suffix ? `${base} ${suffix}` : base);
+      const idPart = x.endpoint ?? (plain > 1 ? dev!.type : "");
+      out.devices.push({
+        id: `z2m_${idSlug(friendly)}${idPart ? `_${idSlug(idPart)}` : ""}`,
+        name,
+        area: guessArea(registry, name, undefined, defaultArea),
+        type: dev!.type,
+        features: dev!.features,
+        adapter: {
+          type: "zigbee2mqtt",
+          name: friendly,
+          baseTopic,
+          setpoint: "occupied_heating_setpoint",
+          ...dev!.extra,
+        },
+        colorTempRange: dev!.colorTempRange,
+        temperatureRange: dev!.temperatureRange,
+        source: "zigbee2mqtt",
+      });
+    }
   });
   const keep = new Set(out.devices.map((d) => d.id));
   for (const d of registry.devices) {
     if (
-      d.source === "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt" &&
+      d.source === "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt" && !d.id.startsWith("z2mg_") &&
       d.adapter.baseTopic === baseTopic && !keep.has(d.id)
     ) {
       out.remove.push(d.id);
     }
   }
+  return out;
+}
+
+/**
+ * Convert Zigbee2MQTT's `bridge/groups` into group devices (commanded on `<base>/<group>/set`
+ * like a device) and their scenes (`scene_recall`). The group's type comes from its members'
+ * exposes in `bridge/devices` (`devicesPayload`): lights, else switches, else covers, as
+ * Zigbee2MQTT's own Home Assistant groups (GROUP_SUPPORTED_TYPES).
+ */
+export function importZ2mGroups(
+  registry: Registry,
+  payload: string,
+  devicesPayload: string | undefined,
+  baseTopic = "zigbee2mqtt",
+  defaultArea?: string,
+): ImportResult {
+  const out: ImportResult = { devices: [], remove: [], problems: [] };
+  const topic = `${baseTopic}/bridge/groups`;
+  let list: unknown;
+  try {
+    list = JSON.parse(payload);
+  } catch {
+    out.problems.push(`${topic}: payload is not JSON`);
+    return out;
+  }
+  if (!Array.isArray(list)) {
+    out.problems.push(`${topic}: expected a JSON array of groups`);
+    return out;
+  }
+  const byIeee = new Map<string, Expose[]>();
+  try {
+    const devs = devicesPayload ? JSON.parse(devicesPayload) : [];
+    for (const d of Array.isArray(devs) ? devs : []) {
+      const ex = d?.definition?.exposes;
+      if (typeof d?.ieee_address === "string" && Array.isArray(ex)) byIeee.set(d.ieee_address, ex);
+    }
+  } catch { /* bridge/devices problems are reported by its own import */ }
+  list.forEach((entry, i) => {
+    if (!entry || typeof entry !== "object") {
+      out.problems.push(`${topic}[${i}]: expected an object`);
+      return;
+    }
+    const g = entry as Record<string, unknown>;
+    const friendly = g.friendly_name;
+    if (typeof friendly !== "string" || !friendly) {
+      out.problems.push(`${topic}[${i}]: missing friendly_name`);
+      return;
+    }
+    const members = Array.isArray(g.members) ? g.members as Array<{ ieee_address?: string }> : [];
+    if (g.id === 901 || !members.length) return; // default_bind_group, empty groups
+    const exposes = members.flatMap((m) => byIeee.get(m.ieee_address ?? "") ?? []);
+    let type: "light" | "switch" | "cover" | undefined;
+    for (const t of ["light", "switch", "cover"] as const) {
+      if (exposes.some((x) => x.type === t)) {
+        type = t;
+        break;
+      }
+    }
+    const description = typeof g.description === "string" && g.description.length < 40
+      ? g.description
+      : "";
+    const name = normalizeText(description || friendly);
+    if (!name) {
+      out.problems.push(`${topic}[${i}]: "${friendly}" has no usable name`);
+      return;
+    }
+    const adapter = { type: "zigbee2mqtt" as const, name: friendly, baseTopic };
+    if (type) {
+      const features = new Set<Feature>(type === "cover" ? ["position"] : ["onoff"]);
+      for (const x of exposes.filter((x) => x.type === type)) {
+        for (const f of z2mExposeDevice(x)?.features ?? []) features.add(f);
+      }
+      out.devices.push({
+        id: `z2mg_${idSlug(friendly)}`,
+        name,
+        area: guessArea(registry, name, undefined, defaultArea),
+        type,
+        features: [...features],
+        adapter: { ...adapter, setpoint: "occupied_heating_setpoint" },
+        source: "zigbee2mqtt",
+      });
+    } else if (devicesPayload !== undefined) {
+      out.problems.push(
+        `${topic}[${i}]: group "${friendly}" has no light, switch or cover among its members; skipped`,
+      );
+    }
+    const scenes = Array.isArray(g.scenes)
+      ? g.scenes as Array<{ id?: unknown; name?: unknown }>
+      : [];
+    for (const sc of scenes) {
+      if (typeof sc.id !== "number" || typeof sc.name !== "string") continue;
+      const sceneName = normalizeText(sc.name);
+      if (!sceneName) continue;
+      out.devices.push({
+        id: `z2mg_${idSlug(friendly)}_scene_${sc.id}`,
+        name: sceneName,
+        area: guessArea(registry, name, undefined, defaultArea),
+        type: "scene",
+        features: ["activate"],
+        adapter: { ...adapter, setpoint: "occupied_heating_setpoint", sceneId: sc.id },
+        source: "zigbee2mqtt",
+      });
+    }
+  });
+  const keep = new Set(out.devices.map((d) => d.id));
+  for (const d of registry.devices) {
+    if (
+      d.source === "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt" && d.id.startsWith("z2mg_") &&
+      d.adapter.baseTopic === baseTopic && !keep.has(d.id)
+    ) {
+      out.remove.push(d.id);
+    }
+  }
+  return out;
+}
+
+const TASMOTA_TOPIC = /^(.+)\/([A-Z0-9_-]+)\/config$/;
+
+/**
+ * Convert Tasmota's own discovery (`tasmota/discovery/<MAC>/config`, the default since
+ * SetOption19 0) into devices, as hatasmota reads it: `rl[i]` 1 = relay (a light with
+ * SetOption30 1), 2 = light (`lt_st` 1 dimmer, 2 cold/warm, 3..5 colour), names from `fn[i]`,
+ * topics from `ft` (FullTopic), `t`, `tp` and `hn`, LWT words `onln`/`ofln`, power words `state`,
+ * SetOption4 (`so["4"]`) command reply topics.
+ */
+export function importTasmotaDiscovery(
+  registry: Registry,
+  topic: string,
+  payload: string,
+  defaultArea?: string,
+): ImportResult {
+  const out: ImportResult = { devices: [], remove: [], problems: [] };
+  const m = TASMOTA_TOPIC.exec(topic);
+  if (!m) {
+    out.problems.push(`${topic}: not a Tasmota discovery config topic`);
+    return out;
+  }
+  const mac = m[2];
+  const prefix = `tas_${idSlug(mac.toLowerCase())}_`;
+  const before = registry.devices.filter((d) => d.source === "tasmota" && d.id.startsWith(prefix))
+    .map((d) => d.id);
+  if (payload.trim() === "") {
+    out.remove.push(...before);
+    return out;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload);
+  } catch {
+    out.problems.push(`${topic}: discovery payload is not JSON`);
+    return out;
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    out.problems.push(`${topic}: discovery payload is not a JSON object`);
+    return out;
+  }
+  const c = raw as Record<string, unknown>;
+  const need = ["t", "ft", "tp", "rl", "dn"].filter((k) => c[k] === undefined);
+  if (need.length) {
+    out.problems.push(`${topic}: missing ${need.join(", ")}`);
+    return out;
+  }
+  if (typeof c.mac === "string" && c.mac.toUpperCase() !== mac.toUpperCase()) {
+    out.problems.push(`${topic}: MAC mismatch between topic and payload (${c.mac})`);
+    return out;
+  }
+  const tp = c.tp as unknown[];
+  const rl = c.rl as unknown[];
+  if (
+    typeof c.t !== "string" || typeof c.ft !== "string" || !Array.isArray(tp) ||
+    tp.length < 3 || !tp.every((x) => typeof x === "string") || !Array.isArray(rl)
+  ) {
+    out.problems.push(`${topic}: t, ft, tp (3 prefixes) or rl has the wrong type`);
+    return out;
+  }
+  const so = (c.so ?? {}) as Record<string, unknown>;
+  const fn = Array.isArray(c.fn) ? c.fn : [];
+  const state = Array.isArray(c.state) ? c.state : [];
+  const ltSt = typeof c.lt_st === "number" ? c.lt_st : 0;
+  const reducedCt = so["82"] === 1;
+  const base = {
+    type: "tasmota" as const,
+    topic: c.t,
+    fullTopic: c.ft,
+    cmndPrefix: tp[0] as string,
+    statPrefix: tp[1] as string,
+    telePrefix: tp[2] as string,
+    shutter: 1,
+    ...(typeof c.hn === "string" ? { hostname: c.hn } : {}),
+    ...(typeof c.mac === "string" && /^[0-9A-Fa-f]{12}$/.test(c.mac) ? { mac: c.mac } : {}),
+    setOption4: so["4"] === 1,
+    ...(typeof state[0] === "string" && typeof state[1] === "string"
+      ? { stateText: [state[0], state[1]] as [string, string] }
+      : {}),
+    ...(typeof c.ofln === "string" && typeof c.onln === "string"
+      ? { lwt: [c.ofln, c.onln] as [string, string] }
+      : {}),
+  };
+  const lights = rl.map((v, i) => v === 2 ? i : -1).filter((i) => i >= 0);
+  rl.forEach((kind, i) => {
+    if (kind !== 1 && kind !== 2) {
+      if (kind !== 0 && kind !== undefined) {
+        out.problems.push(
+          `${topic}: rl[${i}] = ${JSON.stringify(kind)} (shutter or other) is not imported`,
+        );
+      }
+      return;
+    }
+    const asLight = kind === 2 || so["30"] === 1;
+    const platform = asLight ? "light" : "switch";
+    // hatasmota: config_get_friendlyname -> fn[i], else "<dn> <platform> <i+1>".
+    const label = typeof fn[i] === "string" && fn[i]
+      ? fn[i] as string
+      : `${c.dn} ${platform} ${i + 1}`;
+    const name = normalizeText(label);
+    if (!name) {
+      out.problems.push(`${topic}: relay ${i + 1} has no usable name`);
+      return;
+    }
+    const features: Feature[] = ["onoff"];
+    let colorTempRange: [number, number] | undefined;
+    if (kind === 2) {
+      const split = c.lk === 0 && ltSt >= 4 && i - lights[0] === 1;
+      if (split) {
+        out.problems.push(`${topic}: the separate white channel (relay ${i + 1}) is not imported`);
+        return;
+      }
+      if (ltSt >= 1) features.push("brightness");
+      if (ltSt === 2 || ltSt === 5) {
+        features.push("colorTemp");
+        // hatasmota: 153..500 mired, SetOption82 (reduced CT range) 200..380.
+        colorTempRange = reducedCt ? [2632, 5000] : [2000, 6536];
+      }
+    }
+    out.devices.push({
+      id: `${prefix}${i + 1}`,
+      name,
+      area: guessArea(registry, name, undefined, defaultArea),
+      type: asLight ? "light" : "switch",
+      features,
+      colorTempRange,
+      adapter: { ...base, relay: i + 1 },
+      source: "tasmota",
+    });
+  });
+  const keep = new Set(out.devices.map((d) => d.id));
+  out.remove.push(...before.filter((id) => !keep.has(id)));
   return out;
 }
 
@@ -344,11 +741,39 @@ export function startImport(
     unsubs.push(link.subscribe(`${opts.haPrefix}/+/+/+/config`, handler));
   }
   if (opts.zigbee2mqtt) {
+    // Groups need the members' exposes: re-run the groups import when the devices change.
+    let devices: string | undefined;
+    let groups: string | undefined;
+    const importGroups = () => {
+      if (groups === undefined) return;
+      applyImport(
+        registry,
+        importZ2mGroups(registry, groups, devices, opts.z2mBaseTopic, opts.defaultArea),
+        report,
+      );
+    };
     unsubs.push(
-      link.subscribe(`${opts.z2mBaseTopic}/bridge/devices`, (_t, payload) =>
+      link.subscribe(`${opts.z2mBaseTopic}/bridge/devices`, (_t, payload) => {
+        devices = payload;
         applyImport(
           registry,
           importZ2mDevices(registry, payload, opts.z2mBaseTopic, opts.defaultArea),
+          report,
+        );
+        importGroups();
+      }),
+      link.subscribe(`${opts.z2mBaseTopic}/bridge/groups`, (_t, payload) => {
+        groups = payload;
+        importGroups();
+      }),
+    );
+  }
+  if (opts.tasmota) {
+    unsubs.push(
+      link.subscribe(`${opts.tasmotaPrefix}/+/config`, (topic, payload) =>
+        applyImport(
+          registry,
+          importTasmotaDiscovery(registry, topic, payload, opts.defaultArea),
           report,
         )),
     );

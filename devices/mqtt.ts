@@ -4,11 +4,15 @@
  * and an offline queue with expiry. A command is written to the broker at most
  * once: queued ones are sent once after reconnect (if fresh) or dropped and
  * reported (if stale); one in flight when the connection drops is reported,
- * never resent.
+ * never resent. While commands wait, reconnect attempts come at least every
+ * `queueRetryMs`, and a command's age is judged at the start of the attempt
+ * that reached the broker, so a broker back before the expiry gets it. The
+ * queue is saved to `queueFile` when the link closes while offline and loaded
+ * by the next link to the same broker and client (see {@link loadQueueFile}).
  * @module
  */
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
-import { ConfigError } from "../pipeline/config.ts";
+import { ConfigError } from "../core/config.ts";
 import { OfflineQueue, type QueuedMessage } from "./queue.ts";
 
 /** Connection states. */
@@ -30,6 +34,17 @@ export interface LinkOptions {
   /** Offline queue expiry and size. */
   queueExpiryMs?: number;
   queueMax?: number;
+  /** While commands wait in the queue, reconnect at least this often (ms, default 1000). */
+  queueRetryMs?: number;
+  /**
+   * Where the queue is saved on close while offline and loaded from on connect
+   * (commands saved for another broker URL or site are not sent).
+   */
+  queueFile?: string;
+  /** Which satellite saved a queue file (only the same site sends it). */
+  siteId?: string;
+  /** One-line notes: queue restored, saved, expired, unreadable file. */
+  log?: (message: string) => void;
   /** Reconnect backoff: first delay, doubling up to the cap. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -44,6 +59,16 @@ export interface LinkOptions {
 export type Delivery =
   | { status: "sent"; latencyMs: number; queuedMs: number }
   | { status: "dropped"; reason: string; queuedMs: number };
+
+/** What {@link MqttLink.publish} did with a message. */
+export interface PublishResult {
+  /** True when the broker is down and the message waits in the offline queue. */
+  queued: boolean;
+  /** 1-based place in the offline queue (queued only). */
+  position?: number;
+  /** Wall-clock ms when it expires unsent (queued only). */
+  expiresAt?: number;
+}
 
 /** Per-message options. */
 export interface PublishOptions {
@@ -69,6 +94,8 @@ export interface LinkStatus {
   dropped: number;
   /** Unqueued messages (events, refreshes) skipped while offline. */
   skipped: number;
+  /** Commands restored from the queue file at start. */
+  restored: number;
 }
 
 type Handler = (topic: string, payload: string) => void;
@@ -111,6 +138,11 @@ export class MqttLink {
   #inflight = new Set<{ done: boolean; fail: (reason: string) => void }>();
   #attempt = 0;
   #timer?: ReturnType<typeof setTimeout>;
+  /** When the pending reconnect attempt is due (wall ms). */
+  #timerDue = 0;
+  /** When the current (or last) connection attempt started (wall ms). */
+  #attemptStartedAt = 0;
+  #restored = 0;
   #expiryTimer?: ReturnType<typeof setInterval>;
   #nextRetryMs?: number;
   #reconnects = 0;
@@ -150,6 +182,7 @@ export class MqttLink {
       );
     }
     const link = new MqttLink(opts);
+    if (opts.queueFile) await link.#restore(opts.queueFile);
     const [ca, cert, key] = await Promise.all([
       readTls("ca", opts.ca),
       readTls("cert", opts.cert),
@@ -171,6 +204,7 @@ export class MqttLink {
         ? { topic: opts.availabilityTopic, payload: "offline", qos: 1, retain: true }
         : undefined,
     };
+    link.#attemptStartedAt = link.#now();
     link.#client = connect(opts.url, options);
     link.#wire();
     link.#expiryTimer = setInterval(() => link.#reportExpired(), 1000);
@@ -239,26 +273,54 @@ export class MqttLink {
     if (this.#timer || this.#closing) return;
     const min = this.#opts.backoffMinMs ?? 500;
     const max = this.#opts.backoffMaxMs ?? 30000;
-    const delay = Math.min(max, min * 2 ** this.#attempt);
+    let delay = Math.min(max, min * 2 ** this.#attempt);
+    // Commands waiting: never sleep past the broker's return for long.
+    if (this.#queue.length) delay = Math.min(delay, this.#retryMs);
     this.#attempt++;
+    this.#arm(delay);
+  }
+
+  get #retryMs(): number {
+    return this.#opts.queueRetryMs ?? 1000;
+  }
+
+  #arm(delay: number) {
+    clearTimeout(this.#timer);
     this.#nextRetryMs = delay;
+    this.#timerDue = this.#now() + delay;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#closing || this.#client.connected) return;
       this.#reconnects++;
+      this.#attemptStartedAt = this.#now();
       this.#setState("connecting");
       this.#client.reconnect();
     }, delay);
   }
 
+  /** A command was queued: bring a long backoff sleep forward to queueRetryMs. */
+  #hurry() {
+    if (this.#timer && this.#timerDue - this.#now() > this.#retryMs) this.#arm(this.#retryMs);
+  }
+
+  /** The time a queued message's age is judged at: the start of a connection attempt under way. */
+  #expiryClock(): number {
+    return this.#state === "connecting"
+      ? Math.min(this.#now(), this.#attemptStartedAt)
+      : this.#now();
+  }
+
   #flush() {
-    const { fresh, stale } = this.#queue.drain(this.#now());
+    // The broker was back when the attempt that reached it started.
+    const { fresh, stale } = this.#queue.drain(Math.min(this.#now(), this.#attemptStartedAt));
     for (const m of stale) this.#drop(m, "expired in the offline queue");
     for (const m of fresh) this.#send(m);
   }
 
   #reportExpired() {
-    for (const m of this.#queue.expire(this.#now())) this.#drop(m, "expired in the offline queue");
+    for (const m of this.#queue.expire(this.#expiryClock())) {
+      this.#drop(m, "expired in the offline queue");
+    }
   }
 
   #drop(m: QueuedMessage<Meta>, reason: string) {
@@ -297,7 +359,7 @@ export class MqttLink {
    * Publish now when connected, else queue (or drop when `queue: false`).
    * Returns whether the message waits in the offline queue.
    */
-  publish(topic: string, payload: string, opts: PublishOptions = {}): { queued: boolean } {
+  publish(topic: string, payload: string, opts: PublishOptions = {}): PublishResult {
     const m: QueuedMessage<Meta> = {
       topic,
       payload,
@@ -319,7 +381,62 @@ export class MqttLink {
       return { queued: false };
     }
     this.#queue.push(m);
-    return { queued: true };
+    this.#hurry();
+    return {
+      queued: true,
+      position: this.#queue.length,
+      expiresAt: m.queuedAt + this.#queue.expiryMs,
+    };
+  }
+
+  /** Load a saved queue: fresh commands wait for the broker, expired ones are dropped. */
+  async #restore(file: string): Promise<void> {
+    const log = this.#opts.log ?? (() => {});
+    const loaded = await loadQueueFile(file);
+    if (loaded.kind === "missing") return;
+    if (loaded.kind === "bad") {
+      const aside = `${file}.bad`;
+      const moved = await Deno.rename(file, aside).then(() => true, () => false);
+      log(
+        `mqtt: ignoring the offline queue file ${file}: ${loaded.message}` +
+          (moved ? `; moved to ${aside}` : ""),
+      );
+      return;
+    }
+    await Deno.remove(file).catch((err) =>
+      log(`mqtt: cannot remove ${file} after loading it: ${(err as Error).message}`)
+    );
+    const q = loaded.queue;
+    const broker = redact(this.#opts.url);
+    if (q.broker !== broker || (q.siteId ?? null) !== (this.#opts.siteId ?? null)) {
+      log(
+        `mqtt: ${file}: ${q.messages.length} queued command(s) were saved for ${q.broker} ` +
+          `(site ${q.siteId ?? "-"}), not ${broker} (site ${this.#opts.siteId ?? "-"}); not sent`,
+      );
+      return;
+    }
+    const now = this.#now();
+    let expired = 0;
+    for (const m of q.messages) {
+      if (now - m.queuedAt > this.#queue.expiryMs) {
+        expired++;
+        this.#dropped++;
+        continue;
+      }
+      this.#queue.push({ ...m, meta: { command: true } });
+      this.#restored++;
+    }
+    const skipped = loaded.skipped.length
+      ? `; ${loaded.skipped.length} malformed entr${
+        loaded.skipped.length === 1 ? "y" : "ies"
+      } skipped (${loaded.skipped.slice(0, 3).join("; ")})`
+      : "";
+    log(
+      `mqtt: restored ${this.#restored} queued command(s) from ${file} (saved ${
+        Math.round((now - q.savedAt) / 1000)
+      } s ago); ${expired} expired (older than mqtt.queueExpiryMs ${this.#queue.expiryMs} ms) ` +
+        `and dropped${skipped}`,
+    );
   }
 
   /** Subscribe a handler to a topic filter; returns the unsubscribe function. */
@@ -397,6 +514,7 @@ export class MqttLink {
       sent: this.#sent,
       dropped: this.#dropped,
       skipped: this.#skipped,
+      restored: this.#restored,
     };
   }
 
@@ -407,8 +525,37 @@ export class MqttLink {
     clearTimeout(this.#timer);
     clearInterval(this.#expiryTimer);
     const { fresh, stale } = this.#queue.drain(this.#now());
-    for (const m of [...stale, ...fresh]) {
-      this.#drop(m, "earshot stopped before the broker came back");
+    for (const m of stale) this.#drop(m, "expired in the offline queue");
+    const file = this.#opts.queueFile;
+    let saved = false;
+    if (fresh.length && file) {
+      try {
+        await saveQueueFile(file, fresh, {
+          broker: redact(this.#opts.url),
+          siteId: this.#opts.siteId,
+          savedAt: this.#now(),
+        });
+        saved = true;
+        this.#opts.log?.(
+          `mqtt: the broker is down: ${fresh.length} queued command(s) saved to ${file}; ` +
+            `the next start sends those still within mqtt.queueExpiryMs (${this.#queue.expiryMs} ms)`,
+        );
+      } catch (err) {
+        this.#opts.log?.(
+          `mqtt: cannot save the offline queue to ${file}: ${(err as Error).message}; ` +
+            `${fresh.length} queued command(s) dropped`,
+        );
+      }
+    }
+    for (const m of fresh) {
+      if (saved) {
+        m.meta?.onDone?.({
+          status: "dropped",
+          reason:
+            `earshot stopped before the broker came back; saved to ${file} for the next start`,
+          queuedMs: this.#now() - m.queuedAt,
+        });
+      } else this.#drop(m, "earshot stopped before the broker came back");
     }
     const c = this.#client;
     if (c.connected && this.#opts.availabilityTopic) {
@@ -444,4 +591,142 @@ function redact(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** A saved offline queue (the queue file's contents). */
+export interface SavedQueue {
+  format: "earshot-offline-queue";
+  version: 1;
+  /** The broker URL (password hidden) and site that saved it. */
+  broker: string;
+  siteId?: string;
+  /** Wall-clock ms when it was saved. */
+  savedAt: number;
+  messages: Array<Pick<QueuedMessage, "topic" | "payload" | "qos" | "retain" | "queuedAt">>;
+}
+
+/** What {@link loadQueueFile} found. */
+export type LoadedQueue =
+  | { kind: "missing" }
+  | { kind: "bad"; message: string }
+  | { kind: "ok"; queue: SavedQueue; skipped: string[] };
+
+/** Write the queue file (mode 0600, via a temporary file and a rename). */
+export async function saveQueueFile(
+  file: string,
+  messages: QueuedMessage[],
+  info: { broker: string; siteId?: string; savedAt: number },
+): Promise<void> {
+  const doc: SavedQueue = {
+    format: "earshot-offline-queue",
+    version: 1,
+    broker: info.broker,
+    ...(info.siteId !== undefined ? { siteId: info.siteId } : {}),
+    savedAt: info.savedAt,
+    messages: messages.map(({ topic, payload, qos, retain, queuedAt }) => ({
+      topic,
+      payload,
+      qos,
+      retain,
+      queuedAt,
+    })),
+  };
+  const i = file.lastIndexOf("/");
+  if (i > 0) await Deno.mkdir(file.slice(0, i), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(doc) + "\n", { mode: 0o600 });
+  await Deno.rename(tmp, file);
+}
+
+/**
+ * Read and check a queue file: "missing" when there is none, "bad" (with the
+ * reason) when it is not a queue file at all, else the queue with the
+ * malformed entries left out and named. Never throws.
+ *
+ * @example
+ * ```ts
+ * const q = await loadQueueFile(".earshot/queue.json");
+ * if (q.kind === "ok") console.log(q.queue.messages.length);
+ * ```
+ */
+export async function loadQueueFile(file: string): Promise<LoadedQueue> {
+  let text: string;
+  try {
+    const info = await Deno.stat(file);
+    if (!info.isFile) return { kind: "bad", message: "not a regular file" };
+    if (info.size > 64 * 1024 * 1024) {
+      return { kind: "bad", message: `too large (${info.size} bytes)` };
+    }
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return { kind: "missing" };
+    return { kind: "bad", message: `cannot read it: ${(err as Error).message}` };
+  }
+  return parseQueueFile(text);
+}
+
+/** Check the text of a queue file (see {@link loadQueueFile}). */
+export function parseQueueFile(text: string): LoadedQueue {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (err) {
+    return { kind: "bad", message: `not JSON (${(err as Error).message.slice(0, 120)})` };
+  }
+  const d = doc as Partial<SavedQueue> | null;
+  if (typeof d !== "object" || d === null || Array.isArray(d)) {
+    return { kind: "bad", message: "expected a JSON object" };
+  }
+  if (d.format !== "earshot-offline-queue" || d.version !== 1) {
+    return {
+      kind: "bad",
+      message: 'not an earshot offline queue (format/version: expected "earshot-offline-queue" 1)',
+    };
+  }
+  if (typeof d.broker !== "string") return { kind: "bad", message: "broker: expected a string" };
+  if (d.siteId !== undefined && typeof d.siteId !== "string") {
+    return { kind: "bad", message: "siteId: expected a string" };
+  }
+  if (typeof d.savedAt !== "number" || !Number.isFinite(d.savedAt)) {
+    return { kind: "bad", message: "savedAt: expected a number" };
+  }
+  if (!Array.isArray(d.messages)) return { kind: "bad", message: "messages: expected an array" };
+  const messages: SavedQueue["messages"] = [];
+  const skipped: string[] = [];
+  d.messages.forEach((m: unknown, i: number) => {
+    const why = badMessage(m);
+    if (why) skipped.push(`messages[${i}]: ${why}`);
+    else messages.push(m as SavedQueue["messages"][number]);
+  });
+  return {
+    kind: "ok",
+    queue: {
+      format: "earshot-offline-queue",
+      version: 1,
+      broker: d.broker,
+      siteId: d.siteId,
+      savedAt: d.savedAt,
+      messages,
+    },
+    skipped,
+  };
+}
+
+function badMessage(m: unknown): string | undefined {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return "expected an object";
+  const r = m as Record<string, unknown>;
+  const keys = Object.keys(r).filter((k) =>
+    !["topic", "payload", "qos", "retain", "queuedAt"].includes(k)
+  );
+  if (keys.length) return `unknown field ${JSON.stringify(keys[0])}`;
+  if (typeof r.topic !== "string" || !r.topic || r.topic.length > 65535 || /[+#\0]/.test(r.topic)) {
+    return "topic: expected a topic name without wildcards";
+  }
+  if (typeof r.payload !== "string") return "payload: expected a string";
+  if (r.qos !== 0 && r.qos !== 1 && r.qos !== 2) return "qos: expected 0, 1 or 2";
+  if (typeof r.retain !== "boolean") return "retain: expected true or false";
+  if (typeof r.queuedAt !== "number" || !Number.isFinite(r.queuedAt)) {
+    return "queuedAt: expected a number";
+  }
+  return undefined;
 }

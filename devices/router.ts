@@ -5,25 +5,27 @@
  * Also keeps device state from the state topics and answers state queries.
  * @module
  */
-import type { ConfirmEvent, EarshotEvent, PublishEvent } from "../pipeline/events.ts";
-import type { ParsedIntent } from "../pipeline/intent/parser.ts";
+import type { ConfirmEvent, EarshotEvent, PublishEvent } from "../core/events.ts";
+import type { ParsedIntent } from "../intent/parser.ts";
+import type { IntentName } from "../intent/templates.ts";
 import { adapterFor } from "./adapters/index.ts";
 import {
   AdapterError,
   type Command,
+  decodeState,
   describeCommand,
   type DeviceState,
   StatePayloadError,
 } from "./adapters/types.ts";
-import type { Delivery, PublishOptions } from "./mqtt.ts";
-import type { Device, Registry } from "./registry.ts";
-import type { DeviceType, Feature } from "./schema.ts";
+import type { Delivery, PublishOptions, PublishResult } from "./mqtt.ts";
+import type { Device, Registry } from "../home/registry.ts";
+import type { DeviceType, Feature } from "../home/schema.ts";
 import { DeviceStates, expectationFor } from "./state.ts";
-import { placeName, resolveSlots } from "../pipeline/intent/resolve.ts";
+import { placeName, resolveSlots } from "../intent/resolve.ts";
 
 /** The part of the MQTT link the router needs. */
 export interface Publisher {
-  publish(topic: string, payload: string, opts?: PublishOptions): { queued: boolean };
+  publish(topic: string, payload: string, opts?: PublishOptions): PublishResult;
   subscribe(filter: string, handler: (topic: string, payload: string) => void): () => void;
 }
 
@@ -33,6 +35,9 @@ export interface RoutedAction {
   command: string;
   topics: string[];
   queued: boolean;
+  /** Queued: the last message's 1-based place in the offline queue and its expiry (wall ms). */
+  queuePosition?: number;
+  expiresAt?: number;
   error?: string;
 }
 
@@ -53,6 +58,9 @@ export interface RouterOptions {
   confirmTimeoutMs: number;
   /** Covers move slowly; their confirmation waits longer. */
   coverConfirmTimeoutMs?: number;
+  /** Percentage points of "dim the light" / "turn the lights up" without an amount (config
+   * `devices.brightnessStep`). */
+  brightnessStep: number;
   emit: (e: EarshotEvent) => void;
   now?: () => number;
 }
@@ -75,36 +83,34 @@ const PLURAL: Record<string, string> = {
   thermostat: "thermostats",
 };
 
+/** Intents that act on a device, each with its command and the feature it needs. */
+type ActingIntent = Exclude<IntentName, "Cancel" | "QueryState">;
+
+/**
+ * The command of every acting intent: a typed record, so a new name in intent/templates.ts
+ * `INTENTS` does not compile until it has its action here.
+ */
+const ACTIONS: Record<ActingIntent, (value: number) => { cmd: Command; feature: Feature }> = {
+  TurnOn: () => ({ cmd: { kind: "on" }, feature: "onoff" }),
+  TurnOff: () => ({ cmd: { kind: "off" }, feature: "onoff" }),
+  Toggle: () => ({ cmd: { kind: "toggle" }, feature: "onoff" }),
+  SetBrightness: (v) => ({ cmd: { kind: "brightness", value: v }, feature: "brightness" }),
+  // A placeholder value: each device's new level comes from its own state (#stepped).
+  StepBrightness: () => ({ cmd: { kind: "brightness", value: 0 }, feature: "brightness" }),
+  SetColorTemp: (v) => ({ cmd: { kind: "colorTemp", value: v }, feature: "colorTemp" }),
+  SetTemperature: (v) => ({ cmd: { kind: "temperature", value: v }, feature: "temperature" }),
+  OpenCover: () => ({ cmd: { kind: "open" }, feature: "position" }),
+  CloseCover: () => ({ cmd: { kind: "close" }, feature: "position" }),
+  SetCoverPosition: (v) => ({ cmd: { kind: "position", value: v }, feature: "position" }),
+  StopDevice: () => ({ cmd: { kind: "stop" }, feature: "position" }),
+  SetFanSpeed: (v) => ({ cmd: { kind: "speed", value: v }, feature: "speed" }),
+  ActivateScene: () => ({ cmd: { kind: "activate" }, feature: "activate" }),
+};
+
 function commandFor(intent: ParsedIntent): { cmd: Command; feature: Feature } | null {
-  const v = Number(intent.slots.value);
-  switch (intent.name) {
-    case "TurnOn":
-      return { cmd: { kind: "on" }, feature: "onoff" };
-    case "TurnOff":
-      return { cmd: { kind: "off" }, feature: "onoff" };
-    case "Toggle":
-      return { cmd: { kind: "toggle" }, feature: "onoff" };
-    case "SetBrightness":
-      return { cmd: { kind: "brightness", value: v }, feature: "brightness" };
-    case "SetColorTemp":
-      return { cmd: { kind: "colorTemp", value: v }, feature: "colorTemp" };
-    case "SetTemperature":
-      return { cmd: { kind: "temperature", value: v }, feature: "temperature" };
-    case "OpenCover":
-      return { cmd: { kind: "open" }, feature: "position" };
-    case "CloseCover":
-      return { cmd: { kind: "close" }, feature: "position" };
-    case "SetCoverPosition":
-      return { cmd: { kind: "position", value: v }, feature: "position" };
-    case "StopDevice":
-      return { cmd: { kind: "stop" }, feature: "position" };
-    case "SetFanSpeed":
-      return { cmd: { kind: "speed", value: v }, feature: "speed" };
-    case "ActivateScene":
-      return { cmd: { kind: "activate" }, feature: "activate" };
-    default:
-      return null;
-  }
+  // Names from a registry's own templates that are not built in have no action.
+  if (!Object.hasOwn(ACTIONS, intent.name)) return null;
+  return ACTIONS[intent.name as ActingIntent](Number(intent.slots.value));
 }
 
 /** Routes intents to devices and tracks their state. */
@@ -161,7 +167,7 @@ export class Router {
     for (const d of this.#byTopic.get(topic) ?? []) {
       const adapter = adapterFor(d);
       try {
-        const s = adapter.decode(d, topic, payload);
+        const s = decodeState(adapter, d, topic, payload, this.states.get(d.id));
         if (s && Object.keys(s).length) this.states.update(d.id, s, this.#now());
       } catch (err) {
         const msg = err instanceof StatePayloadError
@@ -177,8 +183,11 @@ export class Router {
     }
   }
 
-  /** Carry out an intent. `t` is the stream time of the utterance (or of the typed text). */
-  route(parsed: ParsedIntent, t = this.streamTime): RouteResult {
+  /**
+   * Carry out an intent. `t` is the stream time of the utterance (or of the typed text);
+   * `session` (the command's correlation id) is set on the publish and confirm events.
+   */
+  route(parsed: ParsedIntent, t = this.streamTime, session?: string): RouteResult {
     let intent = parsed;
     if (intent.slots.name !== undefined && intent.slots.device === undefined && !intent.problem) {
       // A shared device name not yet resolved (an intent from elsewhere than parseIntent).
@@ -231,6 +240,21 @@ export class Router {
         }
         cmd = { kind: on ? "off" : "on" };
       }
+      if (intent.name === "StepBrightness") {
+        const stepped = this.#stepped(d, intent.slots);
+        if ("error" in stepped) {
+          result.errors.push(stepped.error);
+          result.actions.push({
+            device: d.id,
+            command: `brightness ${intent.slots.direction === "down" ? "down" : "up"}`,
+            topics: [],
+            queued: false,
+            error: stepped.error,
+          });
+          continue;
+        }
+        cmd = stepped;
+      }
       let messages;
       try {
         messages = adapter.encode(d, cmd);
@@ -265,13 +289,15 @@ export class Router {
           if (del.status === "dropped") failure ??= del.reason;
           if (--pending === 0) resolveSent();
         };
-        const { queued } = this.link.publish(m.topic, m.payload, {
+        const { queued, position, expiresAt } = this.link.publish(m.topic, m.payload, {
           qos: 1,
           retain: m.retain,
           onDone,
         });
         action.topics.push(m.topic);
         action.queued ||= queued;
+        if (position !== undefined) action.queuePosition = position;
+        if (expiresAt !== undefined) action.expiresAt = expiresAt;
         const ev: PublishEvent = {
           type: "publish",
           t,
@@ -281,11 +307,22 @@ export class Router {
           qos: 1,
           queued,
         };
+        if (session !== undefined) ev.session = session;
         this.opts.emit(ev);
       }
       result.actions.push(action);
       confirms.push(
-        this.#confirm(d, cmd, t, started, sent, () => failure, waiter, expect !== null),
+        this.#confirm(
+          d,
+          cmd,
+          t,
+          session,
+          started,
+          sent,
+          () => failure,
+          waiter,
+          expect !== null,
+        ),
       );
     }
     result.confirmations = Promise.all(confirms).then((events) => {
@@ -299,13 +336,19 @@ export class Router {
     d: Device,
     cmd: Command,
     t: number,
+    session: string | undefined,
     started: number,
     sent: Promise<void>,
     failure: () => string | undefined,
     waiter: { promise: Promise<DeviceState>; cancel: () => void } | null,
     observable: boolean,
   ): Promise<ConfirmEvent> {
-    const base = { type: "confirm" as const, t, device: d.id };
+    const base = {
+      type: "confirm" as const,
+      t,
+      device: d.id,
+      ...(session !== undefined ? { session } : {}),
+    };
     await sent;
     const why = failure();
     if (why) {
@@ -349,6 +392,27 @@ export class Router {
   }
 
   /** Clamp values into the device's range; clamping is reported. */
+  /**
+   * The brightness a relative step ("dim the lamp a bit", "turn the lights up") leads to from
+   * the device's known state: `amount` percentage points (default `brightnessStep`) down
+   * or up, kept within 1..100. A light that is off counts as 0 (brightening turns it on low;
+   * dimming it does nothing); an unknown level is an error, never a guess.
+   */
+  #stepped(
+    d: Device,
+    slots: Record<string, string | number>,
+  ): { kind: "brightness"; value: number } | { error: string } {
+    const down = slots.direction === "down";
+    const verb = down ? "dim" : "brighten";
+    const amount = slots.amount === undefined ? this.opts.brightnessStep : Number(slots.amount);
+    const s = this.states.get(d.id);
+    const level = s.on === false ? 0 : s.brightness;
+    if (level === undefined) return { error: `${d.id}: cannot ${verb}: its brightness is unknown` };
+    if (down && level === 0) return { error: `${d.id}: cannot dim: it is off` };
+    const value = Math.min(100, Math.max(1, Math.round(level + (down ? -amount : amount))));
+    return { kind: "brightness", value };
+  }
+
   #fit(d: Device, cmd: Command, errors: string[]): Command {
     const clamp = (v: number, [lo, hi]: [number, number], unit: string) => {
       const c = Math.min(hi, Math.max(lo, v));

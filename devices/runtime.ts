@@ -6,36 +6,30 @@
  * typed text comes in through {@link DeviceRuntime.handleText}.
  * @module
  */
-import type { EventBus } from "../pipeline/bus.ts";
-import type { Config } from "../pipeline/config.ts";
-import type {
-  ConfirmEvent,
-  EarshotEvent,
-  IntentEvent,
-  TranscriptEvent,
-} from "../pipeline/events.ts";
-import {
-  buildCommandGrammar,
-  type CommandGrammar,
-  countSentences,
-} from "../pipeline/intent/grammar.ts";
-import { type ParsedIntent, parseIntent } from "../pipeline/intent/parser.ts";
-import { TemplateError } from "../pipeline/intent/template.ts";
-import { grammarWords } from "../pipeline/grammar.ts";
+import type { EventBus } from "../core/bus.ts";
+import type { Config } from "../core/config.ts";
+import type { ConfirmEvent, EarshotEvent, IntentEvent, TranscriptEvent } from "../core/events.ts";
+import { buildCommandGrammar, type CommandGrammar, countSentences } from "../intent/grammar.ts";
+import { type ParsedIntent, parseIntent } from "../intent/parser.ts";
+import { TemplateError } from "../intent/template.ts";
+import { grammarWords } from "../core/grammar.ts";
 import type { OutMessage } from "./adapters/types.ts";
 import { haDiscoveryConfigs, siteTopics } from "./announce.ts";
 import { Arbiter, type Decision, parseClaim } from "./arbitration.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker.ts";
 import {
+  HermesDialogue,
   hotwordDetected,
   intentNotRecognized,
   intentRecognized,
+  rawValues,
   textCaptured,
   ttsSay,
 } from "./hermes.ts";
+import { SAMPLE_RATE } from "../core/units.ts";
 import { startImport } from "./import.ts";
 import { type LinkStatus, MqttLink } from "./mqtt.ts";
-import { loadRegistry, Registry, RegistryError } from "./registry.ts";
+import { loadRegistry, Registry, RegistryError } from "../home/registry.ts";
 import { Router, type RouteResult } from "./router.ts";
 import type { TrackedState } from "./state.ts";
 
@@ -43,6 +37,8 @@ import type { TrackedState } from "./state.ts";
 export interface HandleResult {
   /** The text as given. */
   text: string;
+  /** The command's correlation id: every event it caused carries it as `session`. */
+  session: string;
   /** The recognized intent (null: not understood). */
   intent: ParsedIntent | null;
   /** Devices commanded (topics, queued flag, per-device errors). */
@@ -114,6 +110,8 @@ export interface StartOptions {
   registry?: Registry;
   /** Wall clock (ms). */
   now?: () => number;
+  /** Start-up and shutdown notes (offline queue restored or saved); default stderr. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -161,8 +159,8 @@ export async function startDevices(
   let streamT = 0;
   let closed = false;
   const emit = (e: EarshotEvent) => bus.emit(e);
-  const error = (stage: string, message: string) =>
-    emit({ type: "error", t: streamT, stage, message });
+  const error = (stage: string, message: string, session?: string) =>
+    emit({ type: "error", t: streamT, stage, message, ...(session ? { session } : {}) });
 
   let lastError: string | undefined;
   const onConnected: Array<() => void> = [];
@@ -180,6 +178,10 @@ export async function startDevices(
       availabilityTopic: topics.availability,
       queueExpiryMs: m.queueExpiryMs,
       queueMax: m.queueMax,
+      queueRetryMs: m.queueRetryMs,
+      queueFile: m.queueFile || undefined,
+      siteId,
+      log: options.warn ?? ((msg) => console.error(`earshot: ${msg}`)),
       backoffMinMs: m.backoffMinMs,
       backoffMaxMs: m.backoffMaxMs,
       now,
@@ -204,6 +206,7 @@ export async function startDevices(
   const router = new Router(registry, link, {
     confirmTimeoutMs: config.devices.confirmTimeoutMs,
     coverConfirmTimeoutMs: config.devices.coverConfirmTimeoutMs,
+    brightnessStep: config.devices.brightnessStep,
     emit,
     now,
   });
@@ -268,13 +271,51 @@ export async function startDevices(
   let listenTimer: ReturnType<typeof setTimeout> | undefined;
   let lastCommand: DevicesStatus["lastCommand"];
 
+  // Hermes apps: endSession/continueSession text, startListening (a wake without the wake
+  // word, for this site), hotword toggleOff/On (wakes are ignored while muted).
+  const hermesListens = new Set<string>();
+  const dialogue = m.hermes
+    ? new HermesDialogue(siteId, link, (msg) => send(msg), {
+      listen: (sessionId, wakewordId) => {
+        hermesListens.add(sessionId);
+        emit({
+          type: "wake",
+          t: streamT,
+          model: wakewordId ?? "hermes",
+          phrase: "",
+          score: 1,
+          sample: Math.round(streamT * SAMPLE_RATE),
+          session: sessionId,
+        });
+      },
+      mute: () => {},
+    }, (msg) => error("hermes", msg))
+    : undefined;
+  dialogue?.start();
+  const names = {
+    device: (id: string) => registry.devices.find((d) => d.id === id),
+    area: (id: string) => registry.areas.find((a) => a.id === id),
+  };
+
   const unsubBus = bus.on((e) => {
     if (e.t > streamT) streamT = e.t;
     router.streamTime = streamT;
   });
   const unsubWake = bus.onType("wake", (e) => {
-    const id = crypto.randomUUID();
-    if (m.hermes) {
+    // An upload's wake carries the upload's id: its transcript then finds this session.
+    const id = e.session ?? crypto.randomUUID();
+    const requested = hermesListens.delete(id);
+    if (dialogue?.muted && !requested) {
+      // hermes/hotword/toggleOff: the wake is ignored and so is what follows it.
+      const never = new Promise<Decision>(() => {});
+      session = {
+        id,
+        suppressed: "the wake word is muted (hermes/hotword/toggleOff)",
+        decided: never,
+      };
+      return;
+    }
+    if (m.hermes && !requested) {
       send(hotwordDetected({ wakewordId: e.model, siteId, sessionId: id, score: e.score }));
     }
     send({ topic: topics.wake, payload: "ON" });
@@ -296,10 +337,14 @@ export async function startDevices(
         return;
       }
       if (session !== s) return;
+      dialogue?.begin(id);
       setListening(true);
       clearTimeout(listenTimer);
       listenTimer = setTimeout(() => {
-        if (session === s && listening) setListening(false);
+        if (session === s && listening) {
+          setListening(false);
+          dialogue?.end(id, "timeout");
+        }
       }, config.asr.listenTimeoutMs);
     });
   });
@@ -309,12 +354,14 @@ export async function startDevices(
     );
   });
   async function onTranscript(e: TranscriptEvent): Promise<void> {
-    const s = session;
-    if (s) await s.decided;
-    const sessionId = s?.id ?? crypto.randomUUID();
+    // A transcript of one upload belongs to that upload's session (never to a live wake).
+    const s = e.session === undefined || session?.id === e.session ? session : undefined;
+    if (s && !s.suppressed) await s.decided;
+    const sessionId = e.session ?? s?.id ?? crypto.randomUUID();
     if (s?.suppressed) return;
     if (e.rejected) {
       if (m.hermes) send(intentNotRecognized({ input: e.text, siteId, sessionId }));
+      dialogue?.end(sessionId, "intentNotRecognized");
       if (listening) setListening(false);
       return;
     }
@@ -342,6 +389,7 @@ export async function startDevices(
     const none = Promise.resolve([] as ConfirmEvent[]);
     if (typeof text !== "string" || text.length > 1000) {
       return {
+        session: sessionId,
         text: String(text).slice(0, 100),
         intent: null,
         actions: [],
@@ -356,6 +404,7 @@ export async function startDevices(
     if (listening) setListening(false);
     if (!intent) {
       if (m.hermes) send(intentNotRecognized({ input: text, siteId, sessionId }));
+      dialogue?.end(sessionId, "intentNotRecognized");
       lastCommand = {
         text,
         intent: null,
@@ -364,6 +413,7 @@ export async function startDevices(
       };
       send({ topic: topics.lastCommand, payload: text, retain: true });
       return {
+        session: sessionId,
         text,
         intent: null,
         actions: [],
@@ -380,6 +430,7 @@ export async function startDevices(
       confidence: intent.confidence,
       text: intent.text,
       origin,
+      session: sessionId,
     };
     if (intent.problem) ev.reason = intent.problem;
     emit(ev);
@@ -389,11 +440,13 @@ export async function startDevices(
         input: text,
         siteId,
         sessionId,
-        wakewordId: session?.wakewordId,
+        // A typed command has no wake word (never the last wake's).
+        wakewordId: origin === "asr" ? session?.wakewordId : undefined,
         asrConfidence: opts.confidence,
+        raw: rawValues(intent, names),
       }));
     }
-    const r = router.route(intent, t);
+    const r = router.route(intent, t, sessionId);
     lastCommand = {
       text,
       intent: intent.name,
@@ -413,9 +466,11 @@ export async function startDevices(
       }),
       retain: true,
     });
-    for (const e of r.errors) error("router", e);
+    for (const e of r.errors) error("router", e, sessionId);
     if (m.hermes && r.answer) send(ttsSay({ text: r.answer, siteId, sessionId }));
+    dialogue?.end(sessionId, "nominal");
     return {
+      session: sessionId,
       text,
       intent,
       actions: r.actions,
@@ -471,6 +526,7 @@ export async function startDevices(
       unsubBus();
       unsubWake();
       unsubTranscript();
+      dialogue?.close();
       unsubClaims();
       unsubRegistry();
       stopImport();

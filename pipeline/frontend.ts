@@ -4,12 +4,13 @@
  * counted in samples from the first sample pushed.
  * @module
  */
-import type { Config } from "./config.ts";
-import type { EventBus } from "./bus.ts";
-import { streamTime } from "./events.ts";
+import type { Config } from "../core/config.ts";
+import type { EventBus } from "../core/bus.ts";
+import { streamTime } from "../core/events.ts";
 import { type AnalysisFrame, HOP } from "./frame.ts";
 import { StreamingMfcc } from "./mfcc.ts";
-import { levelDb, SileroVad, VAD_CHUNK, VoiceActivity } from "./vad.ts";
+import { levelDb, SileroModel, VAD_CHUNK, VoiceActivity } from "./vad.ts";
+import { round3 } from "../core/math.ts";
 
 /** Cost counters for the figures (model runs, frames). */
 export interface FrontEndStats {
@@ -46,10 +47,12 @@ export class FrontEnd {
     this.#bus = bus;
   }
 
-  /** Build the front end from the configuration (loads the VAD model). */
-  static async create(config: Config, bus: EventBus, vad?: SileroVad): Promise<FrontEnd> {
-    const silero = vad ?? await SileroVad.load(config.vad.model);
-    silero.reset();
+  /**
+   * Build the front end from the configuration, on the shared VAD model `vad` (loaded from
+   * `vad.model` when not given); the front end keeps its own VAD stream state.
+   */
+  static async create(config: Config, bus: EventBus, vad?: SileroModel): Promise<FrontEnd> {
+    const silero = vad ?? await SileroModel.load(config.vad.model);
     return new FrontEnd(
       new StreamingMfcc({
         melBands: config.mfcc.melBands,
@@ -161,8 +164,4 @@ export class FrontEnd {
   get vad(): VoiceActivity {
     return this.#vad;
   }
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

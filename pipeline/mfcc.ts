@@ -13,6 +13,7 @@
 import M from "meyda";
 import { RealFft } from "./dsp/fft.ts";
 import { HOP, WINDOW } from "./frame.ts";
+import { SAMPLE_RATE } from "../core/units.ts";
 
 /** meyda is CommonJS behind an ESM type. */
 export const Meyda = M as unknown as typeof M.default;
@@ -66,7 +67,7 @@ export class MfccExtractor {
   readonly meydaBank: number[][];
 
   constructor(options: MfccOptions = {}) {
-    this.sampleRate = options.sampleRate ?? 16000;
+    this.sampleRate = options.sampleRate ?? SAMPLE_RATE;
     this.size = options.size ?? WINDOW;
     this.melBands = options.melBands ?? 40;
     this.coefficients = options.coefficients ?? 13;

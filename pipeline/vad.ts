@@ -20,7 +20,10 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { type LoadedModel, loadModel, ort } from "../models/ort.ts";
+import { type LoadedModel, loadModel, ort } from "../core/ort.ts";
+import { DEFAULTS } from "../core/config.ts";
+import { windowDb } from "../audio/levels.ts";
+import { msToSamples, SAMPLE_RATE } from "../core/units.ts";
 
 /** Samples per VAD chunk at 16 kHz (32 ms). */
 export const VAD_CHUNK = 512;
@@ -36,12 +39,9 @@ export function defaultVadModelPath(): string {
   return fileURLToPath(url);
 }
 
-/** RMS level of samples in dBFS (-120 for digital silence). */
+/** RMS level of samples in dBFS (-120 for digital silence): audio/levels.ts `windowDb`. */
 export function levelDb(samples: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
-  const rms = Math.sqrt(sum / Math.max(1, samples.length));
-  return rms > 1e-6 ? 20 * Math.log10(rms) : -120;
+  return windowDb(samples);
 }
 
 /**
@@ -102,7 +102,7 @@ export class VadHysteresis {
   push(sample: number, length: number, probability: number): VadChange | null {
     const o = this.#o;
     const end = sample + length;
-    const ms = (from: number) => ((end - from) / 16000) * 1000;
+    const ms = (from: number) => ((end - from) / SAMPLE_RATE) * 1000;
     if (!this.speaking) {
       if (this.#candidate < 0) {
         if (probability >= o.threshold) {
@@ -114,7 +114,7 @@ export class VadHysteresis {
       }
       if (this.#candidate >= 0 && ms(this.#candidate) >= o.minSpeechMs) {
         this.speaking = true;
-        const at = Math.max(0, this.#candidate - Math.round((o.padMs * 16000) / 1000));
+        const at = Math.max(0, this.#candidate - Math.round(msToSamples(o.padMs)));
         this.#candidate = -1;
         return { state: "start", sample: at, probability: this.#candidateProb };
       }
@@ -184,19 +184,27 @@ export interface SileroSnapshot {
   input: Float32Array;
 }
 
-/** Silero VAD session with its recurrent state and 64-sample context. */
-export class SileroVad {
-  #model: LoadedModel;
-  #state = new Float32Array(2 * 128);
-  #input = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
-  #sr = new ort.Tensor("int64", BigInt64Array.from([16000n]), []);
-  #hasSr: boolean;
-  /** Model runs so far (for the energy gate's figures). */
-  runs = 0;
+/**
+ * The Silero VAD model: one onnxruntime session, loaded once and shared by every stream
+ * ({@link SileroModel.stream}); it holds no stream state, so the live pipeline and any number
+ * of uploads can run on it at once.
+ *
+ * @example
+ * ```ts
+ * const model = await SileroModel.load();
+ * const live = model.stream();
+ * const upload = model.stream(); // own recurrent state, same session
+ * ```
+ */
+export class SileroModel {
+  /** The loaded session. */
+  readonly model: LoadedModel;
+  /** Whether the model takes the sample rate as an input (v5 does). */
+  readonly hasSr: boolean;
 
   private constructor(model: LoadedModel) {
-    this.#model = model;
-    this.#hasSr = model.inputs.some((i) => i.name === "sr");
+    this.model = model;
+    this.hasSr = model.inputs.some((i) => i.name === "sr");
     const names = model.inputs.map((i) => i.name);
     if (!names.includes("input") || !names.includes("state")) {
       throw new Error(
@@ -208,8 +216,27 @@ export class SileroVad {
   }
 
   /** Load the model (default: the npm package's). */
-  static async load(path = ""): Promise<SileroVad> {
-    return new SileroVad(await loadModel(path || defaultVadModelPath()));
+  static async load(path = ""): Promise<SileroModel> {
+    return new SileroModel(await loadModel(path || defaultVadModelPath()));
+  }
+
+  /** A new stream on this model, with a fresh recurrent state and context. */
+  stream(): SileroStream {
+    return new SileroStream(this);
+  }
+}
+
+/** One stream's Silero state (recurrent state and 64-sample context) on a shared {@link SileroModel}. */
+export class SileroStream {
+  #shared: SileroModel;
+  #state = new Float32Array(2 * 128);
+  #input = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
+  #sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(SAMPLE_RATE)]), []);
+  /** Model runs so far (for the energy gate's figures). */
+  runs = 0;
+
+  constructor(model: SileroModel) {
+    this.#shared = model;
   }
 
   /** Probability that the 512-sample chunk holds speech. */
@@ -224,9 +251,10 @@ export class SileroVad {
       input: new ort.Tensor("float32", input, [1, input.length]),
       state: new ort.Tensor("float32", this.#state, [2, 1, 128]),
     };
-    if (this.#hasSr) feeds.sr = this.#sr;
-    const out = await this.#model.session.run(feeds);
-    const names = this.#model.outputs;
+    const model = this.#shared.model;
+    if (this.#shared.hasSr) feeds.sr = this.#sr;
+    const out = await model.session.run(feeds);
+    const names = model.outputs;
     this.#state.set(out[names[1].name].data as Float32Array);
     this.runs++;
     return (out[names[0].name].data as Float32Array)[0];
@@ -265,24 +293,21 @@ export class SileroVad {
     this.#input.fill(0);
   }
 
-  /** The underlying model (for status reports). */
-  get model(): LoadedModel {
-    return this.#model;
+  /** The shared model this stream runs on. */
+  get model(): SileroModel {
+    return this.#shared;
   }
 }
 
 /** Chunks kept for the rebuild after {@link VoiceActivity.fullRateUntil} (about 2 s). */
 export const REPLAY_CHUNKS = 64;
 
-/** Default of `vad.idleStride`: Silero on at most every other loud chunk while settled. */
-export const DEFAULT_IDLE_STRIDE = 2;
-
 /** VAD settings (config.vad). */
 export interface VadOptions extends HysteresisOptions {
   energyGateDb: number;
   /**
    * While settled and not at full rate, Silero runs on at most every `idleStride`-th loud chunk
-   * (1: every chunk). Default {@link DEFAULT_IDLE_STRIDE}.
+   * (1: every chunk). Default: the schema's `vad.idleStride`.
    */
   idleStride?: number;
 }
@@ -325,7 +350,7 @@ interface RingEntry {
 export class VoiceActivity {
   readonly hysteresis: VadHysteresis;
   readonly idleStride: number;
-  #vad: SileroVad;
+  #vad: SileroStream;
   #options: VadOptions;
   #quietRun = 0;
   #sinceRun = Infinity; // loud chunks since the model last ran (Infinity: must run next)
@@ -346,12 +371,13 @@ export class VoiceActivity {
   /** Replays (of held chunks, and rebuilds at the start of full-rate periods). */
   replays = 0;
 
-  constructor(vad: SileroVad, options: VadOptions) {
-    const stride = options.idleStride ?? DEFAULT_IDLE_STRIDE;
+  /** A stream of its own on the shared `model`. */
+  constructor(model: SileroModel, options: VadOptions) {
+    const stride = options.idleStride ?? DEFAULTS.vad.idleStride;
     if (!Number.isInteger(stride) || stride < 1) {
       throw new RangeError(`vad.idleStride must be an integer >= 1 (got ${stride})`);
     }
-    this.#vad = vad;
+    this.#vad = model.stream();
     this.#options = options;
     this.idleStride = stride;
     this.hysteresis = new VadHysteresis(options);
@@ -474,8 +500,8 @@ export class VoiceActivity {
     return p;
   }
 
-  /** The Silero wrapper. */
-  get silero(): SileroVad {
+  /** This stream's Silero state. */
+  get silero(): SileroStream {
     return this.#vad;
   }
 }

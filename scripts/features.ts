@@ -12,10 +12,10 @@
  * index.tsv with frames = -1).
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadAudioFile } from "../pipeline/audio/load.ts";
+import { loadAudioFile } from "../audio/load.ts";
 import { mfccOfSignal } from "../pipeline/mfcc.ts";
 import { encodeNpy } from "./npy.ts";
+import { intOption, scriptArgs } from "./cli.ts";
 
 /** Compute features of every WAV listed; returns the number written. */
 export async function dumpFeatures(
@@ -55,8 +55,9 @@ export async function dumpFeatures(
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
+  const usage = "usage: deno task features <list.txt> <out-dir> [--skip-bad] [--quiet] " +
+    "[--mel-bands N] [--coefficients N]";
+  const { values, positionals } = scriptArgs("features", usage, {
     allowPositionals: true,
     options: {
       "mel-bands": { type: "string", default: "40" },
@@ -66,13 +67,13 @@ if (import.meta.main) {
     },
   });
   if (positionals.length !== 2) {
-    console.error("usage: deno task features <list.txt> <out-dir> [--skip-bad]");
+    console.error(usage);
     Deno.exit(2);
   }
   try {
     const n = await dumpFeatures(positionals[0], positionals[1], {
-      melBands: Number(values["mel-bands"]),
-      coefficients: Number(values.coefficients),
+      melBands: intOption("features", values, "mel-bands", 1),
+      coefficients: intOption("features", values, "coefficients", 1),
       skipBad: values["skip-bad"],
       quiet: values.quiet,
     });

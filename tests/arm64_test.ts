@@ -18,12 +18,25 @@ async function events(cmd: string, args: string[]) {
     .output();
   const text = new TextDecoder().decode(out.stdout);
   assert.ok(out.success, `${cmd} failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
+  const session = sessionNames();
   return text.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => COMPARED.has(e.type))
-    // decodeMs is wall-clock compute time: the one field that may differ.
-    .map(({ decodeMs: _, ...event }) => event)
+    // decodeMs is wall-clock compute time; session ids are random: the fields that may differ
+    // (sessions are compared by which events share one, after the sort).
+    .map(({ decodeMs: _, session: id, ...event }) => ({ ...event, id }))
     // Intents are routed asynchronously, so their place among stream events follows the wall
     // clock: compare in stream-time order.
-    .sort((a, b) => a.t - b.t || JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    .sort((a, b) => a.t - b.t || JSON.stringify(a).localeCompare(JSON.stringify(b)))
+    .map(({ id, ...event }) => ({ ...event, session: session(id) }));
+}
+
+/** Random session ids renamed by first appearance ("s1", "s2", ...) within one run. */
+function sessionNames() {
+  const seen = new Map<string, string>();
+  return (id?: string) => {
+    if (id === undefined) return undefined;
+    if (!seen.has(id)) seen.set(id, `s${seen.size + 1}`);
+    return seen.get(id);
+  };
 }
 
 /** The embedded broker on any free port: 1883 may be taken on a shared machine. */

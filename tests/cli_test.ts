@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeWav } from "../pipeline/audio/wav.ts";
+import { decodeWav } from "../audio/wav.ts";
 import { tempDir } from "./helpers/audio.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

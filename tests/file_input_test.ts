@@ -20,7 +20,14 @@ const PERMS = [
 function spawnRun(args: string[]) {
   return new Deno.Command(Deno.execPath(), {
     // As deno.json's run task starts it (a 2 MB V8 young generation).
-    args: ["run", "--v8-flags=--max-semi-space-size=2", ...PERMS, `${ROOT}main.ts`, "run", ...args],
+    args: [
+      "run",
+      "--v8-flags=--max-semi-space-size=2,--optimize-for-size",
+      ...PERMS,
+      `${ROOT}main.ts`,
+      "run",
+      ...args,
+    ],
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",

@@ -4,7 +4,7 @@
  * 100 ms and ends with the verdict.
  */
 import assert from "node:assert/strict";
-import { parseArecordList } from "../pipeline/audio/mics.ts";
+import { parseArecordList } from "../audio/mics.ts";
 import { tempDir, tone } from "./helpers/audio.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -116,7 +116,18 @@ Deno.test("earshot.service: own user in group audio, restart on failure, state d
 Deno.test("earshot.service: its ExecStart command line runs the assistant", async () => {
   await using tmp = await tempDir();
   const unit = await filledUnit();
-  const exec = unit.split("\n").find((l) => l.startsWith("ExecStart="))!.slice("ExecStart=".length);
+  const lines = unit.split("\n");
+  // systemd expands ${NAME} from the unit's Environment= lines (EARSHOT_ALLOW_NET).
+  const env = new Map(
+    lines.filter((l) => l.startsWith("Environment=")).map((l) => {
+      const [k, ...v] = l.slice("Environment=".length).split("=");
+      return [k, v.join("=")] as const;
+    }),
+  );
+  const exec = lines.find((l) => l.startsWith("ExecStart="))!.slice("ExecStart=".length)
+    .replace(/\$\{(\w+)\}/g, (_, k) => env.get(k) ?? "");
+  assert.match(exec, /--allow-net=127\.0\.0\.1,localhost,\[::1\] /, "loopback only by default");
+  assert.match(exec, /--allow-run=arecord,espeak-ng /);
   // Same binary, flags and permissions; the demo in place of `start` (no microphone here), the
   // state directory in a temporary one.
   const args = exec.replace("start --config /etc/earshot/config.json", "demo")

@@ -349,7 +349,9 @@ async function pollStatus() {
       }`
       : "not configured";
     const a = s.audio ?? {};
-    $("audio").textContent = [a.source ?? a.kind, a.state].filter(Boolean).join(" ") || "–";
+    // A restarting or ended source says why ("arecord exited (code 0); retry in 500 ms").
+    $("audio").textContent = [a.source ?? a.kind, a.state, a.reason && `(${a.reason})`]
+      .filter(Boolean).join(" ") || "–";
     for (const model of s.models ?? []) {
       if (model.kind === "wake" && typeof model.thresholds?.wake === "number") {
         state.wakeThreshold[model.id] = model.thresholds.wake;

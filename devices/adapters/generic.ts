@@ -4,7 +4,7 @@
  * state topic read as JSON fields or a raw on/off word.
  * @module
  */
-import type { Device } from "../registry.ts";
+import type { Device } from "../../home/registry.ts";
 import {
   type Adapter,
   AdapterError,

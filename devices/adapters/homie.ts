@@ -5,8 +5,8 @@
  * Booleans are "true"/"false"; brightness, position and speed scale to `max`.
  * @module
  */
-import type { Device } from "../registry.ts";
-import type { Feature } from "../schema.ts";
+import type { Device } from "../../home/registry.ts";
+import type { Feature } from "../../home/schema.ts";
 import {
   type Adapter,
   AdapterError,
@@ -82,6 +82,9 @@ export const homie: Adapter = {
     const c = cfg(d);
     if (topic === `${c.base}/${c.device}/$state`) {
       const v = payload.trim();
+      // Homie 5: "A zero length payload published on the `$state` topic indicates a device
+      // removal": the device is gone, so not available (never an error).
+      if (v === "") return { available: false };
       const known = ["init", "ready", "disconnected", "sleeping", "lost", "alert"];
       if (!known.includes(v)) {
         throw new StatePayloadError(`${topic}: unknown Homie $state ${JSON.stringify(v)}`);

@@ -2,8 +2,8 @@
  * Adapter lookup by the device's `adapter.type`.
  * @module
  */
-import type { Device } from "../registry.ts";
-import type { AdapterType } from "../schema.ts";
+import type { Device } from "../../home/registry.ts";
+import type { AdapterType } from "../../home/schema.ts";
 import { generic } from "./generic.ts";
 import { homeassistant } from "./homeassistant.ts";
 import { homie } from "./homie.ts";

@@ -5,7 +5,7 @@
  * `tele/<topic>/STATE` and availability on `tele/<topic>/LWT`.
  * @module
  */
-import type { Device } from "../registry.ts";
+import type { Device } from "../../home/registry.ts";
 import {
   type Adapter,
   AdapterError,
@@ -27,13 +27,47 @@ type Tas = Extract<Device["adapter"], { type: "tasmota" }>;
 const cfg = (d: Device): Tas => adapterOf(d, "tasmota");
 const power = (c: Tas) => `POWER${c.relay ?? ""}`;
 
+/**
+ * The topic of `command` under `prefix` through the FullTopic, as Tasmota (and hatasmota's
+ * `_get_topic`) build it: %hostname%, %id% (last 6 of the MAC), %prefix%, %topic%.
+ * @example tasmotaTopic({ ...cfg, fullTopic: "%topic%/%prefix%/" }, "cmnd", "POWER") // "garage/cmnd/POWER"
+ */
+export function tasmotaTopic(c: Tas, prefix: string, command: string): string {
+  let t = (c.fullTopic ?? "%prefix%/%topic%/")
+    .replaceAll("%hostname%", c.hostname ?? c.topic)
+    .replaceAll("%id%", (c.mac ?? "").slice(-6).toUpperCase())
+    .replaceAll("%prefix%", prefix)
+    .replaceAll("%topic%", c.topic);
+  if (!t.endsWith("/")) t += "/";
+  return t + command;
+}
+const cmnd = (c: Tas, command: string) => tasmotaTopic(c, c.cmndPrefix, command);
+const stat = (c: Tas, command: string) => tasmotaTopic(c, c.statPrefix, command);
+const tele = (c: Tas, command: string) => tasmotaTopic(c, c.telePrefix, command);
+
+/** SetOption4 reply topics (`stat/<t>/<COMMAND>`, upper case) of a device type. */
+function commandTopics(d: Device, c: Tas): string[] {
+  if (!c.setOption4) return [];
+  const names: string[] = [];
+  if (d.features.includes("brightness")) names.push("DIMMER");
+  if (d.features.includes("colorTemp")) names.push("CT");
+  if (d.features.includes("temperature")) names.push("TEMPTARGETSET");
+  if (d.features.includes("speed")) names.push("FANSPEED");
+  if (d.features.includes("position")) {
+    for (const k of ["SHUTTERPOSITION", "SHUTTEROPEN", "SHUTTERCLOSE", "SHUTTERSTOP"]) {
+      names.push(`${k}${c.shutter}`);
+    }
+  }
+  return names.map((n) => stat(c, n));
+}
+
 /** The Tasmota adapter. */
 export const tasmota: Adapter = {
   canToggle: () => true,
   encode(d: Device, cmd: Command): OutMessage[] {
     const c = cfg(d);
     const m = (command: string, payload: string): OutMessage[] => [
-      { topic: `${c.cmndPrefix}/${c.topic}/${command}`, payload },
+      { topic: cmnd(c, command), payload },
     ];
     const n = c.shutter;
     switch (cmd.kind) {
@@ -69,23 +103,31 @@ export const tasmota: Adapter = {
   stateTopics(d: Device): string[] {
     if (d.type === "scene") return [];
     const c = cfg(d);
-    return [
-      `${c.statPrefix}/${c.topic}/RESULT`,
-      `${c.statPrefix}/${c.topic}/${power(c)}`,
-      `${c.telePrefix}/${c.topic}/STATE`,
-      `${c.telePrefix}/${c.topic}/LWT`,
+    const topics = [
+      stat(c, "RESULT"),
+      stat(c, power(c)),
+      ...(c.relay === 1 ? [stat(c, "POWER")] : []),
+      ...commandTopics(d, c),
+      tele(c, "STATE"),
+      tele(c, "LWT"),
     ];
+    return [...new Set(topics)];
   },
   decode(d: Device, topic: string, payload: string): DeviceState | null {
     const c = cfg(d);
-    if (topic === `${c.telePrefix}/${c.topic}/LWT`) {
-      return { available: onOffField(topic, "LWT", payload, "Online", "Offline") };
+    const [off, on] = c.stateText ?? ["OFF", "ON"];
+    if (topic === tele(c, "LWT")) {
+      const [offline, online] = c.lwt ?? ["Offline", "Online"];
+      return { available: onOffField(topic, "LWT", payload, online, offline) };
     }
-    if (topic === `${c.statPrefix}/${c.topic}/${power(c)}`) {
-      return { on: onOffField(topic, power(c), payload) };
+    const powerTopics = [stat(c, power(c)), ...(c.relay === 1 ? [stat(c, "POWER")] : [])];
+    if (powerTopics.includes(topic) && !payload.trim().startsWith("{")) {
+      // A single-relay device reports on stat/<t>/POWER even when relay 1 is configured.
+      return { on: onOffField(topic, power(c), payload, on, off) };
     }
     if (
-      topic !== `${c.statPrefix}/${c.topic}/RESULT` && topic !== `${c.telePrefix}/${c.topic}/STATE`
+      topic !== stat(c, "RESULT") && topic !== tele(c, "STATE") && !powerTopics.includes(topic) &&
+      !commandTopics(d, c).includes(topic)
     ) {
       return null;
     }
@@ -94,7 +136,7 @@ export const tasmota: Adapter = {
     // A single-relay device reports "POWER"; with relay 1 configured accept both POWER1 and POWER.
     const key = power(c);
     const pw = o[key] ?? (c.relay === 1 ? o.POWER : undefined);
-    if (pw !== undefined) s.on = onOffField(topic, key, pw);
+    if (pw !== undefined) s.on = onOffField(topic, key, pw, on, off);
     if (o.Dimmer !== undefined) s.brightness = numField(topic, "Dimmer", o.Dimmer);
     if (o.CT !== undefined) {
       const ct = numField(topic, "CT", o.CT);
@@ -119,8 +161,5 @@ export const tasmota: Adapter = {
     }
     return s;
   },
-  refresh: (d) =>
-    d.type === "scene"
-      ? []
-      : [{ topic: `${cfg(d).cmndPrefix}/${cfg(d).topic}/STATE`, payload: "" }],
+  refresh: (d) => d.type === "scene" ? [] : [{ topic: cmnd(cfg(d), "STATE"), payload: "" }],
 };

@@ -4,7 +4,7 @@
  * Adapters are pure (no I/O), so tests compare exact topics and payloads.
  * @module
  */
-import type { Device } from "../registry.ts";
+import type { Device } from "../../home/registry.ts";
 
 /** A normalized device command (percentages 0..100, kelvin, degrees Celsius). */
 export type Command =
@@ -38,6 +38,11 @@ export interface DeviceState {
   speed?: number;
   /** Whether the device says it is reachable. */
   available?: boolean;
+  /**
+   * Availability per topic, for entities with several availability topics
+   * (Home Assistant `availability_mode` "all"/"any", as Zigbee2MQTT's bridge + device topics).
+   */
+  availableBy?: Record<string, boolean>;
 }
 
 /** One MQTT message to publish. */
@@ -77,8 +82,9 @@ export interface Adapter {
   /**
    * The state fields in one message on a state topic; null when the message
    * carries nothing for this device. Throws {@link StatePayloadError} on malformed payloads.
+   * `prev` is the device's state so far (for availability over several topics).
    */
-  decode(device: Device, topic: string, payload: string): DeviceState | null;
+  decode(device: Device, topic: string, payload: string, prev?: DeviceState): DeviceState | null;
   /** Messages that ask the device to report its state (sent at start and after reconnect). */
   refresh(device: Device): OutMessage[];
 }
@@ -139,6 +145,48 @@ export function onOffField(
       JSON.stringify(v)
     }`,
   );
+}
+
+/** The range each normalized state field must fall in (after the adapter's conversion). */
+export const STATE_RANGES: Record<string, [number, number]> = {
+  brightness: [0, 100],
+  position: [0, 100],
+  speed: [0, 100],
+  colorTemp: [1000, 40000],
+  temperature: [-50, 100],
+  currentTemperature: [-50, 100],
+};
+
+/**
+ * Decode one state message with `adapter` and check it: every number finite
+ * and inside {@link STATE_RANGES}, `on`/`available` booleans. Throws
+ * {@link StatePayloadError} naming the topic and field otherwise (a device
+ * reporting brightness 6622 is misconfigured or broken; its state is not taken).
+ */
+export function decodeState(
+  adapter: Pick<Adapter, "decode">,
+  device: Device,
+  topic: string,
+  payload: string,
+  prev?: DeviceState,
+): DeviceState | null {
+  const s = adapter.decode(device, topic, payload, prev);
+  if (s === null) return s;
+  for (const [field, v] of Object.entries(s)) {
+    if (v === undefined) continue;
+    const range = STATE_RANGES[field];
+    if (range) {
+      if (typeof v !== "number" || !Number.isFinite(v) || v < range[0] || v > range[1]) {
+        throw new StatePayloadError(
+          `${topic}: ${field}: ${JSON.stringify(v)} is outside ${range[0]}..${range[1]} ` +
+            `(payload ${JSON.stringify(payload.slice(0, 80))})`,
+        );
+      }
+    } else if ((field === "on" || field === "available") && typeof v !== "boolean") {
+      throw new StatePayloadError(`${topic}: ${field}: expected true or false`);
+    }
+  }
+  return s;
 }
 
 /** Human text of a command ("brightness 50"). */

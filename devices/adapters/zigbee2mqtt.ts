@@ -4,7 +4,7 @@
  * Brightness is 0..254, colour temperature in mired.
  * @module
  */
-import type { Device } from "../registry.ts";
+import type { Device } from "../../home/registry.ts";
 import {
   type Adapter,
   AdapterError,
@@ -26,14 +26,28 @@ type Z2M = Extract<Device["adapter"], { type: "zigbee2mqtt" }>;
 const cfg = (d: Device): Z2M => adapterOf(d, "zigbee2mqtt");
 const base = (d: Device) => `${cfg(d).baseTopic}/${cfg(d).name}`;
 
-const FAN_MODES: Array<[string, number]> = [["off", 0], ["low", 33], ["medium", 66], ["high", 100]];
+/** Property names of this device (with the endpoint suffix of a multi-endpoint device). */
+const prop = (d: Device, name: string) => cfg(d).endpoint ? `${name}_${cfg(d).endpoint}` : name;
+/** The on/off property: `stateProperty`, else `fan_state` for fans, else `state`. */
+const stateProp = (d: Device) =>
+  cfg(d).stateProperty ?? prop(d, d.type === "fan" ? "fan_state" : "state");
 
-/** Percent -> fan_mode. */
-export function fanMode(pct: number): string {
+/** Fan modes that are speeds, in Zigbee2MQTT's own order (lib/extension/homeassistant.ts). */
+const SPEED_MODES = ["low", "medium", "high", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+/** Modes that mean "on" without a speed (presets: on, auto, smart). */
+const PRESET_MODES = ["on", "auto", "smart"];
+
+/** The speed modes of a fan (default low, medium, high). */
+function speedModes(d: Device): string[] {
+  const modes = cfg(d).fanModes;
+  if (!modes) return ["low", "medium", "high"];
+  return SPEED_MODES.filter((m) => modes.includes(m));
+}
+
+/** Percent -> fan_mode of the default low/medium/high fan. */
+export function fanMode(pct: number, speeds = ["low", "medium", "high"]): string {
   if (pct <= 0) return "off";
-  if (pct <= 33) return "low";
-  if (pct <= 66) return "medium";
-  return "high";
+  return speeds[Math.min(speeds.length, Math.max(1, Math.ceil((pct * speeds.length) / 100))) - 1];
 }
 
 /** The Zigbee2MQTT adapter. */
@@ -42,19 +56,20 @@ export const zigbee2mqtt: Adapter = {
   encode(d: Device, cmd: Command): OutMessage[] {
     const c = cfg(d);
     let body: Record<string, unknown>;
+    const state = stateProp(d);
     switch (cmd.kind) {
       case "on":
       case "off":
       case "toggle":
-        body = { state: cmd.kind.toUpperCase() };
+        body = { [state]: cmd.kind.toUpperCase() };
         break;
       case "brightness":
         body = cmd.value <= 0
-          ? { state: "OFF" }
-          : { state: "ON", brightness: clampInt((cmd.value * 254) / 100, 1, 254) };
+          ? { [state]: "OFF" }
+          : { [state]: "ON", [prop(d, "brightness")]: clampInt((cmd.value * 254) / 100, 1, 254) };
         break;
       case "colorTemp":
-        body = { color_temp: toMired(cmd.value) };
+        body = { [prop(d, "color_temp")]: toMired(cmd.value) };
         break;
       case "temperature":
         body = { [c.setpoint]: cmd.value };
@@ -69,11 +84,18 @@ export const zigbee2mqtt: Adapter = {
         body = { state: "STOP" };
         break;
       case "position":
-        body = { position: clampInt(cmd.value, 0, 100) };
+        body = { [prop(d, "position")]: clampInt(cmd.value, 0, 100) };
         break;
-      case "speed":
-        body = { fan_mode: fanMode(cmd.value) };
+      case "speed": {
+        const range = c.speedRange;
+        if (range) {
+          // Fan withSpeed(min, max): a number property; 0 % turns the fan off.
+          body = cmd.value <= 0
+            ? { [state]: "OFF" }
+            : { speed: clampInt((cmd.value * range[1]) / 100, Math.max(1, range[0]), range[1]) };
+        } else body = { fan_mode: fanMode(cmd.value, speedModes(d)) };
         break;
+      }
       case "activate":
         if (c.sceneId === undefined) {
           throw new AdapterError(`${d.id}: zigbee2mqtt scene needs adapter.sceneId`);
@@ -100,33 +122,53 @@ export const zigbee2mqtt: Adapter = {
     if (topic !== base(d)) return null;
     const o = jsonObject(topic, payload);
     const s: DeviceState = {};
-    if (o.state !== undefined) {
+    const has = (k: string) => o[k] !== undefined && o[k] !== null;
+    const stateKey = cfg(d).stateProperty ??
+      (d.type === "fan" && !has(prop(d, "fan_state")) ? prop(d, "state") : stateProp(d));
+    if (has(stateKey)) {
       if (d.type === "cover") {
-        if (o.state === "OPEN" && o.position === undefined) s.position = 100;
-        else if (o.state === "CLOSE" && o.position === undefined) s.position = 0;
-      } else s.on = onOffField(topic, "state", o.state);
+        if (o[stateKey] === "OPEN" && !has(prop(d, "position"))) s.position = 100;
+        else if (o[stateKey] === "CLOSE" && !has(prop(d, "position"))) s.position = 0;
+      } else s.on = onOffField(topic, stateKey, o[stateKey]);
     }
-    if (o.brightness !== undefined) {
-      s.brightness = Math.round((numField(topic, "brightness", o.brightness) * 100) / 254);
-    }
-    if (o.color_temp !== undefined) {
-      const m = numField(topic, "color_temp", o.color_temp);
-      if (m <= 0) throw new StatePayloadError(`${topic}: color_temp: must be positive, got ${m}`);
+    const bri = prop(d, "brightness");
+    if (has(bri)) s.brightness = Math.round((numField(topic, bri, o[bri]) * 100) / 254);
+    const ct = prop(d, "color_temp");
+    if (has(ct)) {
+      const m = numField(topic, ct, o[ct]);
+      if (m <= 0) throw new StatePayloadError(`${topic}: ${ct}: must be positive, got ${m}`);
       s.colorTemp = toKelvin(m);
     }
     const setpoint = cfg(d).setpoint;
-    if (o[setpoint] !== undefined) s.temperature = numField(topic, setpoint, o[setpoint]);
-    if (o.local_temperature !== undefined) {
+    if (has(setpoint)) s.temperature = numField(topic, setpoint, o[setpoint]);
+    if (has("local_temperature")) {
       s.currentTemperature = numField(topic, "local_temperature", o.local_temperature);
     }
-    if (o.position !== undefined) s.position = numField(topic, "position", o.position);
-    if (o.fan_mode !== undefined) {
-      const m = FAN_MODES.find(([k]) => k === o.fan_mode);
-      if (m) {
-        s.speed = m[1];
-        s.on = m[1] > 0;
-      } else if (o.fan_mode === "on") s.on = true;
-      else throw new StatePayloadError(`${topic}: fan_mode: unknown ${JSON.stringify(o.fan_mode)}`);
+    const pos = prop(d, "position");
+    if (has(pos)) s.position = numField(topic, pos, o[pos]);
+    if (d.type === "fan" && cfg(d).speedRange && has("speed")) {
+      const [, hi] = cfg(d).speedRange!;
+      s.speed = clampInt((numField(topic, "speed", o.speed) * 100) / hi, 0, 100);
+    }
+    if (has("fan_mode")) {
+      const mode = String(o.fan_mode);
+      const speeds = speedModes(d);
+      const i = speeds.indexOf(mode);
+      const known = cfg(d).fanModes;
+      if (mode === "off") {
+        s.speed = 0;
+        s.on = false;
+      } else if (i >= 0) {
+        // low/medium/high of the default fan keep 33/66/100; n speeds: (i + 1) / n.
+        s.speed = speeds.length === 3
+          ? [33, 66, 100][i]
+          : Math.round(((i + 1) * 100) / speeds.length);
+        s.on = true;
+      } else if (PRESET_MODES.includes(mode) || known?.includes(mode)) {
+        s.on = true; // auto / smart / on: running, speed chosen by the fan
+      } else {
+        throw new StatePayloadError(`${topic}: fan_mode: unknown ${JSON.stringify(o.fan_mode)}`);
+      }
     }
     return s;
   },
@@ -140,7 +182,7 @@ export const zigbee2mqtt: Adapter = {
       ? cfg(d).setpoint
       : d.type === "fan" && !d.features.includes("onoff")
       ? "fan_mode"
-      : "state";
+      : stateProp(d);
     return property
       ? [{ topic: `${base(d)}/get`, payload: JSON.stringify({ [property]: "" }) }]
       : [];

@@ -1,6 +1,6 @@
 /**
  * Command sentences for ASR training and evaluation, sampled from the real
- * sentence templates (pipeline/intent) over many random device registries:
+ * sentence templates (intent/) over many random device registries:
  * random device names, areas and types, so the acoustic model hears many
  * names, rooms, numbers and phrasings. Each line carries the intent and
  * slots the sentence was generated from (ground truth for intent+slot
@@ -13,9 +13,9 @@
  * also contain device names that never occur in training ({@link HELD_OUT_DEVICES}).
  * @module
  */
-import { parseArgs } from "node:util";
-import { parseRegistry, type Registry } from "../../devices/registry.ts";
-import { buildCommandGrammar, sampleCommands, seededRandom } from "../../pipeline/intent/index.ts";
+import { parseRegistry, type Registry } from "../../home/registry.ts";
+import { buildCommandGrammar, sampleCommands, seededRandom } from "../../intent/index.ts";
+import { intOption, scriptArgs } from "../cli.ts";
 
 /** Device names that only evaluation registries use. */
 export const HELD_OUT_DEVICES: [string, string][] = [
@@ -143,8 +143,10 @@ export function randomRegistry(rng: () => number, heldOut: boolean): Registry {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const usage =
+    "usage: commands.ts --kind train|eval --n N --seed S --out file.tsv [--registry-out DIR] " +
+    "[--per-registry N]";
+  const { values } = scriptArgs("commands.ts", usage, {
     options: {
       kind: { type: "string", default: "train" },
       n: { type: "string", default: "1000" },
@@ -155,12 +157,12 @@ if (import.meta.main) {
     },
   });
   if (!values.out || !["train", "eval"].includes(values.kind!)) {
-    console.error("usage: commands.ts --kind train|eval --n N --seed S --out file.tsv");
+    console.error(usage);
     Deno.exit(2);
   }
-  const rng = seededRandom(Number(values.seed));
-  const n = Number(values.n);
-  const per = Number(values["per-registry"]);
+  const rng = seededRandom(intOption("commands.ts", values, "seed", 0));
+  const n = intOption("commands.ts", values, "n", 1);
+  const per = intOption("commands.ts", values, "per-registry", 1);
   const rows: string[] = [];
   let r = 0;
   const prefix = values.kind === "train" ? "cm" : "ev";

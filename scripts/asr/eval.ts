@@ -22,24 +22,25 @@
  * before/after comparisons of a grammar change (scripts/asr/grammar_compare.sh).
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { mfccOfSignal } from "../../pipeline/mfcc.ts";
-import { AcousticModel } from "../../pipeline/asr/acoustic.ts";
-import { CtcGrammarDecoder, type DecodeResult } from "../../pipeline/asr/decoder.ts";
-import { buildGraph, type DecodingGraph } from "../../pipeline/asr/graph.ts";
-import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
-import { grammarWords } from "../../pipeline/grammar.ts";
-import { parseRegistry, type Registry } from "../../devices/registry.ts";
+import { AcousticModel } from "../../asr/acoustic.ts";
+import { CtcGrammarDecoder, type DecodeResult } from "../../asr/decoder.ts";
+import { buildGraph, type DecodingGraph } from "../../asr/graph.ts";
+import { buildLexicon } from "../../asr/lexicon.ts";
+import { grammarWords } from "../../core/grammar.ts";
+import { parseRegistry, type Registry } from "../../home/registry.ts";
 import {
   buildCommandGrammar,
   countSentences,
   parseIntent,
   seededRandom,
   type TemplateSet,
-} from "../../pipeline/intent/index.ts";
+} from "../../intent/index.ts";
 import { HELD_OUT_DEVICES } from "./commands.ts";
 import { markdownReport, today } from "./eval_report.ts";
+import { round3 } from "../../core/math.ts";
+import { intOption, scriptArgs } from "../cli.ts";
 
 /** One evaluation utterance. */
 export interface Utt {
@@ -192,8 +193,10 @@ export function sameIntent(a: ReturnType<typeof parseIntent>, b: ReturnType<type
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const usage = "usage: eval.ts [--data DIR] [--out F.json] [--md F.md] [--fp32 F] [--int8 F] " +
+    "[--limit N] [--threshold X] [--beam N] [--calibrate-on COND] [--phone-bonus tune|X] " +
+    "[--templates F.json] [--write-calibration]";
+  const { values } = scriptArgs("eval.ts", usage, {
     options: {
       data: { type: "string", default: "data/asr" },
       out: { type: "string", default: "docs/asr_eval.json" },
@@ -216,7 +219,7 @@ if (import.meta.main) {
   const grammarStats = { registries: 0, states: 0, sentences: 0, buildMs: 0 };
   const data = values.data!;
   const utts = await readUtterances(data);
-  const limit = Number(values.limit);
+  const limit = intOption("eval.ts", values, "limit", 1);
   const selected = utts.slice(0, limit);
   const registries = new Map<number, Registry>();
   const graphs = new Map<number, DecodingGraph>();
@@ -243,8 +246,8 @@ if (import.meta.main) {
     } catch { /* optional */ }
   }
   const models = {
-    fp32: await AcousticModel.load(values.fp32!, { chunkFrames: 8 }),
-    int8: await AcousticModel.load(values.int8!, { chunkFrames: 8 }),
+    fp32: (await AcousticModel.load(values.fp32!, { chunkFrames: 8 })).stream(),
+    int8: (await AcousticModel.load(values.int8!, { chunkFrames: 8 })).stream(),
   };
   const conds = CONDS;
   // Acoustic model outputs are computed once; the decoder then runs with each phone bonus
@@ -279,7 +282,7 @@ if (import.meta.main) {
     }
     if (++k % 50 === 0) console.error(`eval: ${k}/${selected.length}`);
   }
-  const beamWidth = Number(values.beam);
+  const beamWidth = intOption("eval.ts", values, "beam", 1);
   const decode = (s: Scored, phoneBonus: number): Decoded => {
     const t0 = performance.now();
     const dec = new CtcGrammarDecoder(graphs.get(s.utt.registry)!, { beamWidth, phoneBonus });
@@ -326,8 +329,8 @@ if (import.meta.main) {
     ).map((d) => ({ r: d.r, good: !d.utt.oog && d.r.text === d.utt.text }));
     const c = calibrate(items);
     cal[name] = {
-      scale: Math.round(c.scale * 1000) / 1000,
-      offset: Math.round(c.offset * 1000) / 1000,
+      scale: round3(c.scale),
+      offset: round3(c.offset),
     };
   }
   const thr = Number(values.threshold);

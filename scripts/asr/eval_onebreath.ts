@@ -29,26 +29,27 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../pipeline/events.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { WakeDetector } from "../../pipeline/wake.ts";
-import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
-import { loadRegistry, type Registry } from "../../devices/registry.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { WakeDetector } from "../../wake/detector.ts";
+import { createRecognizer } from "../../asr/recognizer.ts";
+import { encodeWav } from "../../audio/wav.ts";
+import { loadAudioFile } from "../../audio/load.ts";
+import { loadRegistry, type Registry } from "../../home/registry.ts";
 import {
   buildCommandGrammar,
   type ParsedIntent,
   parseIntent,
   sampleCommands,
   seededRandom,
-} from "../../pipeline/intent/index.ts";
+} from "../../intent/index.ts";
 import { randomRegistry } from "./commands.ts";
 import { addFloor, concat, loudRange, speak, trimSilence } from "./tts.ts";
+import { round3 } from "../../core/math.ts";
+import { intOption, scriptArgs } from "../cli.ts";
 
 /** A test voice: a TTS voice, optionally changed by sox effects. */
 export interface Voice {
@@ -365,7 +366,7 @@ function oracleWake(bus: { emit(e: WakeEvent): void }, placed: Placed[]): FrameS
   };
 }
 
-let vadModel: SileroVad | undefined;
+let vadModel: SileroModel | undefined;
 
 /** Stream items through the pipeline (real wake model, or the oracle) and score each. */
 async function runItems(
@@ -381,12 +382,12 @@ async function runItems(
   const config = parseConfig({});
   const { x, placed } = layout(items, seededRandom(seed), snr, babblePool);
   const grammar = buildCommandGrammar(registry);
-  vadModel ??= await SileroVad.load();
+  vadModel ??= await SileroModel.load();
   const events = await runAudio(encodeWav(x, 16000), config, {
     vad: vadModel,
     makeStages: async (bus) => [
       oracle ? oracleWake(bus, placed) : await WakeDetector.create(config.wake, bus),
-      (await createRecognizer(bus, grammar, config.asr)).recognizer,
+      (await createRecognizer(grammar, config.asr)).recognizer,
     ],
   });
   const wakes = events.filter((e): e is WakeEvent => e.type === "wake");
@@ -505,7 +506,7 @@ function pct(k: number, n: number): number | null {
 function quantile(x: number[], q: number): number | null {
   if (!x.length) return null;
   const s = [...x].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 1000) / 1000;
+  return round3(s[Math.min(s.length - 1, Math.floor(q * s.length))]);
 }
 
 /** Summary of item results (one group of voices, one condition). */
@@ -527,9 +528,12 @@ export function summarize(rs: ItemResult[]) {
   };
 }
 
+const SCRIPT = "eval_onebreath.ts";
+const USAGE = "usage: eval_onebreath.ts [--out F.json] [--md F.md] [--commands N] [--oog N] " +
+  "[--neg-minutes N] [--seed N] [--quick] [--voices SUBSTRING]";
+
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const { values } = scriptArgs(SCRIPT, USAGE, {
     options: {
       out: { type: "string", default: "docs/eval/onebreath.json" },
       md: { type: "string", default: "docs/eval/onebreath.md" },
@@ -541,14 +545,7 @@ if (import.meta.main) {
       voices: { type: "string" },
     },
   });
-  const int = (name: keyof typeof values, min: number) => {
-    const v = Number(values[name]);
-    if (!Number.isInteger(v) || v < min) {
-      console.error(`--${name}: expected an integer >= ${min}, got ${values[name]}`);
-      Deno.exit(2);
-    }
-    return v;
-  };
+  const int = (name: keyof typeof values, min: number) => intOption(SCRIPT, values, name, min);
   const nCmd = int("commands", 1);
   const nOog = int("oog", 0);
   const negMinutes = int("neg-minutes", 0);
@@ -618,12 +615,12 @@ if (import.meta.main) {
     const config = parseConfig({});
     const registry = await loadRegistry("devices/example.devices.json");
     const grammar = buildCommandGrammar(registry);
-    vadModel ??= await SileroVad.load();
+    vadModel ??= await SileroModel.load();
     const events = await runAudio(encodeWav(neg.x, 16000), config, {
       vad: vadModel,
       makeStages: async (bus) => [
         await WakeDetector.create(config.wake, bus),
-        (await createRecognizer(bus, grammar, config.asr)).recognizer,
+        (await createRecognizer(grammar, config.asr)).recognizer,
       ],
     });
     const hours = neg.x.length / 16000 / 3600;

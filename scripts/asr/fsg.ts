@@ -12,7 +12,7 @@
  * ({@link parseFsg}) against the grammar exactly.
  * @module
  */
-import { closure, type WordGrammar } from "../../pipeline/grammar.ts";
+import { closure, type WordGrammar } from "../../core/grammar.ts";
 
 /** A deterministic word automaton: `arcs[s]` maps a word to the next state. */
 export interface WordDfa {

@@ -5,8 +5,8 @@
  * lexicon, so both recognizers get identical pronunciations.
  * @module
  */
-import { closure, type WordGrammar } from "../../pipeline/grammar.ts";
-import type { Lexicon } from "../../pipeline/asr/lexicon.ts";
+import { closure, type WordGrammar } from "../../core/grammar.ts";
+import type { Lexicon } from "../../asr/lexicon.ts";
 
 /**
  * JSGF text of a grammar. Epsilon arcs are removed first (each rule lists the

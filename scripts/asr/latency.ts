@@ -11,17 +11,17 @@
  *   deno run -A scripts/asr/latency.ts --data data/asr --n 60 [--model models/asr/asr_int8.onnx]
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { TranscriptEvent } from "../../pipeline/events.ts";
+import { loadAudioFile } from "../../audio/load.ts";
+import { encodeWav } from "../../audio/wav.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { TranscriptEvent } from "../../core/events.ts";
 import type { FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
-import { parseRegistry } from "../../devices/registry.ts";
-import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { createRecognizer } from "../../asr/recognizer.ts";
+import { parseRegistry } from "../../home/registry.ts";
+import { buildCommandGrammar } from "../../intent/index.ts";
+import { intOption, scriptArgs } from "../cli.ts";
 
 function speechEnd(x: Float32Array): number {
   const p: number[] = [];
@@ -44,8 +44,8 @@ function pct(xs: number[], q: number): number {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const usage = "usage: latency.ts [--data DIR] [--n N] [--model F.onnx] [--early-commit-ms MS]";
+  const { values } = scriptArgs("latency.ts", usage, {
     options: {
       data: { type: "string", default: "data/asr" },
       n: { type: "string", default: "60" },
@@ -56,8 +56,8 @@ if (import.meta.main) {
   const data = values.data!;
   const cmds = (await Deno.readTextFile(`${data}/eval_cmds.tsv`)).split("\n").filter(Boolean)
     .map((l) => l.split("\t")).filter((c) => Number(c[0].slice(2)) % 2 === 1)
-    .slice(0, Number(values.n));
-  const vad = await SileroVad.load();
+    .slice(0, intOption("latency.ts", values, "n", 1));
+  const vad = await SileroModel.load();
   const config = parseConfig({
     asr: {
       trigger: "vad",
@@ -97,7 +97,7 @@ if (import.meta.main) {
         bus.onType("transcript", () => {
           commitStepMs = performance.now() - frameStart;
         });
-        return [clock, (await createRecognizer(bus, grammar, config.asr)).recognizer];
+        return [clock, (await createRecognizer(grammar, config.asr)).recognizer];
       },
     });
     const ts = events.filter((e): e is TranscriptEvent => e.type === "transcript");

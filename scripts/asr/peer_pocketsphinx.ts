@@ -1,5 +1,5 @@
 /**
- * Benchmark peer for the command ASR (issue 4): PocketSphinx (Debian
+ * Benchmark peer for the command ASR: PocketSphinx (Debian
  * 0.8+5prealpha, en-us acoustic model) constrained by the SAME grammar as
  * earshot's decoder, on the same audio as scripts/asr/eval.ts (held-out
  * voices; clean, 10 dB, 5 dB with eval.ts's own noise mixing and seeds),
@@ -27,19 +27,18 @@
  *       [--rescore]   (score the PocketSphinx outputs already in --work again)
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
-import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
-import type { DecodeResult } from "../../pipeline/asr/decoder.ts";
-import { grammarAccepts, grammarWords, type WordGrammar } from "../../pipeline/grammar.ts";
-import { parseRegistry, type Registry } from "../../devices/registry.ts";
+import { loadAudioFile } from "../../audio/load.ts";
+import { encodeWav } from "../../audio/wav.ts";
+import { buildLexicon } from "../../asr/lexicon.ts";
+import type { DecodeResult } from "../../asr/decoder.ts";
+import { grammarAccepts, grammarWords, type WordGrammar } from "../../core/grammar.ts";
+import { parseRegistry, type Registry } from "../../home/registry.ts";
 import {
   buildCommandGrammar,
   parseIntent,
   sampleSentences,
   seededRandom,
-} from "../../pipeline/intent/index.ts";
+} from "../../intent/index.ts";
 import { toDict } from "./jsgf.ts";
 import {
   addNoise,
@@ -61,6 +60,8 @@ import {
   scoreToNats,
   wavInputArgs,
 } from "./pocketsphinx.ts";
+import { round3 } from "../../core/math.ts";
+import { intOption, scriptArgs } from "../cli.ts";
 
 /** Word-level perturbations of a sentence (drop, duplicate, swap, insert a foreign word). */
 function perturb(s: string, r: () => number): string {
@@ -126,8 +127,10 @@ function median(x: number[]): number {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const usage =
+    "usage: peer_pocketsphinx.ts [--data DIR] [--out F.json] [--md F.md] [--work DIR] " +
+    "[--ours F.json] [--limit N] [--probs flat|uniform] [--timeout S] [--skip-audio] [--rescore]";
+  const { values } = scriptArgs("peer_pocketsphinx.ts", usage, {
     options: {
       data: { type: "string", default: "data/asr" },
       out: { type: "string", default: "docs/asr_pocketsphinx.json" },
@@ -143,13 +146,16 @@ if (import.meta.main) {
   });
   const data = values.data!;
   const work = values.work!;
-  const timeoutS = Number(values.timeout);
+  const timeoutS = intOption("peer_pocketsphinx.ts", values, "timeout", 1);
   if (values.probs !== "flat" && values.probs !== "uniform") {
     throw new Error(`--probs: "flat" or "uniform", not "${values.probs}"`);
   }
   const probs = values.probs;
   const t0 = performance.now();
-  const utts = (await readUtterances(data)).slice(0, Number(values.limit));
+  const utts = (await readUtterances(data)).slice(
+    0,
+    intOption("peer_pocketsphinx.ts", values, "limit", 1),
+  );
   const general = utts.filter((u) => u.oog).map((u) => u.text);
 
   // 1. Grammars as FSG files, one dictionary for all, checked against the grammars.
@@ -319,8 +325,8 @@ if (import.meta.main) {
     }),
   );
   const calibration = {
-    scale: Math.round(cal.scale * 1000) / 1000,
-    offset: Math.round(cal.offset * 1000) / 1000,
+    scale: round3(cal.scale),
+    offset: round3(cal.offset),
   };
   const thr = 0.5;
   const report: Record<string, unknown> = {};

@@ -8,8 +8,8 @@
  * Usage: deno run --allow-read --allow-write --allow-run scripts/asr/phonemize.ts in.tsv out.tsv
  * @module
  */
-import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
-import { phoneIndex } from "../../pipeline/asr/phones.ts";
+import { buildLexicon } from "../../asr/lexicon.ts";
+import { phoneIndex } from "../../core/phones.ts";
 
 if (import.meta.main) {
   const [input, output] = Deno.args;

@@ -7,8 +7,8 @@ taken from the asterisk prompt transcripts. The device names listed in HELD_OUT_
 never occur in training sentences: evaluation uses them to show that a new device works
 from its pronunciation alone.
 
-When the devices engineer's `sampleSentences(registry, n)` exists, scripts/asr/make_corpus.sh
-adds its output as well (same format).
+scripts/asr/make_model.sh adds the command sentences of scripts/asr/commands.ts (random
+registries through the sentence templates) as well.
 
 Usage: /usr/bin/python3 scripts/asr/sentences.py --kind train|eval|general --n N --seed S
 """

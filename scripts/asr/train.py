@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train the streaming phone CTC model and export it to ONNX (fp32).
 
-Inputs (made by scripts/asr/make_data.sh):
+Inputs (made by scripts/asr/make_model.sh):
   --features DIR   output of `deno task features` (index.tsv: wav<TAB>npy<TAB>frames)
   --manifest TSV   render manifest (id<TAB>wav<TAB>text<TAB>voice<TAB>snr<TAB>reverb)
   --targets TSV    phonemize.ts output (id<TAB>label indices)

@@ -11,8 +11,8 @@
  * ```
  * @module
  */
-import { decodeWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
+import { decodeWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
 
 /** Engines {@link speak} knows. */
 export const ENGINES = ["espeak", "flite", "festival"] as const;

@@ -11,10 +11,10 @@
  * "?" or "-"), value (number, queried state, or "-").
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadRegistry, type Registry } from "../../devices/registry.ts";
+import { loadRegistry, type Registry } from "../../home/registry.ts";
 import { intentTargets } from "../../devices/router.ts";
-import { parseIntent, type TemplateSet } from "../../pipeline/intent/index.ts";
+import { parseIntent, type TemplateSet } from "../../intent/index.ts";
+import { scriptArgs } from "../cli.ts";
 
 /** One line of a sentence set. */
 export interface PhrasingCase {
@@ -80,8 +80,8 @@ export function scoreCases(
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
+  const usage = "usage: phrasing_eval.ts SET.tsv [--registry R] [--templates T] [--failures]";
+  const { values, positionals } = scriptArgs("phrasing_eval.ts", usage, {
     allowPositionals: true,
     options: {
       registry: { type: "string", default: "tests/fixtures/phrasing/home.devices.json" },
@@ -90,7 +90,7 @@ if (import.meta.main) {
     },
   });
   if (positionals.length !== 1) {
-    console.error("usage: phrasing_eval.ts SET.tsv [--registry R] [--templates T] [--failures]");
+    console.error(usage);
     Deno.exit(2);
   }
   const registry = await loadRegistry(values.registry!);

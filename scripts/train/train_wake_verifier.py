@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Train the wake-word verifier: a small MLP head on 16 frames (1.28 s) of the frozen speech
-embedding (pipeline/wake_embed.ts), float training then QAT to 4-bit block-wise weights with
+embedding (wake/embed.ts), float training then QAT to 4-bit block-wise weights with
 earshot's toolkit (scripts/train/earshot_quant), exported fp32 / INT8 / 4-bit.
 
     nice -n 10 /usr/bin/python3 scripts/train/train_wake_verifier.py \

@@ -9,16 +9,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadModel, ort } from "../../models/ort.ts";
-import { readWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
+import { loadModel, ort } from "../../core/ort.ts";
+import { readWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
 import {
   EMBED_WINDOW,
   FP32_EMBEDDING,
   MEL_BANDS,
   MEL_PER_STEP,
   WakeEmbedModel,
-} from "../../pipeline/wake_embed.ts";
+} from "../../wake/embed.ts";
 import { parseClipTable } from "./embed_clips.ts";
 
 const { values, positionals } = parseArgs({

@@ -1,5 +1,5 @@
 /**
- * Speech-embedding features of the verifier's training clips (pipeline/wake_embed.ts, the same
+ * Speech-embedding features of the verifier's training clips (wake/embed.ts, the same
  * front end the detector runs), for scripts/train/train_wake_verifier.py.
  *
  *   deno run -A scripts/wake/embed_clips.ts data/wake/hey_computer_xeng/clips/train.tsv \
@@ -11,9 +11,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { readWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
-import { EMBED_DIM, FP32_EMBEDDING, WakeEmbedModel } from "../../pipeline/wake_embed.ts";
+import { readWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
+import { EMBED_DIM, FP32_EMBEDDING, WakeEmbedModel } from "../../wake/embed.ts";
 import { encodeNpy } from "../npy.ts";
 
 /** One parsed row of a clip table. */

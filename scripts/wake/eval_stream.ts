@@ -12,10 +12,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseConfig } from "../../pipeline/config.ts";
+import { parseConfig } from "../../core/config.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import type { AnalysisFrame } from "../../pipeline/frame.ts";
-import { loadWakeModel, WakeDetector } from "../../pipeline/wake.ts";
+import { loadWakeModel, WakeDetector } from "../../wake/detector.ts";
 
 /** The evaluation streams of a wake word (`<data>/eval/truth.json`). */
 export interface Truth {

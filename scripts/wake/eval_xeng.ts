@@ -17,18 +17,18 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseConfig } from "../../pipeline/config.ts";
+import { parseConfig } from "../../core/config.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import type { AnalysisFrame } from "../../pipeline/frame.ts";
-import { loadWakeModel, WakeDetector, type WakeModel } from "../../pipeline/wake.ts";
-import { FP32_EMBEDDING, WakeEmbedModel } from "../../pipeline/wake_embed.ts";
-import { loadVerifierHead } from "../../pipeline/wake_verifier.ts";
-import { readWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
+import { loadWakeModel, WakeDetector, type WakeModel } from "../../wake/detector.ts";
+import { FP32_EMBEDDING, WakeEmbedModel } from "../../wake/embed.ts";
+import { loadVerifierHead } from "../../wake/verifier.ts";
+import { readWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
 import { detections, kindAt, match, type Truth } from "./eval_stream.ts";
 import { owwMissing, owwTrace } from "./peer_oww.ts";
-import { packageModelPath } from "../../pipeline/wake_embed.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { packageModelPath } from "../../wake/embed.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 
 /** Systems traced in one pass: the first stage alone and the cascade's precisions. */
 const VARIANTS = {
@@ -54,7 +54,7 @@ async function traceStream(
   id: string,
   dir: string,
   candidate: number,
-  vad: SileroVad,
+  vad: SileroModel,
 ): Promise<StreamTraces> {
   const config = parseConfig({ wake: { verifier: { candidateThreshold: candidate } } });
   const base = await loadWakeModel({ id, path: `${dir}${id}.onnx` }, config.wake, 13);
@@ -240,7 +240,7 @@ if (import.meta.main) {
     values.calibrate ? `${values.data}/eval/val/truth.json` : `${values.data}/eval/truth.json`,
     how,
   );
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
   const t0 = performance.now();
   console.error(`negatives ${(truth.negative.seconds / 60).toFixed(0)} min ...`);
   const neg = await traceStream(truth.negative.file, id, dir, candidate, vad);

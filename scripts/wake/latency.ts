@@ -8,7 +8,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { loadModel, ort } from "../../models/ort.ts";
+import { loadModel, ort } from "../../core/ort.ts";
 
 /** Median and 90th percentile of microsecond timings. */
 export function summarize(us: number[]): { median_us: number; p90_us: number } {

@@ -15,9 +15,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type LoadedModel, loadModel, ort } from "../../models/ort.ts";
-import { readWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
+import { type LoadedModel, loadModel, ort } from "../../core/ort.ts";
+import { readWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
 import { detections, match, readTruth } from "./eval_stream.ts";
 
 /**

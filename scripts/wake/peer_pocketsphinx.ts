@@ -29,9 +29,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseConfig } from "../../pipeline/config.ts";
-import { parseWavHeader } from "../../pipeline/audio/wav.ts";
-import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
+import { parseConfig } from "../../core/config.ts";
+import { parseWavHeader } from "../../audio/wav.ts";
+import { buildLexicon } from "../../asr/lexicon.ts";
 import { toDict } from "../asr/jsgf.ts";
 import { type BatchRun, parseHypseg, runBatch, wavInputArgs } from "../asr/pocketsphinx.ts";
 import { detections, match, readTruth } from "./eval_stream.ts";

@@ -2,8 +2,8 @@
  * Every route and every error of the API through `app.request()` (no server).
  */
 import assert from "node:assert/strict";
-import { WavError } from "../../pipeline/audio/wav.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import { WavError } from "../../audio/wav.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 import { AUTH, emitAll, makeApp, SseReader, TOKEN, toneWav, utteranceEvents } from "./helpers.ts";
 
 const json = (body: unknown, headers: Record<string, string> = AUTH) => ({

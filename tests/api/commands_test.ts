@@ -5,9 +5,9 @@
  * intent is reported as not understood.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
 import { audioRunner, textRunner } from "../../api/commands.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { EventBus } from "../../pipeline/bus.ts";
+import { EventBus } from "../../core/bus.ts";
 import { startApi } from "../../api/server.ts";
 import { DEMO_WAV, MQTT_TEST, pipelineServices, testConfig } from "./wiring.ts";
 
@@ -154,6 +154,23 @@ Deno.test(
       await page.waitForSelector("#control-result.error");
       assert.match(await page.textContent("#control-result") ?? "", /invalid bearer token/);
       await page.fill("#token", TOKEN);
+
+      // A microphone restart shows on the page with its reason (issue 13: the page says why).
+      bus.emit({
+        type: "source",
+        t: 9,
+        state: "restarting",
+        source: "mic:default",
+        reason: "arecord exited (code 1); retry in 500 ms",
+      });
+      await page.waitForFunction(
+        () =>
+          document.getElementById("audio").textContent.includes(
+            "mic:default restarting (arecord exited (code 1); retry in 500 ms)",
+          ),
+        undefined,
+        { timeout: 10000 },
+      );
 
       await Deno.mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });

@@ -5,8 +5,8 @@
  * the API answering once it ends.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
 import { startApi } from "../../api/server.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -3,9 +3,9 @@
  * an SSE reader and app builders.
  * @module
  */
-import { EventBus } from "../../pipeline/bus.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { EarshotEvent } from "../../core/events.ts";
+import { encodeWav } from "../../audio/wav.ts";
 import { type ApiDeps, createApp } from "../../api/app.ts";
 
 /** A token long enough for the API. */

@@ -5,8 +5,8 @@
  * loopback so the Host header is exactly what a browser would send.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
 import { startApi } from "../../api/server.ts";
 import { hostAllowed } from "../../api/app.ts";
 

@@ -3,7 +3,7 @@
  * cumulative, labels are escaped, and bus events become counters and latencies.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
+import { EventBus } from "../../core/bus.ts";
 import { Counter, Histogram, MetricsCollector } from "../../api/metrics.ts";
 import { emitAll, utteranceEvents } from "./helpers.ts";
 

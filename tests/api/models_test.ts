@@ -3,7 +3,8 @@
  * thresholds in effect; a missing or broken file is reported, not thrown.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../pipeline/config.ts";
+import { parseConfig } from "../../core/config.ts";
+import { modelDefaults } from "../../app/stages.ts";
 import { describeModelFile, describeModels, modelCache } from "../../api/models.ts";
 
 const FIX = "tests/fixtures/onnx";
@@ -20,7 +21,7 @@ Deno.test("describeModels: the VAD from npm, fixture models by bit width, a miss
     },
     asr: { model: `${FIX}/nbits.onnx`, confidenceThreshold: 0.4 },
   });
-  const models = await describeModels(config);
+  const models = await describeModels(config, modelDefaults());
   assert.deepEqual(models.map((m) => [m.id, m.kind]), [
     ["vad", "vad"],
     ["int4_kws", "wake"],

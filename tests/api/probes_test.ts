@@ -2,7 +2,7 @@
  * The audio-alive probe follows source events and the flow of level events.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
+import { EventBus } from "../../core/bus.ts";
 import { StatusCollector } from "../../api/status.ts";
 import { audioAliveProbe } from "../../api/probes.ts";
 

@@ -5,9 +5,9 @@
  * streams.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 import { startApi } from "../../api/server.ts";
 import { SseReader } from "./helpers.ts";
 import { DEMO_WAV, MQTT_TEST, pipelineServices, testConfig } from "./wiring.ts";

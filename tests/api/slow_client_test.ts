@@ -4,8 +4,8 @@
  * and a refused (413) body closes its connection.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
 import { startApi } from "../../api/server.ts";
 import { toneWav } from "./helpers.ts";
 

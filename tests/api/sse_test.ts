@@ -4,10 +4,10 @@
  * replay, and a clean shutdown.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 import { formatSse, SseHub, TooManyClientsError } from "../../api/sse.ts";
-import { jsonLines } from "../../pipeline/sinks/jsonl.ts";
+import { jsonLines } from "../../app/jsonl.ts";
 import { SseReader, utteranceEvents } from "./helpers.ts";
 
 const level = (t: number): EarshotEvent => ({ type: "level", t, db: -30, vad: 0, wake: {} });

@@ -3,7 +3,7 @@
  * wall time, device states and counters; the document never shows secrets.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
+import { EventBus } from "../../core/bus.ts";
 import { buildStatus, redactUrl, sanitize, StatusCollector } from "../../api/status.ts";
 import { emitAll, utteranceEvents } from "./helpers.ts";
 

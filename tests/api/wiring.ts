@@ -9,12 +9,12 @@
  * INT8 recognizer.
  * @module
  */
-import { EventBus } from "../../pipeline/bus.ts";
-import type { Config } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { Config } from "../../core/config.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { createStages } from "../../pipeline/stages.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { createStages, modelDefaults } from "../../app/stages.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { parseConfig } from "../../core/config.ts";
 import { type DeviceRuntime, startDevices } from "../../devices/runtime.ts";
 import type { ApiServices } from "../../api/server.ts";
 import { describeModels } from "../../api/models.ts";
@@ -42,7 +42,7 @@ export async function pipelineServices(
   config: Config,
   bus: EventBus,
 ): Promise<ApiServices & { devices: DeviceRuntime; close(): Promise<void> }> {
-  const vad = await SileroVad.load(config.vad.model);
+  const vad = await SileroModel.load(config.vad.model);
   const devices = await startDevices(config, bus);
   const sim = await Simulator.start(devices.brokerUrl);
   await devices.ready();
@@ -75,7 +75,7 @@ export async function pipelineServices(
       const d = devices.status();
       return {
         audio: { kind: "upload" },
-        models: await describeModels(config),
+        models: await describeModels(config, modelDefaults()),
         mqtt: {
           connected: d.mqtt.state === "connected",
           url: d.mqtt.url,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../pipeline/config.ts";
+import { ConfigError, parseConfig } from "../../core/config.ts";
 
 Deno.test("asr config: defaults for trigger, chunking, lexicon sources", () => {
   const c = parseConfig({});

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import type { WordGrammar } from "../../pipeline/grammar.ts";
-import { CtcGrammarDecoder, logAdd } from "../../pipeline/asr/decoder.ts";
-import { buildGraph } from "../../pipeline/asr/graph.ts";
-import { type Lexicon, parseArpabet } from "../../pipeline/asr/lexicon.ts";
-import { NUM_LABELS, phoneIndex } from "../../pipeline/asr/phones.ts";
+import type { WordGrammar } from "../../core/grammar.ts";
+import { CtcGrammarDecoder, logAdd } from "../../asr/decoder.ts";
+import { buildGraph } from "../../asr/graph.ts";
+import { type Lexicon, parseArpabet } from "../../asr/lexicon.ts";
+import { NUM_LABELS, phoneIndex } from "../../core/phones.ts";
 
 /** A tiny lexicon with fixed pronunciations (no files, no espeak). */
 function lexicon(entries: Record<string, string[]>): Lexicon {

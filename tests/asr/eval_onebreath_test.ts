@@ -3,9 +3,9 @@
  * rule), when an item counts as right, the summary, and bad arguments.
  */
 import assert from "node:assert/strict";
-import type { EarshotEvent } from "../../pipeline/events.ts";
-import { loadRegistry } from "../../devices/registry.ts";
-import { parseIntent } from "../../pipeline/intent/index.ts";
+import type { EarshotEvent } from "../../core/events.ts";
+import { loadRegistry } from "../../home/registry.ts";
+import { parseIntent } from "../../intent/index.ts";
 import { actionsIn, itemOk, type ItemResult, summarize } from "../../scripts/asr/eval_onebreath.ts";
 
 const registry = await loadRegistry("devices/example.devices.json");

@@ -10,10 +10,10 @@ import {
 } from "../../scripts/asr/fsg.ts";
 import { parseHyp, parseHypseg, runBatch, wavInputArgs } from "../../scripts/asr/pocketsphinx.ts";
 import { toDict } from "../../scripts/asr/jsgf.ts";
-import { grammarAccepts, grammarWords, type WordGrammar } from "../../pipeline/grammar.ts";
-import { buildLexicon } from "../../pipeline/asr/lexicon.ts";
-import { loadRegistry } from "../../devices/registry.ts";
-import { buildCommandGrammar, sampleSentences, seededRandom } from "../../pipeline/intent/index.ts";
+import { grammarAccepts, grammarWords, type WordGrammar } from "../../core/grammar.ts";
+import { buildLexicon } from "../../asr/lexicon.ts";
+import { loadRegistry } from "../../home/registry.ts";
+import { buildCommandGrammar, sampleSentences, seededRandom } from "../../intent/index.ts";
 import { tempDir } from "../helpers/audio.ts";
 
 /** "turn (on|off) [the] light [please]" with epsilon arcs, as the template compiler makes them. */

@@ -3,12 +3,12 @@
  * real audio (flite slt rendering in the demo recording).
  */
 import assert from "node:assert/strict";
-import { loadModel } from "../../models/ort.ts";
-import { readOnnxInfo } from "../../models/onnx_info.ts";
-import { AcousticModel } from "../../pipeline/asr/acoustic.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { loadModel } from "../../core/ort.ts";
+import { readOnnxInfo } from "../../core/onnx_info.ts";
+import { AcousticModel } from "../../asr/acoustic.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { mfccOfSignal } from "../../pipeline/mfcc.ts";
-import { NUM_LABELS } from "../../pipeline/asr/phones.ts";
+import { NUM_LABELS } from "../../core/phones.ts";
 
 const INT8 = "models/asr/asr_int8.onnx";
 const FP32 = "models/asr/asr_fp32.onnx";
@@ -40,7 +40,7 @@ Deno.test("INT8 and fp32 give the same best phone on nearly every frame of real 
   const f = mfccOfSignal(x);
   const out: Float32Array[] = [];
   for (const path of [FP32, INT8]) {
-    const m = await AcousticModel.load(path, { chunkFrames: 16 });
+    const m = (await AcousticModel.load(path, { chunkFrames: 16 })).stream();
     m.reset();
     const rows: number[] = [];
     for (let t = 0; t < f.frames; t++) {
@@ -70,7 +70,7 @@ Deno.test("streaming in chunks equals one run over the whole utterance", async (
   const x = await loadAudioFile("assets/demo.wav");
   const f = mfccOfSignal(x);
   const run = async (chunk: number) => {
-    const m = await AcousticModel.load(INT8, { chunkFrames: chunk });
+    const m = (await AcousticModel.load(INT8, { chunkFrames: chunk })).stream();
     m.reset();
     const rows: number[] = [];
     for (let t = 0; t < f.frames; t++) {

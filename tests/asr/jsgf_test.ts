@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { toDict, toJsgf } from "../../scripts/asr/jsgf.ts";
-import type { WordGrammar } from "../../pipeline/grammar.ts";
-import { parseArpabet } from "../../pipeline/asr/lexicon.ts";
+import type { WordGrammar } from "../../core/grammar.ts";
+import { parseArpabet } from "../../asr/lexicon.ts";
 
 Deno.test("toJsgf: epsilon arcs folded into rules, finals get <NULL>", () => {
   const g: WordGrammar = {

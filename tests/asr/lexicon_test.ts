@@ -6,8 +6,8 @@ import {
   LexiconError,
   parseArpabet,
   parseCmudict,
-} from "../../pipeline/asr/lexicon.ts";
-import { NUM_LABELS, phoneIndex, phoneName } from "../../pipeline/asr/phones.ts";
+} from "../../asr/lexicon.ts";
+import { NUM_LABELS, phoneIndex, phoneName } from "../../core/phones.ts";
 
 Deno.test("phone set: 39 ARPAbet phones plus blank, indices round-trip", () => {
   assert.equal(NUM_LABELS, 40);

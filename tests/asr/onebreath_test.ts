@@ -7,20 +7,20 @@
  * grammar.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../pipeline/events.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
-import type { EventBus } from "../../pipeline/bus.ts";
+import type { EventBus } from "../../core/bus.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { WakeDetector } from "../../pipeline/wake.ts";
-import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
-import { loadRegistry } from "../../devices/registry.ts";
-import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { WakeDetector } from "../../wake/detector.ts";
+import { createRecognizer } from "../../asr/recognizer.ts";
+import { loadRegistry } from "../../home/registry.ts";
+import { buildCommandGrammar } from "../../intent/index.ts";
+import { encodeWav } from "../../audio/wav.ts";
 import { addFloor, concat, speak, trimSilence } from "../../scripts/asr/tts.ts";
 
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 const grammar = buildCommandGrammar(await loadRegistry("devices/example.devices.json"));
 
 /** Run `x` (16 kHz) through VAD, MFCC, `wake` (the real detector if absent) and the recognizer. */
@@ -34,7 +34,7 @@ async function run(
     vad,
     makeStages: async (bus) => [
       wake ? wake(bus) : await WakeDetector.create(config.wake, bus),
-      (await createRecognizer(bus, grammar, config.asr)).recognizer,
+      (await createRecognizer(grammar, config.asr)).recognizer,
     ],
   });
   const ts = events.filter((e): e is TranscriptEvent => e.type === "transcript");

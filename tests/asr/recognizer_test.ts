@@ -4,20 +4,20 @@
  * audio synthesized by flite's slt voice (a voice held out from training).
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent, TranscriptEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent, TranscriptEvent } from "../../core/events.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { createRecognizer } from "../../pipeline/asr/recognizer.ts";
-import { AcousticModel } from "../../pipeline/asr/acoustic.ts";
-import { loadRegistry } from "../../devices/registry.ts";
-import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
-import { decodeWav, encodeWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { createRecognizer } from "../../asr/recognizer.ts";
+import { AcousticModel } from "../../asr/acoustic.ts";
+import { loadRegistry } from "../../home/registry.ts";
+import { buildCommandGrammar } from "../../intent/index.ts";
+import { decodeWav, encodeWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
 
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 const registry = await loadRegistry("devices/example.devices.json");
 const grammar = buildCommandGrammar(registry);
 
@@ -89,7 +89,7 @@ async function transcripts(
   const events = await runAudio(wav, config, {
     vad,
     makeStages: async (bus) => {
-      const { recognizer } = await createRecognizer(bus, grammar, config.asr);
+      const { recognizer } = await createRecognizer(grammar, config.asr);
       return wake === undefined ? [recognizer] : [wakeAt(bus, wake), recognizer];
     },
   });
@@ -178,10 +178,36 @@ Deno.test("a model card with a bad decoder setting is an error naming the card a
     await Deno.writeTextFile(`${dir}/m.json`, JSON.stringify({ decoder: { phoneBonus: "big" } }));
     const config = parseConfig({ asr: { model: `${dir}/m.onnx` } });
     await assert.rejects(
-      () => createRecognizer(new EventBus(), grammar, config.asr),
+      () => createRecognizer(grammar, config.asr),
       /m\.json: decoder\.phoneBonus must be a number, got "big"/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("recognizers share the acoustic session and the graph; each decodes on its own stream", async () => {
+  const config = parseConfig({});
+  const a = await createRecognizer(grammar, config.asr);
+  const b = await createRecognizer(grammar, config.asr);
+  assert.equal(a.recognizer.model, b.recognizer.model, "one acoustic model session");
+  assert.equal(a.recognizer.graph, b.recognizer.graph, "one decoding graph per grammar");
+  const other = buildCommandGrammar(
+    await loadRegistry("tests/fixtures/phrasing/home.devices.json"),
+  );
+  const c = await createRecognizer(other, config.asr);
+  assert.equal(c.recognizer.model, a.recognizer.model);
+  assert.notEqual(c.recognizer.graph, a.recognizer.graph, "another grammar, another graph");
+  for (const r of [a, b, c]) r.recognizer.close();
+  // Two utterances decoded at once on the shared session give what each gives alone.
+  const one = await say([0.5, "turn on the kitchen light", 1]);
+  const two = await say([0.5, "close the garage door", 1], "en-gb-x-rp+f2");
+  const alone = [
+    (await transcripts(one, {}, 0.3)).transcripts,
+    (await transcripts(two, {}, 0.3))
+      .transcripts,
+  ].map((ts) => ts.map((t) => t.text));
+  const together = await Promise.all([transcripts(one, {}, 0.3), transcripts(two, {}, 0.3)]);
+  assert.deepEqual(together.map((r) => r.transcripts.map((t) => t.text)), alone);
+  assert.deepEqual(alone, [["turn on the kitchen light"], ["close the garage door"]]);
 });

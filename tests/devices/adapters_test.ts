@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { adapterFor, StatePayloadError } from "../../devices/adapters/index.ts";
 import type { Command } from "../../devices/adapters/types.ts";
 import { expandDiscovery } from "../../devices/adapters/homeassistant.ts";
-import { type Device, type DeviceInput, Registry } from "../../devices/registry.ts";
+import { type Device, type DeviceInput, Registry } from "../../home/registry.ts";
 
 function device(input: Omit<DeviceInput, "name"> & { name?: string }): Device {
   const r = new Registry();

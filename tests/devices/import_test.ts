@@ -5,7 +5,7 @@ import {
   importHaDiscovery,
   importZ2mDevices,
 } from "../../devices/import.ts";
-import { parseRegistry } from "../../devices/registry.ts";
+import { parseRegistry } from "../../home/registry.ts";
 
 const reg = () =>
   parseRegistry({

@@ -5,7 +5,7 @@ import {
   parseRegistryText,
   Registry,
   RegistryError,
-} from "../../devices/registry.ts";
+} from "../../home/registry.ts";
 
 const light = (extra: Record<string, unknown> = {}) => ({
   name: "kitchen light",
@@ -177,8 +177,8 @@ Deno.test("Registry.add/remove: ids, name clashes, unknown areas, change listene
   assert.equal(changes, 3);
 });
 
-Deno.test("devices/registry.schema.json is up to date (regenerate: deno run -A devices/schema.ts)", async () => {
-  const { registryJsonSchema } = await import("../../devices/schema.ts");
+Deno.test("devices/registry.schema.json is up to date (regenerate: deno run -A home/schema.ts)", async () => {
+  const { registryJsonSchema } = await import("../../home/schema.ts");
   const committed = JSON.parse(
     await Deno.readTextFile(new URL("../../devices/registry.schema.json", import.meta.url)),
   );

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
-import { parseIntent } from "../../pipeline/intent/index.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { EarshotEvent } from "../../core/events.ts";
+import { parseIntent } from "../../intent/index.ts";
 import { startEmbeddedBroker } from "../../devices/broker.ts";
 import { MqttLink } from "../../devices/mqtt.ts";
-import { loadRegistry } from "../../devices/registry.ts";
+import { loadRegistry } from "../../home/registry.ts";
 import { Router } from "../../devices/router.ts";
 import { Mosquitto, until } from "./mosquitto.ts";
 import { Simulator } from "../../devices/simulator.ts";
@@ -30,7 +30,11 @@ async function setup(kind: "mosquitto" | "aedes") {
   const bus = new EventBus();
   const events: EarshotEvent[] = [];
   bus.on((e) => events.push(e));
-  const router = new Router(registry, link, { confirmTimeoutMs: 400, emit: (e) => bus.emit(e) });
+  const router = new Router(registry, link, {
+    confirmTimeoutMs: 400,
+    brightnessStep: 25,
+    emit: (e) => bus.emit(e),
+  });
   router.watchStates();
   const sim = await Simulator.start(url);
   await new Promise((r) => setTimeout(r, 150)); // subscriptions settle
@@ -264,6 +268,48 @@ Deno.test(
         topic: "zigbee2mqtt/living_group/set",
         payload: '{"scene_recall":1}',
       });
+    } finally {
+      await s.close();
+    }
+  },
+);
+
+Deno.test(
+  "relative brightness: dim and brighten step from each light's reported level",
+  opts,
+  async () => {
+    const s = await setup("aedes");
+    const level = () => s.router.states.get("kitchen_light").brightness;
+    const step = async (text: string) => {
+      const r = s.say(text);
+      assert.deepEqual(r.errors, [], text);
+      const [c] = await r.confirmations;
+      assert.equal(c.confirmed, true, `${text}: ${c.reason}`);
+      return level();
+    };
+    try {
+      // Unknown level: nothing is guessed.
+      s.sim.muted.add("kitchen/ceiling");
+      const unknown = s.say("dim the kitchen light");
+      assert.deepEqual(unknown.errors, ["kitchen_light: cannot dim: its brightness is unknown"]);
+      assert.deepEqual(unknown.actions.map((a) => a.topics), [[]]);
+      s.sim.muted.delete("kitchen/ceiling");
+      await s.say("set the kitchen light to 50 percent").confirmations;
+      assert.equal(level(), 50);
+      assert.equal(await step("dim the kitchen light"), 25);
+      assert.equal(await step("turn the kitchen light up a bit"), 35);
+      assert.equal(await step("make the kitchen light a lot brighter"), 75);
+      assert.equal(await step("brighten the kitchen light"), 100, "kept at 100");
+      assert.equal(await step("turn down the kitchen light"), 75);
+      // Never below 1 (dimming does not switch it off).
+      await s.say("set the kitchen light to 5 percent").confirmations;
+      assert.equal(await step("make the kitchen light darker"), 1);
+      // Off: brightening turns it on low; dimming does nothing and says why.
+      await s.say("turn off the kitchen light").confirmations;
+      const dimOff = s.say("dim the kitchen light");
+      assert.deepEqual(dimOff.errors, ["kitchen_light: cannot dim: it is off"]);
+      assert.equal(await step("brighten the kitchen light"), 25);
+      assert.equal(s.router.states.get("kitchen_light").on, true);
     } finally {
       await s.close();
     }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { ConfigError, parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { ConfigError, parseConfig } from "../../core/config.ts";
+import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../core/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
-import { grammarAccepts } from "../../pipeline/grammar.ts";
+import { grammarAccepts } from "../../core/grammar.ts";
 import { freePort, Mosquitto, until, Watcher } from "./mosquitto.ts";
 import { Simulator } from "../../devices/simulator.ts";
 
@@ -159,7 +159,7 @@ Deno.test(
       assert.deepEqual(it.slots, [{
         entity: "device",
         slotName: "device",
-        rawValue: "kitchen_light",
+        rawValue: "kitchen light", // the words said (issue 12), the id is in value
         value: { kind: "Unknown", value: "kitchen_light" },
         confidence: 1,
       }]);

@@ -4,9 +4,9 @@
  * without one, an intent event with a reason and nothing published.
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

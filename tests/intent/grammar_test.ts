@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closure, grammarAccepts, grammarWords } from "../../pipeline/grammar.ts";
+import { closure, grammarAccepts, grammarWords } from "../../core/grammar.ts";
 import {
   buildCommandGrammar,
   countSentences,
@@ -11,8 +11,8 @@ import {
   sampleSentences,
   seededRandom,
   TemplateError,
-} from "../../pipeline/intent/index.ts";
-import { parseRegistry } from "../../devices/registry.ts";
+} from "../../intent/index.ts";
+import { parseRegistry } from "../../home/registry.ts";
 import { testRegistry } from "./helpers.ts";
 
 Deno.test("the grammar accepts the commands of the registry and rejects others", () => {

@@ -1,4 +1,4 @@
-import { parseRegistry, type Registry } from "../../devices/registry.ts";
+import { parseRegistry, type Registry } from "../../home/registry.ts";
 
 /** A small registry covering every device type and adapter. */
 export function testRegistry(extra: Record<string, unknown> = {}): Registry {

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  normalizeText,
-  numberToWords,
-  tokenize,
-  wordsToNumber,
-} from "../../pipeline/intent/numbers.ts";
+import { normalizeText, numberToWords, tokenize, wordsToNumber } from "../../core/text.ts";
 
 Deno.test("numberToWords spells numbers the way the grammar expects", () => {
   assert.equal(numberToWords(0), "zero");

@@ -4,7 +4,7 @@ import {
   parseIntent,
   sampleCommands,
   seededRandom,
-} from "../../pipeline/intent/index.ts";
+} from "../../intent/index.ts";
 import { testRegistry } from "./helpers.ts";
 
 const reg = testRegistry();
@@ -236,4 +236,32 @@ Deno.test("an edited sentence that two intents explain equally well does nothing
   // Unambiguous edits still work.
   assert.equal(parse("turn on kitchen light please")?.name, "TurnOn");
   assert.equal(parse("switch off the kitchn light")?.name, "TurnOff");
+});
+
+Deno.test("relative brightness: direction and optional amount, for one light or a group", () => {
+  expectIntent("dim the kitchen light", "StepBrightness", {
+    device: "kitchen_light",
+    direction: "down",
+  });
+  expectIntent("brighten the floor lamp a little", "StepBrightness", {
+    device: "floor_lamp",
+    direction: "up",
+    amount: 10,
+  });
+  expectIntent("turn the lights in the kitchen down a lot", "StepBrightness", {
+    domain: "light",
+    area: "kitchen",
+    direction: "down",
+    amount: 40,
+  });
+  expectIntent("could you make the living room lights brighter", "StepBrightness", {
+    domain: "light",
+    area: "living_room",
+    direction: "up",
+  });
+  // An absolute level is still SetBrightness.
+  expectIntent("dim the kitchen light to 20 percent", "SetBrightness", {
+    device: "kitchen_light",
+    value: 20,
+  });
 });

@@ -5,9 +5,9 @@
  * against here; docs/phrasing.md has the figures.
  */
 import assert from "node:assert/strict";
-import { loadRegistry } from "../../devices/registry.ts";
+import { loadRegistry } from "../../home/registry.ts";
 import { parseCases, scoreCases } from "../../scripts/intent/phrasing_eval.ts";
-import { templateSetOf } from "../../pipeline/intent/templates.ts";
+import { templateSetOf } from "../../intent/templates.ts";
 
 const fixture = (f: string) => new URL(`../fixtures/phrasing/${f}`, import.meta.url).pathname;
 

@@ -7,9 +7,9 @@
  * living room unless another room is named.
  */
 import assert from "node:assert/strict";
-import { loadRegistry } from "../../devices/registry.ts";
+import { loadRegistry } from "../../home/registry.ts";
 import { intentTargets } from "../../devices/router.ts";
-import { parseIntent } from "../../pipeline/intent/index.ts";
+import { parseIntent } from "../../intent/index.ts";
 
 const home = await loadRegistry(
   new URL("../fixtures/phrasing/home.devices.json", import.meta.url).pathname,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseTemplate, TemplateError } from "../../pipeline/intent/template.ts";
+import { parseTemplate, TemplateError } from "../../intent/template.ts";
 
 Deno.test("parseTemplate: words, alternatives, optional parts, slots, ranges, constants, rules", () => {
   assert.deepEqual(parseTemplate("turn on"), {
@@ -100,4 +100,16 @@ Deno.test("{~N}: a recognizer weight in nats, consuming no word; bad weights are
     /a weight is \{~N\} with N a number of nats, 0\.\.50/,
   );
   assert.throws(() => parseTemplate("x {~lots}"), /a weight is/);
+});
+
+Deno.test("templates nested deeper than MAX_TEMPLATE_DEPTH are refused with a TemplateError", () => {
+  const deep = "(".repeat(5000) + "a" + ")".repeat(5000);
+  assert.throws(
+    () => parseTemplate(deep, "intents.X[0]"),
+    (err: Error) =>
+      err instanceof TemplateError &&
+      /intents\.X\[0\]: .*column 33: groups nested deeper than 32 levels/.test(err.message),
+  );
+  const ok = "(".repeat(32) + "a" + ")".repeat(32);
+  assert.deepEqual(parseTemplate(ok), { kind: "word", word: "a" });
 });

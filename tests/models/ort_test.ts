@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { checkFeeds, describeModel, loadModel, ModelError, ort } from "../../models/ort.ts";
-import { readOnnxInfo } from "../../models/onnx_info.ts";
+import { checkFeeds, describeModel, loadModel, ModelError, ort } from "../../core/ort.ts";
+import { readOnnxInfo } from "../../core/onnx_info.ts";
 import { defaultVadModelPath } from "../../pipeline/vad.ts";
 import { tempDir } from "../helpers/audio.ts";
 

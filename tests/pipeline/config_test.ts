@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig, parseConfig } from "../../pipeline/config.ts";
+import { ConfigError, DEFAULTS, loadConfig, parseConfig } from "../../core/config.ts";
+import { apiLimits, DEFAULT_LIMITS } from "../../api/app.ts";
+import { SSE_DEFAULTS, sseOptions } from "../../api/sse.ts";
 import { tempDir } from "../helpers/audio.ts";
 
 Deno.test("defaults: 16 kHz front end, energy gate, one thread of everything", () => {
@@ -132,4 +134,27 @@ Deno.test("a config file with a UTF-8 byte order mark is read", async () => {
     new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"vad":{"threshold":0.7}}')]),
   );
   assert.equal((await loadConfig({ file })).vad.threshold, 0.7);
+});
+
+Deno.test("the schema holds the API's and the SSE hub's defaults; the api section sets them", () => {
+  assert.deepEqual(DEFAULT_LIMITS, apiLimits(parseConfig({})));
+  assert.deepEqual(SSE_DEFAULTS, sseOptions(parseConfig({})));
+  assert.equal(DEFAULT_LIMITS.maxTextChars, 500);
+  assert.equal(SSE_DEFAULTS.replayBuffer, 500);
+  assert.deepEqual(DEFAULTS, parseConfig({}));
+  const c = parseConfig({
+    api: { maxTextChars: 10, maxUploadReads: 1, probeTimeoutMs: 500, sseRetryMs: 100 },
+  });
+  assert.equal(apiLimits(c).maxTextChars, 10);
+  assert.equal(apiLimits(c).maxUploadReads, 1);
+  assert.equal(apiLimits(c).probeTimeoutMs, 500);
+  assert.equal(sseOptions(c).retryMs, 100);
+  assert.throws(
+    () => parseConfig({ api: { maxUploadReads: 0 } }, "cfg.json"),
+    (e: Error) => e instanceof ConfigError && /cfg\.json.*api\.maxUploadReads/.test(e.message),
+  );
+  assert.throws(
+    () => parseConfig({ api: { sseClientQueue: "big" } }, "cfg.json"),
+    (e: Error) => e instanceof ConfigError && /api\.sseClientQueue/.test(e.message),
+  );
 });

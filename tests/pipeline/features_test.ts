@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { dumpFeatures } from "../../scripts/features.ts";
 import { decodeNpy, encodeNpy } from "../../scripts/npy.ts";
 import { mfccOfSignal } from "../../pipeline/mfcc.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { RECORDINGS, tempDir } from "../helpers/audio.ts";
 
 const DEMO = new URL("../../assets/demo.wav", import.meta.url).pathname;

@@ -1,11 +1,11 @@
 /** The front end's frames: MFCC exactly as the streaming extractor computes it, digital silence too. */
 import assert from "node:assert/strict";
 import { FrontEnd } from "../../pipeline/frontend.ts";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
 import { mfccOfSignal } from "../../pipeline/mfcc.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { RECORDINGS } from "../helpers/audio.ts";
 
 const speech = await loadAudioFile(RECORDINGS.librivox);
@@ -28,7 +28,7 @@ Deno.test("digital silence skips the MFCC transform, and every frame equals the 
     at += p.length;
   }
   const config = parseConfig({});
-  const fe = await FrontEnd.create(config, new EventBus(), await SileroVad.load());
+  const fe = await FrontEnd.create(config, new EventBus(), await SileroModel.load());
   const frames: Float32Array[] = [];
   for (let i = 0; i < x.length; i += 1000) {
     await fe.push(x.subarray(i, i + 1000), (f) => void frames.push(Float32Array.from(f.mfcc)));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { analyzeLevels, meter, toDb, windowDb } from "../../pipeline/audio/levels.ts";
+import { analyzeLevels, meter, toDb, windowDb } from "../../audio/levels.ts";
 import { noise, tone } from "../helpers/audio.ts";
 
 /** 3 s at 16 kHz: a noise floor with one second of "speech" (a tone) of amplitude `amp`. */

@@ -6,7 +6,7 @@ import {
   PCM_SCALE,
   StreamingMfcc,
 } from "../../pipeline/mfcc.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { noise, RECORDINGS } from "../helpers/audio.ts";
 
 const speech = await loadAudioFile(RECORDINGS.librivox);

@@ -5,11 +5,11 @@
  * secrets in its environment.
  */
 import assert from "node:assert/strict";
-import { micSource } from "../../pipeline/audio/sources.ts";
-import { EventBus } from "../../pipeline/bus.ts";
+import { micSource } from "../../audio/sources.ts";
+import { EventBus } from "../../core/bus.ts";
 import { StatusCollector } from "../../api/status.ts";
 import { audioAliveProbe } from "../../api/probes.ts";
-import type { SourceEvent } from "../../pipeline/events.ts";
+import type { SourceEvent } from "../../core/events.ts";
 import { tempDir } from "../helpers/audio.ts";
 
 /**

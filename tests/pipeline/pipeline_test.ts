@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { Pipeline, runAudio } from "../../pipeline/pipeline.ts";
-import { EventBus } from "../../pipeline/bus.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
-import { parseConfig } from "../../pipeline/config.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { EarshotEvent } from "../../core/events.ts";
+import { parseConfig } from "../../core/config.ts";
 import type { AnalysisFrame, FrameStage } from "../../pipeline/frame.ts";
-import { decodeWav } from "../../pipeline/audio/wav.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
+import { decodeWav } from "../../audio/wav.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
 
 const DEMO = await Deno.readFile(new URL("../../assets/demo.wav", import.meta.url));
 const config = parseConfig({});
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 
 Deno.test("runs are deterministic and independent of how the audio is chunked", async () => {
   const a = await runAudio(DEMO, config, { vad, chunk: 1600 });
@@ -72,4 +72,87 @@ Deno.test("a bad upload is refused with its name", async () => {
     runAudio(new TextEncoder().encode("nope"), config, { name: "upload.wav" }),
     /upload\.wav: not a WAV file/,
   );
+});
+
+Deno.test("stages return results: the pipeline emits them, hands wake and vad events to stages", async () => {
+  // A stand-in wake stage returns a wake word at 1.5 s; a second stage records what the
+  // pipeline hands it and returns a transcript 0.5 s later and one more at the end of stream.
+  const handed: string[] = [];
+  const heardBefore: string[] = [];
+  let woke = false;
+  const wake: FrameStage = {
+    onFrame(f) {
+      if (woke || f.t < 1.5) return;
+      woke = true;
+      return {
+        wake: { type: "wake", t: f.t, model: "m", phrase: "p", score: 0.9, sample: f.sample },
+      };
+    },
+  };
+  let wakeAt = -1;
+  const listener: FrameStage = {
+    onEvent(e) {
+      handed.push(e.type === "vad" ? `vad:${e.state}` : `wake:${e.model}`);
+      if (e.type === "wake") wakeAt = e.t;
+    },
+    onFrame(f) {
+      if (wakeAt >= 0 && f.t >= wakeAt + 0.5) {
+        wakeAt = -1;
+        heardBefore.push(...handed);
+        return { transcript: transcriptAt(f.t, "one") };
+      }
+    },
+    flush(t) {
+      return { transcript: transcriptAt(t, "two") };
+    },
+  };
+  const events = await runAudio(DEMO, config, { vad, makeStages: () => [wake, listener] });
+  const shown = events.map((e) =>
+    e.type === "transcript"
+      ? `transcript:${e.text}`
+      : e.type === "wake"
+      ? "wake"
+      : e.type === "vad"
+      ? `vad:${e.state}`
+      : ""
+  ).filter((s) => s);
+  assert.deepEqual(shown.filter((s) => !s.startsWith("vad")), [
+    "wake",
+    "transcript:one",
+    "transcript:two",
+  ]);
+  // Every vad event on the bus and the wake word were handed to the stage, in bus order.
+  assert.deepEqual(
+    handed,
+    shown.filter((s) => s.startsWith("vad") || s === "wake").map((s) =>
+      s === "wake" ? "wake:m" : s
+    ),
+  );
+  assert.ok(heardBefore.includes("wake:m"));
+});
+
+function transcriptAt(t: number, text: string) {
+  return {
+    type: "transcript" as const,
+    t,
+    text,
+    confidence: 1,
+    start: t,
+    end: t,
+    decodeMs: 0,
+    alternatives: [],
+    rejected: false,
+  };
+}
+
+Deno.test("level events carry the live scores of scoring stages, rounded", async () => {
+  const scoring: FrameStage & { scores: Record<string, number> } = {
+    scores: { hey_test: 0.123456 },
+    onFrame() {},
+  };
+  const plain: FrameStage = { onFrame() {} };
+  const events = await runAudio(DEMO, config, { vad, makeStages: () => [plain, scoring] });
+  const levels = events.filter((e) => e.type === "level");
+  assert.ok(levels.length > 10);
+  for (const l of levels) assert.deepEqual(l.wake, { hey_test: 0.123 });
 });

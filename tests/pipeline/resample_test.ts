@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resample, Resampler } from "../../pipeline/audio/resample.ts";
+import { resample, Resampler } from "../../audio/resample.ts";
 import { rms, tone } from "../helpers/audio.ts";
 
 /** Level change in dB, ignoring the first and last 10 % (filter edges). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { childEnv, redactUrl } from "../../pipeline/secrets.ts";
-import { EventBus } from "../../pipeline/bus.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import { childEnv, redactUrl } from "../../core/secrets.ts";
+import { EventBus } from "../../core/bus.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 
 Deno.test("redactUrl cuts user:password@ out of every URL in a text", () => {
   assert.equal(

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { micSource, pcmSource, SourceError, wavSource } from "../../pipeline/audio/sources.ts";
-import { S16Decoder } from "../../pipeline/audio/pcm.ts";
-import { encodeWav, readWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
+import { micSource, pcmSource, SourceError, wavSource } from "../../audio/sources.ts";
+import { S16Decoder } from "../../audio/pcm.ts";
+import { encodeWav, readWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
 import { sox, tempDir, tone } from "../helpers/audio.ts";
 
 async function collect(it: AsyncIterable<Float32Array>): Promise<Float32Array> {

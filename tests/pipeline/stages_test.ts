@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
-import { buildRecognizer, createStages, RecognizerSlot } from "../../pipeline/stages.ts";
+import { buildRecognizer, createStages, RecognizerSlot } from "../../app/stages.ts";
 import { Pipeline } from "../../pipeline/pipeline.ts";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { TranscriptEvent } from "../../pipeline/events.ts";
-import { WakeDetector } from "../../pipeline/wake.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { decodeWav } from "../../pipeline/audio/wav.ts";
-import { parseRegistry } from "../../devices/registry.ts";
-import { buildCommandGrammar } from "../../pipeline/intent/index.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { TranscriptEvent } from "../../core/events.ts";
+import { WakeDetector } from "../../wake/detector.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { decodeWav } from "../../audio/wav.ts";
+import { parseRegistry } from "../../home/registry.ts";
+import { buildCommandGrammar } from "../../intent/index.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const DEMO = decodeWav(await Deno.readFile(new URL("assets/demo.wav", ROOT))).samples;
 const example = JSON.parse(await Deno.readTextFile(new URL("devices/example.devices.json", ROOT)));
 const config = parseConfig({});
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 
 /** Run the demo recording through a pipeline with the given stages; returns the transcripts. */
 async function transcripts(
@@ -61,7 +61,7 @@ Deno.test("a new grammar takes over between utterances (devices changed, no retr
     async (stages) => {
       const slot = stages[1] as RecognizerSlot;
       before = slot.recognizer;
-      await slot.replace((b) => buildRecognizer(config, b, grammar));
+      await slot.replace(() => buildRecognizer(config, grammar));
       assert.equal(slot.recognizer, before, "the swap waits for the next frame");
     },
   );

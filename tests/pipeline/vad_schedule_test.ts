@@ -4,18 +4,18 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { levelDb, SileroVad, VoiceActivity } from "../../pipeline/vad.ts";
+import { levelDb, SileroModel, VoiceActivity } from "../../pipeline/vad.ts";
 import { Pipeline } from "../../pipeline/pipeline.ts";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { EarshotEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { EarshotEvent } from "../../core/events.ts";
 import type { FrameStage } from "../../pipeline/frame.ts";
-import { createStages } from "../../pipeline/stages.ts";
-import { decodeWav } from "../../pipeline/audio/wav.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
+import { createStages } from "../../app/stages.ts";
+import { decodeWav } from "../../audio/wav.ts";
+import { loadAudioFile } from "../../audio/load.ts";
 import { RECORDINGS } from "../helpers/audio.ts";
 
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 const defaults = parseConfig({}).vad;
 
 /** The five LibriVox readings of pocketsphinx-testdata, 0.5 s of digital silence after each. */
@@ -50,7 +50,6 @@ async function activity(
   wakeAt: number[] = [],
   periodSamples = Infinity,
 ): Promise<Run> {
-  vad.reset();
   const va = new VoiceActivity(vad, { ...defaults, idleStride });
   const starts: number[] = [];
   const ends: number[] = [];

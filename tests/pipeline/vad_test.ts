@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { levelDb, SileroVad, VadHysteresis, VoiceActivity } from "../../pipeline/vad.ts";
+import { levelDb, SileroModel, VadHysteresis, VoiceActivity } from "../../pipeline/vad.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
-import { loadAudioFile } from "../../pipeline/audio/load.ts";
-import type { VadEvent } from "../../pipeline/events.ts";
+import { parseConfig } from "../../core/config.ts";
+import { encodeWav } from "../../audio/wav.ts";
+import { loadAudioFile } from "../../audio/load.ts";
+import type { VadEvent } from "../../core/events.ts";
 import { noise, RECORDINGS, rms } from "../helpers/audio.ts";
 
 const opts = { threshold: 0.5, negThreshold: 0.35, minSpeechMs: 64, minSilenceMs: 96, padMs: 0 };
@@ -41,7 +41,7 @@ Deno.test("hysteresis: padding moves the start earlier but never before 0; bad t
 });
 
 Deno.test("energy gate: digital silence skips the model", async () => {
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
   const va = new VoiceActivity(vad, { ...opts, energyGateDb: -55 });
   for (let i = 0; i < 20; i++) await va.push(new Float32Array(512), i * 512);
   assert.equal(va.modelRuns, 0);
@@ -52,9 +52,12 @@ Deno.test("energy gate: digital silence skips the model", async () => {
 });
 
 Deno.test("Silero model: wrong chunk size and a non-VAD model are refused", async () => {
-  const vad = await SileroVad.load();
-  await assert.rejects(vad.process(new Float32Array(100)), /chunk has 100 samples, expected 512/);
-  await assert.rejects(SileroVad.load("/nonexistent/vad.onnx"), /model file not found/);
+  const vad = await SileroModel.load();
+  await assert.rejects(
+    vad.stream().process(new Float32Array(100)),
+    /chunk has 100 samples, expected 512/,
+  );
+  await assert.rejects(SileroModel.load("/nonexistent/vad.onnx"), /model file not found/);
 });
 
 /** The speech extent of a clean clip: first and last 10 ms frame within 25 dB of the loudest. */

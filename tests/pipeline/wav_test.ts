@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  decodeWav,
-  encodeWav,
-  openWavStream,
-  readWav,
-  WavError,
-} from "../../pipeline/audio/wav.ts";
+import { decodeWav, encodeWav, openWavStream, readWav, WavError } from "../../audio/wav.ts";
 import { RECORDINGS, sox, tempDir, tone } from "../helpers/audio.ts";
 
 /** Build a WAV byte by byte: chunks are [id, bytes]. */

@@ -4,18 +4,18 @@
  * real pipeline front end (Silero VAD + MFCC).
  */
 import assert from "node:assert/strict";
-import { EventBus } from "../../pipeline/bus.ts";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { WakeEvent } from "../../pipeline/events.ts";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { WakeEvent } from "../../core/events.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { encodeWav, readWav } from "../../pipeline/audio/wav.ts";
-import { resample } from "../../pipeline/audio/resample.ts";
+import { encodeWav, readWav } from "../../audio/wav.ts";
+import { resample } from "../../audio/resample.ts";
 import {
   loadWakeModel,
   type WakeConfig,
   WakeDetector,
   type WakeModel,
-} from "../../pipeline/wake.ts";
+} from "../../wake/detector.ts";
 
 const MODEL = new URL("../../models/wake/hey_computer.onnx", import.meta.url).pathname;
 const FP32 = new URL("../../models/wake/hey_computer.fp32.onnx", import.meta.url).pathname;

@@ -5,8 +5,8 @@
  * / low-bit kernels (QLinearConv, MatMulNBits, QLinearMatMul) with no float Conv or MatMul left.
  */
 import assert from "node:assert/strict";
-import { loadModel, ort } from "../../models/ort.ts";
-import { readOnnxInfo } from "../../models/onnx_info.ts";
+import { loadModel, ort } from "../../core/ort.ts";
+import { readOnnxInfo } from "../../core/onnx_info.ts";
 
 const MODELS = ["hey_computer", "hey_jarvis"];
 const dir = new URL("../../models/wake/", import.meta.url).pathname;

@@ -5,12 +5,12 @@
  * parts are rendered apart and joined.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { WakeEvent } from "../../pipeline/events.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { WakeEvent } from "../../core/events.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { phraseEnd, WakeDetector } from "../../pipeline/wake.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { phraseEnd, WakeDetector } from "../../wake/detector.ts";
+import { encodeWav } from "../../audio/wav.ts";
 import { addFloor, concat, speak, trimSilence } from "../../scripts/asr/tts.ts";
 
 Deno.test("phraseEnd: where the run of scores above the threshold began", () => {
@@ -28,7 +28,7 @@ Deno.test("phraseEnd: where the run of scores above the threshold began", () => 
 });
 
 Deno.test("the wake event's phraseEnd is within 200 ms of the true end, closer than the event", async () => {
-  const vad = await SileroVad.load();
+  const vad = await SileroModel.load();
   const config = parseConfig({});
   const voices = [
     "espeak:en-us",

@@ -5,27 +5,22 @@
  * festival (no festival voice is in the verifier's training data).
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../pipeline/config.ts";
-import type { WakeEvent } from "../../pipeline/events.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { WakeEvent } from "../../core/events.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
-import { SileroVad } from "../../pipeline/vad.ts";
-import { WakeDetector } from "../../pipeline/wake.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { WakeDetector } from "../../wake/detector.ts";
 import {
   EMBED_DIM,
   EMBED_STEP,
   FP32_EMBEDDING,
   WakeEmbedModel,
   WakeEmbedStream,
-} from "../../pipeline/wake_embed.ts";
-import {
-  HEAD_FRAMES,
-  loadVerifierHead,
-  scoreHead,
-  VerifierStream,
-} from "../../pipeline/wake_verifier.ts";
-import { loadModel, ModelError } from "../../models/ort.ts";
-import { readOnnxInfo } from "../../models/onnx_info.ts";
-import { encodeWav } from "../../pipeline/audio/wav.ts";
+} from "../../wake/embed.ts";
+import { HEAD_FRAMES, loadVerifierHead, scoreHead, VerifierStream } from "../../wake/verifier.ts";
+import { loadModel, ModelError } from "../../core/ort.ts";
+import { readOnnxInfo } from "../../core/onnx_info.ts";
+import { encodeWav } from "../../audio/wav.ts";
 import { addFloor, concat, speak, trimSilence } from "../../scripts/asr/tts.ts";
 
 const HEAD = "models/wake/hey_computer.verifier.onnx";
@@ -165,7 +160,7 @@ Deno.test("the verifier's on-demand embeddings equal the streaming front end's",
   await embed.release();
 });
 
-const vad = await SileroVad.load();
+const vad = await SileroModel.load();
 
 /** Wake events and first-stage candidates of `x` (16 kHz) through VAD, MFCC and the detector. */
 async function detect(x: Float32Array, wake: Record<string, unknown> = {}) {

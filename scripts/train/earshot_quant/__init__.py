@@ -2,7 +2,7 @@
 straight-through estimator, activation-range calibration, per-layer bit widths (mixed precision),
 sensitivity tables and ONNX writers that store real low-bit weights.
 
-Shared by the wake-word (issue 3) and command-ASR (issue 4) models. Pure numpy/torch; the
+Shared by the wake-word and command-ASR models. Pure numpy/torch; the
 ONNX writers use onnx.helper only (no Python onnxruntime here: verify in onnxruntime-node).
 """
 from .quantizers import (

@@ -1,0 +1,329 @@
+/**
+ * The assistant as a whole: one audio source through the pipeline and its
+ * model stages, the devices runtime (intents -> MQTT) and the status API, all
+ * on one event bus. main.ts parses the command line and calls {@link runAssistant}.
+ * @module
+ */
+import { type Config, ConfigError } from "../core/config.ts";
+import { EventBus } from "../core/bus.ts";
+import { streamTime } from "../core/events.ts";
+import { Pipeline, runAudio } from "../pipeline/pipeline.ts";
+import { buildRecognizer, createStages, modelDefaults, RecognizerSlot } from "./stages.ts";
+import { SileroModel } from "../pipeline/vad.ts";
+import {
+  micSource,
+  pcmSource,
+  SourceError,
+  type SourceReporter,
+  wavSource,
+} from "../audio/sources.ts";
+import { type DeviceRuntime, startDevices } from "../devices/runtime.ts";
+import { Simulator } from "../devices/simulator.ts";
+import { type RunningApi, startApi } from "../api/server.ts";
+import { StatusCollector } from "../api/status.ts";
+import { audioAliveProbe } from "../api/probes.ts";
+import { describeModels } from "../api/models.ts";
+import { audioRunner, textRunner } from "../api/commands.ts";
+import { Waiter } from "../core/async.ts";
+
+/** earshot's version (status API, MQTT discovery). */
+export const VERSION = "0.1.0";
+
+/** Which parts to run. */
+export interface AssistantOptions {
+  /** Start the devices runtime (intents -> MQTT). */
+  devices: boolean;
+  /** Start the status API (when config.api.enabled). */
+  api: boolean;
+  /** Answer commands with simulated example devices on the broker (the demo). */
+  simulateDevices?: boolean;
+  /** Receives start-up warnings (e.g. words without a pronunciation). */
+  warn?: (message: string) => void;
+  /** Called once everything is up (API URL, broker URL). */
+  onReady?: (info: { apiUrl?: string; tokenSource?: string; brokerUrl?: string }) => void;
+}
+
+/** One permission the configuration needs, and the config field that asks for it. */
+export interface NeededPermission {
+  name: "net" | "run";
+  /** `host:port` for net, the program for run. */
+  value: string;
+  /** What asks for it, e.g. "mqtt.url mqtt://192.168.1.5:1883". */
+  why: string;
+}
+
+const DEFAULT_PORTS: Record<string, number> = {
+  "mqtt:": 1883,
+  "tcp:": 1883,
+  "mqtts:": 8883,
+  "ssl:": 8883,
+  "tls:": 8883,
+  "ws:": 80,
+  "wss:": 443,
+};
+
+const hostPort = (host: string, port: number) =>
+  `${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+
+/**
+ * The network addresses and programs this configuration uses: the API's
+ * listening address, the broker (or the embedded one's address) and arecord
+ * for the microphone. espeak-ng is left out: it is only asked for words
+ * without a pronunciation, and its absence is a warning, not a failure.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "../core/config.ts";
+ * neededPermissions(parseConfig({}), { devices: true, api: true });
+ * // [{ name: "net", value: "127.0.0.1:8089", why: "api.host:api.port" }, ...]
+ * ```
+ */
+export function neededPermissions(
+  config: Config,
+  options: Pick<AssistantOptions, "devices" | "api">,
+): NeededPermission[] {
+  const out: NeededPermission[] = [];
+  if (options.api && config.api.enabled) {
+    out.push({
+      name: "net",
+      value: hostPort(config.api.host, config.api.port),
+      why: "api.host:api.port",
+    });
+  }
+  if (options.devices) {
+    const m = config.mqtt;
+    if (m.url) {
+      try {
+        const u = new URL(m.url);
+        const port = u.port ? Number(u.port) : DEFAULT_PORTS[u.protocol] ?? 1883;
+        const host = u.hostname.replace(/^\[|\]$/g, "");
+        out.push({ name: "net", value: hostPort(host, port), why: `mqtt.url ${u.host}` });
+      } catch { /* the MQTT link names a bad URL */ }
+    } else {
+      out.push({
+        name: "net",
+        value: hostPort(m.embeddedHost, m.embeddedPort),
+        why: "mqtt.embeddedHost:mqtt.embeddedPort (embedded broker)",
+      });
+    }
+  }
+  if (config.audio.source === "mic") {
+    out.push({ name: "run", value: config.audio.arecord, why: "audio.arecord" });
+  }
+  return out;
+}
+
+/**
+ * Refuse to start (a ConfigError, exit 2) when Deno's permissions do not
+ * cover what the configuration needs, naming the field and the flag to widen,
+ * instead of failing later deep in a connection attempt.
+ */
+export async function checkPermissions(
+  config: Config,
+  options: Pick<AssistantOptions, "devices" | "api">,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const p of neededPermissions(config, options)) {
+    const desc: Deno.PermissionDescriptor = p.name === "net"
+      ? { name: "net", host: p.value }
+      : { name: "run", command: p.value };
+    const { state } = await Deno.permissions.query(desc);
+    if (state === "granted") continue;
+    missing.push(
+      p.name === "net"
+        ? `${p.why}: network access to ${p.value} is not granted: add it to --allow-net ` +
+          `(the tasks and the systemd unit: EARSHOT_ALLOW_NET, see README "Permissions")`
+        : `${p.why}: running ${p.value} is not granted: add it to --allow-run`,
+    );
+  }
+  if (missing.length) throw new ConfigError(missing.join("\n"));
+}
+
+/** Open the configured audio source. */
+export function openSource(config: Config, report: SourceReporter, signal: AbortSignal) {
+  const a = config.audio;
+  switch (a.source) {
+    case "wav":
+      if (!a.input) {
+        throw new SourceError("no input: give --input FILE (or audio.input in the config)");
+      }
+      return wavSource(a.input, { realtime: a.realtime, report, signal });
+    case "stdin":
+      return pcmSource(Deno.stdin.readable, {
+        rate: a.stdinRate,
+        channels: a.stdinChannels,
+        report,
+      });
+    case "mic":
+      return micSource({
+        device: a.micDevice,
+        rate: a.micRate,
+        arecord: a.arecord,
+        restartMinMs: a.restartMinMs,
+        restartMaxMs: a.restartMaxMs,
+        stallMs: a.stallMs,
+        report,
+        signal,
+      });
+  }
+}
+
+/**
+ * Run the assistant on the configured source until the source ends or `signal`
+ * aborts. Events go to `bus` (sinks subscribe before calling). Returns the
+ * pipeline for its figures.
+ */
+export async function runAssistant(
+  config: Config,
+  bus: EventBus,
+  options: AssistantOptions,
+  signal: AbortSignal,
+): Promise<Pipeline> {
+  await checkPermissions(config, options);
+  const status = new StatusCollector(bus);
+  const outstanding = trackConfirmations(bus);
+  const vad = await SileroModel.load(config.vad.model);
+  let devices: DeviceRuntime | undefined;
+  let api: RunningApi | undefined;
+  let simulator: Simulator | undefined;
+  let offGrammar = () => {};
+  let pipeline: Pipeline | undefined;
+  try {
+    if (options.devices) {
+      devices = await startDevices(config, bus, { warn: options.warn });
+      await devices.ready(5000);
+      if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
+    }
+    const grammar = devices?.grammar();
+    const stages = await createStages(config, bus, { grammar, warn: options.warn });
+    pipeline = await Pipeline.create(config, bus, { stages, vad });
+    // Imported devices change the grammar: a new recognizer takes over between utterances.
+    const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
+    if (devices && slot) {
+      offGrammar = devices.onGrammarChange((g) => {
+        slot.replace(() => buildRecognizer(config, g, options.warn)).catch((err) =>
+          bus.emit({
+            type: "error",
+            t: pipeline?.seconds ?? 0,
+            stage: "asr",
+            message: `cannot rebuild the recognizer for the new grammar: ${(err as Error).message}`,
+          })
+        );
+      });
+    }
+    if (options.api && config.api.enabled) {
+      api = await startApi(config, {
+        bus,
+        status,
+        version: VERSION,
+        realTimeFactor: () => pipeline?.realTimeFactor ?? 0,
+        liveAudioSeconds: () => pipeline?.seconds ?? 0,
+        ...(devices ? { mqtt: () => devices!.status().mqtt } : {}),
+        probes: {
+          audio: audioAliveProbe(status),
+          models: () => ({ ok: true, detail: `vad + ${stages.length} model stages loaded` }),
+          ...(devices
+            ? {
+              mqtt: () => {
+                const m = devices!.status().mqtt;
+                return { ok: m.state === "connected", detail: `${m.state} ${m.url}` };
+              },
+            }
+            : {}),
+        },
+        info: async () => {
+          const d = devices?.status();
+          return {
+            audio: { kind: config.audio.source, device: config.audio.micDevice },
+            models: await describeModels(config, modelDefaults()),
+            ...(d
+              ? {
+                mqtt: {
+                  connected: d.mqtt.state === "connected",
+                  url: d.mqtt.url,
+                  queued: d.mqtt.queued,
+                },
+                devices: Object.fromEntries(
+                  d.devices.map((x) => [x.id, { area: x.area, state: x.state }]),
+                ),
+              }
+              : {}),
+          };
+        },
+        runText: devices ? textRunner(devices, bus) : undefined,
+        runAudio: audioRunner(
+          (bytes, upload) =>
+            runAudio(bytes, config, {
+              bus: upload,
+              vad,
+              makeStages: (b) => createStages(config, b, { grammar: devices?.grammar() }),
+            }),
+          bus,
+          { confirmWaitMs: config.devices.confirmTimeoutMs + 500 },
+        ),
+      });
+    }
+    options.onReady?.({
+      apiUrl: api?.url,
+      tokenSource: api ? (api.token.file ?? api.token.source) : undefined,
+      brokerUrl: devices?.brokerUrl,
+    });
+    const report: SourceReporter = (e) =>
+      bus.emit({ type: "source", t: streamTime(pipeline!.frontEnd.stats.samples), ...e });
+    for await (const chunk of openSource(config, report, signal)) {
+      await pipeline.push(chunk);
+      if (signal.aborted) break;
+    }
+    await pipeline.end();
+    // Let commands from the last utterance reach the devices and their confirmations arrive
+    // (not after a stop signal: shutdown must be quick; the MQTT link still flushes what it
+    // already sent and publishes "offline").
+    if (devices && !signal.aborted) {
+      await outstanding.settled(
+        config.mqtt.arbitrationMs + 1000,
+        Math.max(config.devices.confirmTimeoutMs, config.devices.coverConfirmTimeoutMs) + 1000,
+      );
+    }
+    return pipeline;
+  } finally {
+    offGrammar();
+    outstanding.stop();
+    await pipeline?.close();
+    await api?.close();
+    await simulator?.close();
+    await devices?.close();
+  }
+}
+
+/**
+ * Counts accepted transcripts that have not yet become an intent (the devices
+ * runtime first waits for the satellites' arbitration) and publishes that
+ * still wait for their confirm event, so a file run ends after its last
+ * command was carried out and confirmed (or timed out) instead of cutting it off.
+ */
+export function trackConfirmations(bus: EventBus) {
+  let transcripts = 0;
+  let publishes = 0;
+  const waiter = new Waiter();
+  const off = bus.on((e) => {
+    if (e.type === "transcript" && !e.rejected) transcripts++;
+    else if (e.type === "intent" && e.origin === "asr") transcripts = Math.max(0, transcripts - 1);
+    else if (e.type === "publish") publishes++;
+    else if (e.type === "confirm") publishes = Math.max(0, publishes - 1);
+    waiter.recheck();
+  });
+  return {
+    get pending() {
+      return transcripts + publishes;
+    },
+    /**
+     * Resolves when every transcript became an intent (or `intentMs` passed: it
+     * may not parse) and every publish was confirmed (or `confirmMs` passed).
+     */
+    async settled(intentMs: number, confirmMs: number): Promise<void> {
+      await waiter.until(() => transcripts === 0, intentMs);
+      await waiter.until(() => publishes === 0, confirmMs);
+    },
+    stop: off,
+  };
+}
