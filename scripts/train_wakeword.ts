@@ -2,7 +2,7 @@
  * Train a custom wake word end to end:
  *
  *   deno task train-wakeword "hey pixel" [--id hey_pixel] [--scale 1] [--epochs 30]
- *                                       [--qat-epochs 4] [--force]
+ *                                       [--qat-epochs 4] [--force] [--no-verifier]
  *
  * 1. synthesize positives and hard negatives with every local TTS voice, augment, split by
  *    voice, and compute features with the pipeline's MFCC extractor
@@ -11,7 +11,13 @@
  *    to models/wake/ (scripts/train/train_wake.py; skipped when models/wake/<id>.metrics.json
  *    exists, unless --force);
  * 3. measure latency per inference in onnxruntime-node (scripts/wake/latency.ts);
- * 4. write the model card models/wake/<id>.md (scripts/train/wake_card.py).
+ * 4. write the model card models/wake/<id>.md (scripts/train/wake_card.py);
+ * 5-9. the cascade's verifier (skipped with --no-verifier): cross-engine data (train espeak-ng +
+ *    flite, validate on other espeak-ng variants + flite rms, test on festival;
+ *    scripts/train/wake_xeng_data.py), speech-embedding features (scripts/wake/embed_clips.ts),
+ *    the head with QAT to 4-bit (scripts/train/train_wake_verifier.py), its threshold calibrated
+ *    on the validation stream, and the cross-engine report docs/eval/wake_xeng_<id>.md
+ *    (scripts/wake/eval_xeng.ts).
  *
  * Needs Debian's /usr/bin/python3 with python3-torch and python3-onnx, espeak-ng, flite,
  * festival and sox. Each step prints its own progress bar; a rerun resumes where it stopped.
@@ -60,6 +66,8 @@ export async function trainWakeword(phrase: string, options: {
   epochs?: number;
   qatEpochs?: number;
   force?: boolean;
+  /** Also train the cascade's verifier (default true). */
+  verifier?: boolean;
 }): Promise<string> {
   const words = phrase.trim().split(/\s+/).filter(Boolean);
   if (!words.length) throw new Error("train-wakeword: the phrase is empty");
@@ -112,7 +120,72 @@ export async function trainWakeword(phrase: string, options: {
     "--latency",
     latencyPath,
   ]);
+  if (options.verifier !== false) await trainVerifier(phrase, id, options.force ?? false);
   return `models/wake/${id}.onnx`;
+}
+
+/** Steps 5-9: the cascade's verifier on the frozen speech embedding, and its report. */
+async function trainVerifier(phrase: string, id: string, force: boolean): Promise<void> {
+  const data = `data/wake/${id}_xeng`;
+  const feats = `build/wake_xeng/${id}`;
+  const deno = Deno.execPath();
+  await step("5/9 cross-engine data (verifier)", PYTHON, [
+    "scripts/train/wake_xeng_data.py",
+    "--phrase",
+    phrase,
+    "--out",
+    data,
+  ]);
+  for (const split of ["val", "train"]) {
+    await step(`6/9 speech-embedding features (${split})`, deno, [
+      "run",
+      "-A",
+      "scripts/wake/embed_clips.ts",
+      `${data}/clips/${split}.tsv`,
+      `${feats}/${split}`,
+      "--embedding",
+      "int8",
+    ]);
+  }
+  const head = `models/wake/${id}.verifier.onnx`;
+  if (force || !await exists(head)) {
+    await step("7/9 train the verifier head (QAT 4-bit)", PYTHON, [
+      "scripts/train/train_wake_verifier.py",
+      "--feats",
+      feats,
+      "--id",
+      id,
+      "--phrase",
+      phrase,
+    ]);
+  } else console.error(`\n== 7/9 ${head} exists: training skipped (use --force to retrain)`);
+  await step("8/9 calibrate the threshold on the validation stream", deno, [
+    "run",
+    "-A",
+    "scripts/wake/eval_xeng.ts",
+    "--calibrate",
+    "--id",
+    id,
+    "--data",
+    data,
+  ]);
+  await step("8/9 store the threshold", PYTHON, [
+    "scripts/train/train_wake_verifier.py",
+    "--id",
+    id,
+    "--threshold-json",
+    `models/wake/${id}.verifier.json`,
+  ]);
+  await step("9/9 cross-engine report", deno, [
+    "run",
+    "-A",
+    "scripts/wake/eval_xeng.ts",
+    "--id",
+    id,
+    "--data",
+    data,
+    "--no-peer",
+  ]);
 }
 
 if (import.meta.main) {
@@ -125,6 +198,7 @@ if (import.meta.main) {
       epochs: { type: "string", default: "30" },
       "qat-epochs": { type: "string", default: "4" },
       force: { type: "boolean", default: false },
+      "no-verifier": { type: "boolean", default: false },
     },
   });
   if (positionals.length !== 1) {
@@ -146,11 +220,13 @@ if (import.meta.main) {
       epochs: num("epochs", values.epochs),
       qatEpochs: num("qat-epochs", values["qat-epochs"]),
       force: values.force,
+      verifier: !values["no-verifier"],
     });
     console.error(`\nwake word model: ${path}`);
+    const id = values.id ?? phraseId(positionals[0]);
+    const verifier = values["no-verifier"] ? "" : `, "verifier": "models/wake/${id}.verifier.onnx"`;
     console.error(
-      `use it: add {"id": "${values.id ?? phraseId(positionals[0])}", "path": "${path}"} ` +
-        "to wake.models in your config",
+      `use it: add {"id": "${id}", "path": "${path}"${verifier}} to wake.models in your config`,
     );
   } catch (err) {
     console.error(`train-wakeword: ${(err as Error).message}`);

@@ -8,6 +8,12 @@
  *
  * Model thresholds: the model entry's `threshold`, else the threshold tuned at training time
  * (ONNX metadata "threshold"), else `wake.threshold`.
+ *
+ * Cascade: a model with a `verifier` (and `wake.verifier.enabled`) only proposes candidates,
+ * at its high-recall `candidateThreshold`; from a candidate until `wake.verifier.holdMs` after
+ * the last candidate score, the verifier head on the speech embedding (wake/verifier.ts)
+ * scores every 80 ms step and the wake event fires when its score reaches the verifier's
+ * threshold. The event's `phraseEnd` still comes from the first stage's raw scores.
  * @module
  */
 import type { z } from "zod";
@@ -17,6 +23,8 @@ import { HOP } from "../pipeline/frame.ts";
 import type { AnalysisFrame, FrameStage } from "../pipeline/frame.ts";
 import { streamTime } from "../core/events.ts";
 import { type LoadedModel, loadModel, ModelError, ort } from "../core/ort.ts";
+import { WakeEmbedModel } from "./embed.ts";
+import { loadVerifierHead, type VerifierHead, VerifierStream } from "./verifier.ts";
 
 /** The `wake` config section. */
 export type WakeConfig = z.infer<typeof wakeSchema>;
@@ -70,6 +78,63 @@ export interface WakeModel {
   threshold: number;
   refractoryMs: number;
   model: LoadedModel;
+  /** The cascade's second stage, when the model has one (see {@link attachVerifiers}). */
+  verifier?: WakeCascade;
+}
+
+/** A first-stage model's verifier and its operating points. */
+export interface WakeCascade {
+  head: VerifierHead;
+  embed: WakeEmbedModel;
+  /** First-stage (smoothed) score that starts a candidate. */
+  candidateThreshold: number;
+  /** Verifier score that makes the wake event. */
+  threshold: number;
+  /** Head scores averaged over this many steps. */
+  smoothing: number;
+}
+
+/**
+ * Load the verifiers of the configured models that name one (when `wake.verifier.enabled`),
+ * sharing one speech embedding; returns the embedding model (null when none was needed) so the
+ * caller can release it.
+ *
+ * @example
+ * ```ts
+ * const models = await Promise.all(config.wake.models.map((m) => loadWakeModel(m, config.wake)));
+ * const embed = await attachVerifiers(models, config.wake);
+ * ```
+ */
+export async function attachVerifiers(
+  models: WakeModel[],
+  config: WakeConfig,
+): Promise<WakeEmbedModel | null> {
+  const specs = new Map(config.models.map((m) => [m.id, m]));
+  const want = models.filter((m) => specs.get(m.id)?.verifier);
+  if (!config.verifier.enabled || !want.length) return null;
+  const v = config.verifier;
+  const embed = await WakeEmbedModel.load({
+    mel: v.mel ? await resolvePath(v.mel) : undefined,
+    embedding: v.embedding ? await resolvePath(v.embedding) : undefined,
+  });
+  try {
+    for (const m of want) {
+      const spec = specs.get(m.id)!;
+      const head = await loadVerifierHead(await resolvePath(spec.verifier!));
+      m.verifier = {
+        head,
+        embed,
+        candidateThreshold: spec.candidateThreshold ?? v.candidateThreshold,
+        threshold: v.threshold ?? head.threshold,
+        smoothing: v.smoothing ?? head.smoothing,
+      };
+    }
+  } catch (err) {
+    for (const m of want) await m.verifier?.head.model.session.release();
+    await embed.release();
+    throw err;
+  }
+  return embed;
 }
 
 /** Resolve a model path: as given (relative to the working directory), else relative to the repo. */
@@ -141,6 +206,12 @@ export async function scoreWindow(m: WakeModel, window: Float32Array): Promise<n
 
 interface Track {
   m: WakeModel;
+  /** The verifier's per-stream state (cascade models only). */
+  vs?: VerifierStream;
+  /** Stream sample until which the verifier keeps scoring (-Infinity: no candidate). */
+  verifyUntil: number;
+  /** Latest verifier score (0 without a candidate). */
+  verified: number;
   recent: number[];
   /** Recent raw scores with the stream sample where their window ends (for the phrase end). */
   raw: [number, number][];
@@ -156,14 +227,25 @@ export interface WakeStats {
   inferences: number;
   /** Scoring opportunities skipped by the VAD gate. */
   gated: number;
-  /** Wall-clock milliseconds spent in inference. */
+  /** Wall-clock milliseconds spent in inference (both stages). */
   inferenceMs: number;
+  /** Verifier updates (80 ms steps scored while a candidate is open). */
+  verifications: number;
+  /** Candidates the first stage proposed to a verifier. */
+  candidates: number;
 }
 
 /** The wake-word stage. */
 export class WakeDetector implements FrameStage {
   readonly tracks: Track[];
-  readonly stats: WakeStats = { frames: 0, inferences: 0, gated: 0, inferenceMs: 0 };
+  readonly stats: WakeStats = {
+    frames: 0,
+    inferences: 0,
+    gated: 0,
+    inferenceMs: 0,
+    verifications: 0,
+    candidates: 0,
+  };
   #bus: EventBus;
   #config: WakeConfig;
   #ring: Float32Array;
@@ -173,7 +255,9 @@ export class WakeDetector implements FrameStage {
   #sinceSpeech = Infinity;
 
   #ownsModels = false;
+  #embed: WakeEmbedModel | null = null;
   #closed = false;
+  #verifying = false;
 
   /**
    * Build the stage over already loaded models; the caller keeps ownership of their sessions
@@ -198,12 +282,21 @@ export class WakeDetector implements FrameStage {
     }
     this.tracks = models.map((m) => ({
       m,
+      vs: m.verifier
+        ? new VerifierStream(m.verifier.head, m.verifier.embed, {
+          lookbackSteps: config.verifier.lookbackSteps,
+          smoothing: m.verifier.smoothing,
+        })
+        : undefined,
+      verifyUntil: -Infinity,
+      verified: 0,
       recent: [],
       raw: [],
       lastWakeSample: -Infinity,
       smoothed: 0,
     }));
     this.#config = config;
+    this.#verifying = this.tracks.some((t) => t.vs);
     this.#bus = bus;
     this.#coeffs = coeffs;
     this.#ringFrames = Math.max(...models.map((m) => m.frames));
@@ -221,14 +314,29 @@ export class WakeDetector implements FrameStage {
     const models = await Promise.all(
       config.models.map((spec) => loadWakeModel(spec, config, options.coefficients)),
     );
+    let embed: WakeEmbedModel | null;
+    try {
+      embed = await attachVerifiers(models, config);
+    } catch (err) {
+      for (const m of models) await m.model.session.release();
+      throw err;
+    }
     const detector = new WakeDetector(models, config, bus);
     detector.#ownsModels = true;
+    detector.#embed = embed;
     return detector;
   }
 
-  /** Latest smoothed score per model id. */
+  /** Latest smoothed (first-stage) score per model id. */
   get scores(): Record<string, number> {
     return Object.fromEntries(this.tracks.map((t) => [t.m.id, t.smoothed]));
+  }
+
+  /** Latest verifier score per cascade model id (0 while no candidate is open). */
+  get verifierScores(): Record<string, number> {
+    return Object.fromEntries(
+      this.tracks.filter((t) => t.vs).map((t) => [t.m.id, t.verified]),
+    );
   }
 
   #push(mfcc: Float32Array): void {
@@ -255,52 +363,97 @@ export class WakeDetector implements FrameStage {
   async onFrame(frame: AnalysisFrame): Promise<void> {
     if (!this.#config.enabled) return;
     this.#push(frame.mfcc);
+    if (this.#verifying) { for (const t of this.tracks) t.vs?.push(frame.hop); }
     this.stats.frames++;
     this.#sinceSpeech = frame.speech ? 0 : this.#sinceSpeech + 1;
     if (this.#written % this.#config.strideFrames !== 0) return;
     const open = !this.#config.vadGate || this.#sinceSpeech <= GATE_HOLD_FRAMES;
     const sampleEnd = frame.sample + HOP;
     for (const track of this.tracks) {
+      const refractory = (track.m.refractoryMs / 1000) * 16000;
+      const ready = sampleEnd - track.lastWakeSample >= refractory;
       if (!open) {
         this.stats.gated++;
         track.recent.length = 0;
         track.raw.length = 0;
         track.smoothed = 0;
+      } else {
+        const t0 = performance.now();
+        const score = await scoreWindow(track.m, this.window(track.m.frames));
+        this.stats.inferenceMs += performance.now() - t0;
+        this.stats.inferences++;
+        track.recent.push(score);
+        if (track.recent.length > this.#config.smoothing) track.recent.shift();
+        track.raw.push([sampleEnd, score]);
+        if (track.raw.length > RAW_HISTORY) track.raw.shift();
+        track.smoothed = track.recent.reduce((a, b) => a + b, 0) / track.recent.length;
+      }
+      const enough = track.recent.length >= Math.min(this.#config.smoothing, 2);
+      const cascade = track.m.verifier;
+      if (!cascade || !track.vs) {
+        if (open && enough && track.smoothed >= track.m.threshold && ready) {
+          this.#wake(track, sampleEnd, track.smoothed, track.m.threshold);
+        }
+        continue;
+      }
+      if (open && enough && ready && track.smoothed >= cascade.candidateThreshold) {
+        if (track.verifyUntil < sampleEnd) this.stats.candidates++;
+        track.verifyUntil = sampleEnd + (this.#config.verifier.holdMs / 1000) * 16000;
+      }
+      if (track.verifyUntil < sampleEnd || !ready) {
+        if (track.verifyUntil !== -Infinity) {
+          track.vs.reset();
+          track.verifyUntil = -Infinity;
+          track.verified = 0;
+        }
         continue;
       }
       const t0 = performance.now();
-      const score = await scoreWindow(track.m, this.window(track.m.frames));
+      const v = await track.vs.update();
       this.stats.inferenceMs += performance.now() - t0;
-      this.stats.inferences++;
-      track.recent.push(score);
-      if (track.recent.length > this.#config.smoothing) track.recent.shift();
-      track.raw.push([sampleEnd, score]);
-      if (track.raw.length > RAW_HISTORY) track.raw.shift();
-      track.smoothed = track.recent.reduce((a, b) => a + b, 0) / track.recent.length;
-      const refractory = (track.m.refractoryMs / 1000) * 16000;
-      if (
-        track.recent.length >= Math.min(this.#config.smoothing, 2) &&
-        track.smoothed >= track.m.threshold &&
-        sampleEnd - track.lastWakeSample >= refractory
-      ) {
-        track.lastWakeSample = sampleEnd;
-        this.#bus.emit({
-          type: "wake",
-          t: streamTime(sampleEnd),
-          model: track.m.id,
-          phrase: track.m.phrase,
-          score: Math.round(track.smoothed * 1e4) / 1e4,
-          sample: sampleEnd,
-          phraseEnd: phraseEnd(track.raw, track.m.threshold, track.m.frames * HOP),
-        });
+      if (v === null) continue;
+      this.stats.verifications++;
+      track.verified = v;
+      if (v >= cascade.threshold) {
+        // The first stage's own threshold locates the phrase end when its scores reached it.
+        const peak = Math.max(...track.raw.map(([, p]) => p), 0);
+        this.#wake(
+          track,
+          sampleEnd,
+          v,
+          peak >= track.m.threshold ? track.m.threshold : cascade.candidateThreshold,
+        );
+        track.vs.reset();
+        track.verifyUntil = -Infinity;
       }
     }
+  }
+
+  #wake(track: Track, sampleEnd: number, score: number, endThreshold: number): void {
+    track.lastWakeSample = sampleEnd;
+    this.#bus.emit({
+      type: "wake",
+      t: streamTime(sampleEnd),
+      model: track.m.id,
+      phrase: track.m.phrase,
+      score: Math.round(score * 1e4) / 1e4,
+      sample: sampleEnd,
+      phraseEnd: track.raw.length
+        ? phraseEnd(track.raw, endThreshold, track.m.frames * HOP)
+        : sampleEnd,
+    });
   }
 
   /** Release the onnxruntime sessions of models this stage loaded itself (idempotent). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#ownsModels) { for (const t of this.tracks) await t.m.model.session.release(); }
+    if (this.#ownsModels) {
+      for (const t of this.tracks) {
+        await t.m.model.session.release();
+        await t.m.verifier?.head.model.session.release();
+      }
+      await this.#embed?.release();
+    }
   }
 }

