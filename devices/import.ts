@@ -351,6 +351,30 @@ function z2mExposeDevice(x: Expose): {
 }
 
 /**
+ * A Zigbee2MQTT bridge list (`bridge/devices`, `bridge/groups`): the parsed array, or null with
+ * the problem recorded.
+ */
+function bridgeList(
+  payload: string,
+  topic: string,
+  what: string,
+  problems: string[],
+): unknown[] | null {
+  let list: unknown;
+  try {
+    list = JSON.parse(payload);
+  } catch {
+    problems.push(`${topic}: payload is not JSON`);
+    return null;
+  }
+  if (!Array.isArray(list)) {
+    problems.push(`${topic}: expected a JSON array of ${what}`);
+    return null;
+  }
+  return list;
+}
+
+/**
  * Convert Zigbee2MQTT's `bridge/devices` list into devices: one per light, switch, fan,
  * cover or climate expose, so a 2-gang switch (exposes with `endpoint` l1, l2) gives two.
  */
@@ -362,17 +386,8 @@ export function importZ2mDevices(
 ): ImportResult {
   const out: ImportResult = { devices: [], remove: [], problems: [] };
   const topic = `${baseTopic}/bridge/devices`;
-  let list: unknown;
-  try {
-    list = JSON.parse(payload);
-  } catch {
-    out.problems.push(`${topic}: payload is not JSON`);
-    return out;
-  }
-  if (!Array.isArray(list)) {
-    out.problems.push(`${topic}: expected a JSON array of devices`);
-    return out;
-  }
+  const list = bridgeList(payload, topic, "devices", out.problems);
+  if (!list) return out;
   const configured = new Set(
     registry.devices.filter((d) => d.source !== "zigbee2mqtt" && d.adapter.type === "zigbee2mqtt")
       .map((d) => d.adapter.type === "zigbee2mqtt" ? d.adapter.name : ""),
@@ -464,17 +479,8 @@ export function importZ2mGroups(
 ): ImportResult {
   const out: ImportResult = { devices: [], remove: [], problems: [] };
   const topic = `${baseTopic}/bridge/groups`;
-  let list: unknown;
-  try {
-    list = JSON.parse(payload);
-  } catch {
-    out.problems.push(`${topic}: payload is not JSON`);
-    return out;
-  }
-  if (!Array.isArray(list)) {
-    out.problems.push(`${topic}: expected a JSON array of groups`);
-    return out;
-  }
+  const list = bridgeList(payload, topic, "groups", out.problems);
+  if (!list) return out;
   const byIeee = new Map<string, Expose[]>();
   try {
     const devs = devicesPayload ? JSON.parse(devicesPayload) : [];
