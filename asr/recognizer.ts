@@ -181,9 +181,7 @@ export class Recognizer implements FrameStage {
     this.#frames = 0;
     this.#decodeMs = 0;
     this.#silentFrames = 0;
-    this.decoder.reset(commandFrom === undefined ? 0 : LEAD_IN_FRAMES);
-    this.#stableText = "";
-    this.#stableAt = -1;
+    this.#resetDecoder(commandFrom === undefined ? 0 : LEAD_IN_FRAMES);
     const n = Math.min(prerollFrames, this.#history.length);
     const preroll = this.#history.slice(this.#history.length - n);
     this.#am.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.mfcc));
@@ -253,9 +251,7 @@ export class Recognizer implements FrameStage {
     if (vadEnd && this.#cfg.trigger === "wake" && this.#fragment()) {
       // A fragment before the command (the wake phrase's tail, a cough): keep listening.
       this.#state = "listening";
-      this.decoder.reset();
-      this.#stableText = "";
-      this.#stableAt = -1;
+      this.#resetDecoder(0);
       return;
     }
     if (vadEnd || tooLong) return await this.#commit(frame.t);
@@ -281,6 +277,13 @@ export class Recognizer implements FrameStage {
     }
   }
 
+  /** A fresh decode (`leadIn` frames of free lead-in) with no sentence held stable yet. */
+  #resetDecoder(leadIn: number): void {
+    this.decoder.reset(leadIn);
+    this.#stableText = "";
+    this.#stableAt = -1;
+  }
+
   /**
    * The decoder's best complete sentence once it has stayed the same, above the confidence
    * threshold and within {@link COMPLETE_MARGIN} nats of the best hypothesis for
@@ -292,11 +295,12 @@ export class Recognizer implements FrameStage {
     const frames = this.decoder.frames;
     if (frames === this.#stableAt) return null;
     this.#stableAt = frames;
-    if (this.decoder.completeFor >= STABLE_FRAMES) {
-      const r = this.decoder.result();
-      if (r.confidence >= this.#cfg.confidenceThreshold) return r;
-    }
     const r = this.decoder.result();
+    if (
+      this.decoder.completeFor >= STABLE_FRAMES && r.confidence >= this.#cfg.confidenceThreshold
+    ) {
+      return r;
+    }
     if (
       !r.text || r.confidence < this.#cfg.confidenceThreshold ||
       !this.decoder.complete(COMPLETE_MARGIN)
