@@ -221,21 +221,18 @@ export class Router {
     }
     const targets = this.#targets(intent, plan.feature, result.errors);
     const confirms: Promise<ConfirmEvent>[] = [];
+    /** A device the command cannot go to: the reason, and an action that sent nothing. */
+    const refuse = (d: Device, command: string, error: string) => {
+      result.errors.push(error);
+      result.actions.push({ device: d.id, command, topics: [], queued: false, error });
+    };
     for (const d of targets) {
       let cmd = this.#fit(d, plan.cmd, result.errors);
       const adapter = adapterFor(d);
       if (cmd.kind === "toggle" && !adapter.canToggle(d)) {
         const on = this.states.get(d.id).on;
         if (on === undefined) {
-          const error = `${d.id}: cannot toggle: its state is unknown`;
-          result.errors.push(error);
-          result.actions.push({
-            device: d.id,
-            command: "toggle",
-            topics: [],
-            queued: false,
-            error,
-          });
+          refuse(d, "toggle", `${d.id}: cannot toggle: its state is unknown`);
           continue;
         }
         cmd = { kind: on ? "off" : "on" };
@@ -243,14 +240,11 @@ export class Router {
       if (intent.name === "StepBrightness") {
         const stepped = this.#stepped(d, intent.slots);
         if ("error" in stepped) {
-          result.errors.push(stepped.error);
-          result.actions.push({
-            device: d.id,
-            command: `brightness ${intent.slots.direction === "down" ? "down" : "up"}`,
-            topics: [],
-            queued: false,
-            error: stepped.error,
-          });
+          refuse(
+            d,
+            `brightness ${intent.slots.direction === "down" ? "down" : "up"}`,
+            stepped.error,
+          );
           continue;
         }
         cmd = stepped;
@@ -260,14 +254,7 @@ export class Router {
         messages = adapter.encode(d, cmd);
       } catch (err) {
         if (!(err instanceof AdapterError)) throw err;
-        result.errors.push(err.message);
-        result.actions.push({
-          device: d.id,
-          command: describeCommand(cmd),
-          topics: [],
-          queued: false,
-          error: err.message,
-        });
+        refuse(d, describeCommand(cmd), err.message);
         continue;
       }
       const expect = expectationFor(cmd, this.states.get(d.id));
