@@ -25,7 +25,7 @@
  *
  *   deno run -A scripts/asr/eval_onebreath.ts [--out docs/eval/onebreath.json]
  *     [--md docs/eval/onebreath.md] [--commands 30] [--oog 12] [--neg-minutes 60] [--seed 3]
- *     [--quick]
+ *     [--quick] [--asr-model models/asr/candidate.onnx]
  *
  * @module
  */
@@ -379,7 +379,7 @@ async function runItems(
   seed: number,
   babblePool: Float32Array[],
 ): Promise<ItemResult[]> {
-  const config = parseConfig({});
+  const config = parseConfig({ asr: { model: asrModel } });
   const { x, placed } = layout(items, seededRandom(seed), snr, babblePool);
   const grammar = buildCommandGrammar(registry);
   vadModel ??= await SileroModel.load();
@@ -528,9 +528,12 @@ export function summarize(rs: ItemResult[]) {
   };
 }
 
+/** The command model under test ("": the shipped one); `--asr-model`. */
+let asrModel = "";
+
 const SCRIPT = "eval_onebreath.ts";
 const USAGE = "usage: eval_onebreath.ts [--out F.json] [--md F.md] [--commands N] [--oog N] " +
-  "[--neg-minutes N] [--seed N] [--quick] [--voices SUBSTRING]";
+  "[--neg-minutes N] [--seed N] [--quick] [--voices SUBSTRING] [--asr-model F.onnx]";
 
 if (import.meta.main) {
   const { values } = scriptArgs(SCRIPT, USAGE, {
@@ -543,8 +546,10 @@ if (import.meta.main) {
       seed: { type: "string", default: "3" },
       quick: { type: "boolean", default: false },
       voices: { type: "string" },
+      "asr-model": { type: "string", default: "" },
     },
   });
+  asrModel = values["asr-model"]!;
   const int = (name: keyof typeof values, min: number) => intOption(SCRIPT, values, name, min);
   const nCmd = int("commands", 1);
   const nOog = int("oog", 0);
@@ -612,7 +617,7 @@ if (import.meta.main) {
   let negative = null;
   if (negMinutes > 0) {
     const neg = await negatives(negMinutes, rng, tts);
-    const config = parseConfig({});
+    const config = parseConfig({ asr: { model: asrModel } });
     const registry = await loadRegistry("devices/example.devices.json");
     const grammar = buildCommandGrammar(registry);
     vadModel ??= await SileroModel.load();
@@ -683,7 +688,7 @@ if (import.meta.main) {
   const out = {
     date: new Date().toISOString().slice(0, 10),
     command: `deno run -A scripts/asr/eval_onebreath.ts ${Deno.args.join(" ")}`.trim(),
-    models: { wake: "models/wake/hey_computer.onnx", asr: "models/asr/asr_int8.onnx" },
+    models: { wake: "models/wake/hey_computer.onnx", asr: asrModel || "models/asr/asr_int8.onnx" },
     heldOut: {
       wholePipeline: { clean: heldOut(results, "clean"), "10dB": heldOut(results, "10dB") },
       givenWakeEvent: {

@@ -29,6 +29,9 @@ NUM_LABELS = 40
 class AsrNet(nn.Module):
     def __init__(self, n_in=13, channels=160, mean=None, std=None, dropout=0.0):
         super().__init__()
+        # True after init_from_onnx: BatchNorm stays an identity (the ONNX weights have it
+        # folded in) and is never put in training mode.
+        self.frozen_bn = False
         # Training-only dropout after every hidden ReLU (no parameters: checkpoints and the
         # exported graph are the same with or without it).
         self.dropout = dropout
@@ -42,6 +45,51 @@ class AsrNet(nn.Module):
         layers += [nn.Conv1d(channels, channels, 1), nn.BatchNorm1d(channels), nn.ReLU(),
                    nn.Conv1d(channels, NUM_LABELS, 1)]
         self.net = nn.Sequential(*layers)
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.frozen_bn:
+            for m in self.modules():
+                if isinstance(m, nn.BatchNorm1d):
+                    m.eval()
+        return self
+
+    def init_from_onnx(self, path: str) -> None:
+        """Load an exported fp32 model (BatchNorm folded into its Convs) for fine-tuning.
+
+        The Convs of the graph map in order onto the Conv1d layers; every BatchNorm becomes a
+        frozen identity, so the network computes exactly what the ONNX graph computes.
+
+        Example: `net = AsrNet(channels=192); net.init_from_onnx("models/asr/asr_fp32.onnx")`
+        """
+        import onnx
+        from onnx import numpy_helper
+
+        graph = onnx.load(path).graph
+        init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+        convs = [n for n in graph.node if n.op_type == "Conv"]
+        layers = [m for m in self.net if isinstance(m, nn.Conv1d)]
+        if len(convs) != len(layers) or "mean" not in init or "inv_std" not in init:
+            raise ValueError(f"{path}: not an AsrNet export ({len(convs)} Convs, expected "
+                             f"{len(layers)}, and the mean/inv_std normalization)")
+        with torch.no_grad():
+            for node, conv in zip(convs, layers):
+                w, b = init[node.input[1]], init[node.input[2]]
+                if tuple(w.shape) != tuple(conv.weight.shape):
+                    raise ValueError(f"{path}: Conv {node.input[1]} has shape {w.shape}, the "
+                                     f"model expects {tuple(conv.weight.shape)} (--channels?)")
+                conv.weight.copy_(torch.from_numpy(w.copy()))
+                conv.bias.copy_(torch.from_numpy(b.copy()))
+            self.mean.copy_(torch.from_numpy(init["mean"].copy()))
+            self.inv_std.copy_(torch.from_numpy(init["inv_std"].copy()))
+            for m in self.net:
+                if isinstance(m, nn.BatchNorm1d):
+                    m.reset_parameters()
+                    m.eps = 0.0
+                    m.weight.requires_grad_(False)
+                    m.bias.requires_grad_(False)
+        self.frozen_bn = True
+        self.train(self.training)
 
     def forward(self, feats):
         x = ((feats - self.mean) * self.inv_std).transpose(1, 2)  # [B, F, T]

@@ -125,8 +125,55 @@ def colored_noise(n: int, rng: np.random.Generator, exponent: float) -> np.ndarr
     return x / (np.sqrt(np.mean(x ** 2)) + 1e-9)
 
 
+_BABBLE = []
+
+
+def load_babble(directory: str, limit: int = 300) -> int:
+    """Load up to `limit` rendered utterances of `directory` as talkers for babble noise."""
+    names = sorted(f for f in os.listdir(directory) if f.endswith(".wav"))
+    for f in names[:limit]:
+        try:
+            _BABBLE.append(read_wav(os.path.join(directory, f)))
+        except (ValueError, OSError, EOFError, wave.Error) as e:
+            print(f"render: babble: skipping {f}: {e}", file=sys.stderr)
+    if not _BABBLE:
+        raise ValueError(f"{directory}: no readable .wav files for babble noise")
+    return len(_BABBLE)
+
+
+def babble(n: int, rng: np.random.Generator, talkers=None, pool=None) -> np.ndarray:
+    """Multi-talker babble: 3-6 utterances of the pool, each looped to n samples at a random
+    offset, at random levels, summed; unit RMS."""
+    pool = _BABBLE if pool is None else pool
+    k = int(rng.integers(3, 7)) if talkers is None else talkers
+    out = np.zeros(n, np.float32)
+    for _ in range(k):
+        x = pool[int(rng.integers(0, len(pool)))]
+        x = x / (np.sqrt(np.mean(x ** 2)) + 1e-9)
+        reps = int(np.ceil((n + len(x)) / max(1, len(x)))) + 1
+        loop = np.tile(x, reps)
+        s = int(rng.integers(0, len(x)))
+        out += loop[s:s + n] * float(rng.uniform(0.5, 1.0))
+    return out / (np.sqrt(np.mean(out ** 2)) + 1e-9)
+
+
+def voice_effects(rng: random.Random) -> list:
+    """sox effects that move a voice away from its engine's: pitch (-5..+5 semitones), tempo
+    (0.85-1.2x, pitch kept), a spectral tilt (bass and treble shelves +-6 dB, standing in for
+    microphones, rooms and voice quality) and, for a third, a vocal-tract-length-like speed
+    change (formants and pitch together, 0.9-1.15x)."""
+    fx = ["rate", str(SR), "pitch", str(rng.randint(-500, 500)),
+          "tempo", f"{rng.uniform(0.85, 1.2):.3f}",
+          "bass", f"{rng.uniform(-6, 6):.1f}", "treble", f"{rng.uniform(-6, 6):.1f}"]
+    if rng.random() < 0.33:
+        fx += ["speed", f"{rng.uniform(0.9, 1.15):.3f}"]
+    return fx
+
+
 def noise_like(n: int, rng: np.random.Generator) -> np.ndarray:
     k = rng.integers(0, 4)
+    if _BABBLE and rng.random() < 0.35:
+        return babble(n, rng)
     if k == 3 and music():
         m = music()[rng.integers(0, len(music()))]
         if len(m) > n:
@@ -171,7 +218,7 @@ def augment(x: np.ndarray, rng: np.random.Generator, snr_range, clean: bool):
 
 
 def work(job):
-    uid, text, voice, out, seed, clean, snr_range, perturb = job
+    uid, text, voice, out, seed, clean, snr_range, perturb, voiceaug = job
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as d:
@@ -188,6 +235,12 @@ def work(job):
                 subprocess.run(["sox", "-V1", "-G", raw, pert] + effects, check=True)
                 raw = pert
                 voice = f"{voice}+speed{factor:.2f}" + (f"+pitch{cents}" if cents else "")
+            elif voiceaug:
+                fx = voice_effects(rng)
+                pert = os.path.join(d, "voice.wav")
+                subprocess.run(["sox", "-V1", "-G", raw, pert] + fx, check=True)
+                raw = pert
+                voice = f"{voice}+fx[{' '.join(fx[2:10])}]"
             x = read_wav(raw)
         except (subprocess.CalledProcessError, ValueError, OSError) as e:
             return None, f"{uid}: {voice}: {e}"
@@ -210,6 +263,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--flite-only", action="store_true", help="training flite voices only")
+    ap.add_argument("--voice-aug", type=float, default=0.0,
+                    help="fraction with random pitch, tempo, spectral tilt (voice_effects)")
+    ap.add_argument("--babble-dir", help="rendered utterances to make babble noise from "
+                    "(a third of the noisy items then get babble)")
     ap.add_argument("--perturb", type=float, default=0.0,
                     help="fraction with speed perturbation (1.08-1.3x), a third also pitch-shifted")
     args = ap.parse_args()
@@ -232,7 +289,13 @@ def main():
                 voice = rng.choice(EVAL_VOICES)
             clean = rng.random() < args.clean_fraction
             jobs.append((parts[0], parts[1], voice, args.out, rng.randrange(1 << 30), clean,
-                         tuple(args.snr), rng.random() < args.perturb))
+                         tuple(args.snr), rng.random() < args.perturb,
+                         rng.random() < args.voice_aug))
+    if args.babble_dir:
+        try:
+            print(f"render: {load_babble(args.babble_dir)} babble talkers", file=sys.stderr)
+        except (ValueError, OSError) as e:
+            sys.exit(f"render: --babble-dir {e}")
     lines, errors = [], []
     with multiprocessing.Pool(args.jobs) as pool:
         for line, err in pool.imap(work, jobs, chunksize=8):

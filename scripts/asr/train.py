@@ -166,6 +166,7 @@ def main():
     ap.add_argument("--batch-frames", type=int, default=12000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--resume", help="checkpoint to continue from")
+    ap.add_argument("--init-onnx", help="exported fp32 model to fine-tune (BatchNorm frozen)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -189,9 +190,11 @@ def main():
     model = AsrNet(channels=args.channels, mean=mean, std=std, dropout=args.dropout)
     if args.resume:
         model.load_state_dict(torch.load(args.resume)["model"])
+    if args.init_onnx:
+        model.init_from_onnx(args.init_onnx)
     params = sum(p.numel() for p in model.parameters())
     print(f"train: {params} parameters", flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     deadline = time.time() + args.minutes * 60
     log = []
