@@ -161,6 +161,29 @@ async function connectLink(
 }
 
 /**
+ * The Hermes dialogue of Hermes apps: endSession/continueSession text, startListening (a
+ * wake without the wake word, for this site: its session id goes into `requested`),
+ * hotword toggleOff/On (wakes are ignored while muted).
+ */
+function hermesDialogue(site: Site, requested: Set<string>): HermesDialogue {
+  return new HermesDialogue(site.siteId, site.link, (msg) => site.send(msg), {
+    listen: (sessionId, wakewordId) => {
+      requested.add(sessionId);
+      site.emit({
+        type: "wake",
+        t: site.streamT,
+        model: wakewordId ?? "hermes",
+        phrase: "",
+        score: 1,
+        sample: Math.round(site.streamT * SAMPLE_RATE),
+        session: sessionId,
+      });
+    },
+    mute: () => {},
+  }, (msg) => site.error("hermes", msg));
+}
+
+/**
  * Start the devices stage. Throws (refusing to start) on an invalid registry,
  * an unknown devices.area, bad templates, an unusable mqtt.url or TLS file,
  * or an embedded broker port that is taken.
@@ -182,22 +205,16 @@ export async function startDevices(
   const { registry, area } = await openRegistry(config, options.registry);
   const m = config.mqtt;
   const site = new Site(bus, m.siteId, siteTopics(m.topicPrefix, m.siteId), m.hermes);
-  let router: Router | undefined;
-  let refreshed = false;
-  let wired = false; // the connection hook acts once the router and imports are wired
-  const { link, url, broker } = await connectLink(config, site, { ...options, now }, () => {
-    if (!wired) return;
-    // Ask devices for their state once; after reconnects their own reports keep it current
-    // (a read of every Zigbee device on each broker blip would load the Zigbee network).
-    if (!refreshed) router!.refreshAll();
-    refreshed = true;
-    if (m.haDiscovery) {
-      for (const c of haDiscoveryConfigs(m.topicPrefix, m.siteId, m.haPrefix)) site.send(c);
-    }
-    site.publishListening();
-  });
+  // The connection hook acts once the router and imports are wired (below).
+  const hook = { connected: () => {} };
+  const { link, url, broker } = await connectLink(
+    config,
+    site,
+    { ...options, now },
+    () => hook.connected(),
+  );
   site.attach(link);
-  router = new Router(registry, link, {
+  const router = new Router(registry, link, {
     confirmTimeoutMs: config.devices.confirmTimeoutMs,
     coverConfirmTimeoutMs: config.devices.coverConfirmTimeoutMs,
     brightnessStep: config.devices.brightnessStep,
@@ -211,28 +228,20 @@ export async function startDevices(
     (msg) => site.error("intent", msg),
   );
   const stopImport = startImport(registry, link, (msg) => site.error("import", msg));
-  wired = true;
+  let refreshed = false;
+  hook.connected = () => {
+    // Ask devices for their state once; after reconnects their own reports keep it current
+    // (a read of every Zigbee device on each broker blip would load the Zigbee network).
+    if (!refreshed) router.refreshAll();
+    refreshed = true;
+    if (m.haDiscovery) {
+      for (const c of haDiscoveryConfigs(m.topicPrefix, m.siteId, m.haPrefix)) site.send(c);
+    }
+    site.publishListening();
+  };
 
-  // Hermes apps: endSession/continueSession text, startListening (a wake without the wake
-  // word, for this site), hotword toggleOff/On (wakes are ignored while muted).
   const requested = new Set<string>();
-  const dialogue = m.hermes
-    ? new HermesDialogue(m.siteId, link, (msg) => site.send(msg), {
-      listen: (sessionId, wakewordId) => {
-        requested.add(sessionId);
-        site.emit({
-          type: "wake",
-          t: site.streamT,
-          model: wakewordId ?? "hermes",
-          phrase: "",
-          score: 1,
-          sample: Math.round(site.streamT * SAMPLE_RATE),
-          session: sessionId,
-        });
-      },
-      mute: () => {},
-    }, (msg) => site.error("hermes", msg))
-    : undefined;
+  const dialogue = m.hermes ? hermesDialogue(site, requested) : undefined;
   dialogue?.start();
   const texts = new TextHandler(site, registry, router, {
     area,

@@ -38,7 +38,7 @@ const NONE = (): Promise<ConfirmEvent[]> => Promise.resolve([]);
  * @example
  * ```ts
  * const texts = new TextHandler(site, registry, router, { area: "kitchen", minConfidence: 0.75 });
- * const r = texts.handle("turn on the light");
+ * const r = texts.handle("turn on the kitchen light");
  * r.actions[0].device; // "kitchen_light"
  * ```
  */
