@@ -5,16 +5,25 @@
  * @module
  */
 import type { z } from "zod";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** An error that the app turns into `{ "error": message }` with this status. */
-export class HttpError extends Error {
+/**
+ * Hono's HTTPException with response headers (`Retry-After`, `WWW-Authenticate`,
+ * `Connection: close`): the app turns it into `{ "error": message }` with this status.
+ * @example
+ * ```ts
+ * throw new HttpError(429, "busy; retry", { "Retry-After": "2" });
+ * ```
+ */
+export class HttpError extends HTTPException {
   override name = "HttpError";
   constructor(
-    readonly status: number,
+    status: number,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(status as ContentfulStatusCode, { message });
   }
 }
 

@@ -113,6 +113,14 @@ function commandFor(intent: ParsedIntent): { cmd: Command; feature: Feature } | 
   return ACTIONS[intent.name as ActingIntent](Number(intent.slots.value));
 }
 
+/** One call of Router.route, as its handlers see it. */
+interface RouteContext {
+  intent: ParsedIntent;
+  result: RouteResult;
+  t: number;
+  session: string | undefined;
+}
+
 /** Routes intents to devices and tracks their state. */
 export class Router {
   readonly states = new DeviceStates();
@@ -200,123 +208,155 @@ export class Router {
       errors: [],
       confirmations: Promise.resolve([]),
     };
-    if (intent.name === "Cancel") {
-      result.answer = "cancelled";
-      return result;
-    }
+    const ctx: RouteContext = { intent, result, t, session };
+    if (intent.name === "Cancel") return this.#cancel(ctx);
     if (intent.problem) {
       // Understood, but the words name no single device: say why, act on nothing.
       result.errors.push(intent.problem);
       result.answer = intent.problem;
       return result;
     }
-    if (intent.name === "QueryState") {
-      result.answer = this.#answer(intent, result.errors);
-      return result;
-    }
-    const plan = commandFor(intent);
-    if (!plan) {
+    // Names from a registry's own templates that are not built in have no handler.
+    if (!Object.hasOwn(this.#dispatch, intent.name)) {
       result.errors.push(`intent "${intent.name}" has no device action`);
       return result;
     }
-    const targets = this.#targets(intent, plan.feature, result.errors);
+    return this.#dispatch[intent.name as IntentName](ctx);
+  }
+
+  /**
+   * The handler of every intent: a typed record, so a new name in intent/templates.ts
+   * `INTENTS` does not compile until it is routed. Acting intents share #act; their
+   * per-device command comes from `ACTIONS` and #prepare.
+   */
+  readonly #dispatch: Record<IntentName, (ctx: RouteContext) => RouteResult> = {
+    Cancel: (ctx) => this.#cancel(ctx),
+    QueryState: (ctx) => this.#query(ctx),
+    ...(Object.fromEntries(
+      Object.keys(ACTIONS).map((name) => [name, (ctx: RouteContext) => this.#act(ctx)]),
+    ) as Record<ActingIntent, (ctx: RouteContext) => RouteResult>),
+  };
+
+  /** "cancel": nothing to do but say so. */
+  #cancel({ result }: RouteContext): RouteResult {
+    result.answer = "cancelled";
+    return result;
+  }
+
+  /** "is the kitchen light on?": an answer from the known states, no messages. */
+  #query({ intent, result }: RouteContext): RouteResult {
+    result.answer = this.#answer(intent, result.errors);
+    return result;
+  }
+
+  /** An acting intent: each target's command is fitted, published, then confirmed. */
+  #act(ctx: RouteContext): RouteResult {
+    const { intent, result } = ctx;
+    const plan = commandFor(intent)!;
     const confirms: Promise<ConfirmEvent>[] = [];
-    /** A device the command cannot go to: the reason, and an action that sent nothing. */
-    const refuse = (d: Device, command: string, error: string) => {
-      result.errors.push(error);
-      result.actions.push({ device: d.id, command, topics: [], queued: false, error });
-    };
-    for (const d of targets) {
-      let cmd = this.#fit(d, plan.cmd, result.errors);
-      const adapter = adapterFor(d);
-      if (cmd.kind === "toggle" && !adapter.canToggle(d)) {
-        const on = this.states.get(d.id).on;
-        if (on === undefined) {
-          refuse(d, "toggle", `${d.id}: cannot toggle: its state is unknown`);
-          continue;
-        }
-        cmd = { kind: on ? "off" : "on" };
-      }
-      if (intent.name === "StepBrightness") {
-        const stepped = this.#stepped(d, intent.slots);
-        if ("error" in stepped) {
-          refuse(
-            d,
-            `brightness ${intent.slots.direction === "down" ? "down" : "up"}`,
-            stepped.error,
-          );
-          continue;
-        }
-        cmd = stepped;
-      }
-      let messages;
-      try {
-        messages = adapter.encode(d, cmd);
-      } catch (err) {
-        if (!(err instanceof AdapterError)) throw err;
-        refuse(d, describeCommand(cmd), err.message);
-        continue;
-      }
-      const expect = expectationFor(cmd, this.states.get(d.id));
-      const hasState = adapter.stateTopics(d).length > 0;
-      const waiter = expect && hasState ? this.states.expect(d.id, expect) : null;
-      const started = this.#now();
-      let pending = messages.length;
-      let failure: string | undefined;
-      let resolveSent!: () => void;
-      const sent = new Promise<void>((r) => (resolveSent = r));
-      const action: RoutedAction = {
-        device: d.id,
-        command: describeCommand(cmd),
-        topics: [],
-        queued: false,
-      };
-      for (const m of messages) {
-        const onDone = (del: Delivery) => {
-          if (del.status === "dropped") failure ??= del.reason;
-          if (--pending === 0) resolveSent();
-        };
-        const { queued, position, expiresAt } = this.link.publish(m.topic, m.payload, {
-          qos: 1,
-          retain: m.retain,
-          onDone,
-        });
-        action.topics.push(m.topic);
-        action.queued ||= queued;
-        if (position !== undefined) action.queuePosition = position;
-        if (expiresAt !== undefined) action.expiresAt = expiresAt;
-        const ev: PublishEvent = {
-          type: "publish",
-          t,
-          device: d.id,
-          topic: m.topic,
-          payload: m.payload,
-          qos: 1,
-          queued,
-        };
-        if (session !== undefined) ev.session = session;
-        this.opts.emit(ev);
-      }
-      result.actions.push(action);
-      confirms.push(
-        this.#confirm(
-          d,
-          cmd,
-          t,
-          session,
-          started,
-          sent,
-          () => failure,
-          waiter,
-          expect !== null,
-        ),
-      );
+    for (const d of this.#targets(intent, plan.feature, result.errors)) {
+      const cmd = this.#prepare(d, plan.cmd, ctx);
+      if (!cmd) continue;
+      const confirm = this.#send(d, cmd, ctx);
+      if (confirm) confirms.push(confirm);
     }
     result.confirmations = Promise.all(confirms).then((events) => {
       for (const e of events) this.opts.emit(e);
       return events;
     });
     return result;
+  }
+
+  /** A device the command cannot go to: the reason, and an action that sent nothing. */
+  #refuse({ result }: RouteContext, d: Device, command: string, error: string): null {
+    result.errors.push(error);
+    result.actions.push({ device: d.id, command, topics: [], queued: false, error });
+    return null;
+  }
+
+  /**
+   * The command for one device: clamped into its range, a toggle the adapter cannot do
+   * turned into on/off from the known state, a brightness step made absolute; null (and
+   * a refused action) when the device's state does not allow it.
+   */
+  #prepare(d: Device, planned: Command, ctx: RouteContext): Command | null {
+    const { intent, result } = ctx;
+    let cmd = this.#fit(d, planned, result.errors);
+    if (cmd.kind === "toggle" && !adapterFor(d).canToggle(d)) {
+      const on = this.states.get(d.id).on;
+      if (on === undefined) {
+        return this.#refuse(ctx, d, "toggle", `${d.id}: cannot toggle: its state is unknown`);
+      }
+      cmd = { kind: on ? "off" : "on" };
+    }
+    if (intent.name === "StepBrightness") {
+      const stepped = this.#stepped(d, intent.slots);
+      if ("error" in stepped) {
+        const command = `brightness ${intent.slots.direction === "down" ? "down" : "up"}`;
+        return this.#refuse(ctx, d, command, stepped.error);
+      }
+      cmd = stepped;
+    }
+    return cmd;
+  }
+
+  /**
+   * Publish one device's messages (QoS 1, a `publish` event each), record the action,
+   * and return its confirmation; null (and a refused action) when the adapter cannot
+   * encode the command.
+   */
+  #send(d: Device, cmd: Command, ctx: RouteContext): Promise<ConfirmEvent> | null {
+    const { result, t, session } = ctx;
+    const adapter = adapterFor(d);
+    let messages;
+    try {
+      messages = adapter.encode(d, cmd);
+    } catch (err) {
+      if (!(err instanceof AdapterError)) throw err;
+      return this.#refuse(ctx, d, describeCommand(cmd), err.message);
+    }
+    const expect = expectationFor(cmd, this.states.get(d.id));
+    const hasState = adapter.stateTopics(d).length > 0;
+    const waiter = expect && hasState ? this.states.expect(d.id, expect) : null;
+    const started = this.#now();
+    let pending = messages.length;
+    let failure: string | undefined;
+    let resolveSent!: () => void;
+    const sent = new Promise<void>((r) => (resolveSent = r));
+    const action: RoutedAction = {
+      device: d.id,
+      command: describeCommand(cmd),
+      topics: [],
+      queued: false,
+    };
+    for (const m of messages) {
+      const onDone = (del: Delivery) => {
+        if (del.status === "dropped") failure ??= del.reason;
+        if (--pending === 0) resolveSent();
+      };
+      const { queued, position, expiresAt } = this.link.publish(m.topic, m.payload, {
+        qos: 1,
+        retain: m.retain,
+        onDone,
+      });
+      action.topics.push(m.topic);
+      action.queued ||= queued;
+      if (position !== undefined) action.queuePosition = position;
+      if (expiresAt !== undefined) action.expiresAt = expiresAt;
+      const ev: PublishEvent = {
+        type: "publish",
+        t,
+        device: d.id,
+        topic: m.topic,
+        payload: m.payload,
+        qos: 1,
+        queued,
+      };
+      if (session !== undefined) ev.session = session;
+      this.opts.emit(ev);
+    }
+    result.actions.push(action);
+    return this.#confirm(d, cmd, t, session, started, sent, () => failure, waiter, expect !== null);
   }
 
   async #confirm(

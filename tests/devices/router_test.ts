@@ -315,3 +315,22 @@ Deno.test(
     }
   },
 );
+
+Deno.test("route dispatches on the intent name: cancel and problems say why, names without a handler are errors, none publish", async () => {
+  const registry = await loadRegistry(example);
+  const published: string[] = [];
+  const router = new Router(registry, {
+    publish: (topic) => (published.push(topic), { queued: false }),
+    subscribe: () => () => {},
+  }, { confirmTimeoutMs: 50, brightnessStep: 25, emit: () => {} });
+  const cancel = router.route({ name: "Cancel", slots: {}, confidence: 1, text: "" });
+  assert.equal(cancel.answer, "cancelled");
+  const custom = router.route({ name: "OrderPizza", slots: {}, confidence: 1, text: "" });
+  assert.deepEqual(custom.errors, ['intent "OrderPizza" has no device action']);
+  const vague = router.route(
+    { name: "TurnOn", slots: {}, confidence: 1, text: "", problem: "which lamp?" },
+  );
+  assert.deepEqual([vague.errors, vague.answer], [["which lamp?"], "which lamp?"]);
+  assert.deepEqual(published, []);
+  router.close();
+});

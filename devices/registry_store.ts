@@ -1,0 +1,105 @@
+/**
+ * The registry of the devices stage: loaded and checked at start (devices.area,
+ * templates), and watched while it runs, so that imports re-subscribe the router's state
+ * topics and hand listeners a rebuilt command grammar (debounced).
+ * @module
+ */
+import type { Config } from "../core/config.ts";
+import { buildCommandGrammar, type CommandGrammar } from "../intent/grammar.ts";
+import { TemplateError } from "../intent/template.ts";
+import { loadRegistry, Registry, RegistryError } from "../home/registry.ts";
+
+/** A checked registry and the satellite's own area id. */
+export interface OpenedRegistry {
+  registry: Registry;
+  /** The id of config devices.area (undefined when unset). */
+  area?: string;
+}
+
+/**
+ * Load config.devices.file (or take `given`) and check it: devices.area must name one of
+ * its areas and its templates must build a grammar; errors name the file.
+ * @example
+ * ```ts
+ * const { registry, area } = await openRegistry(config);
+ * ```
+ */
+export async function openRegistry(
+  config: Pick<Config, "devices">,
+  given?: Registry,
+): Promise<OpenedRegistry> {
+  const file = config.devices.file;
+  const registry = given ?? (file ? await loadRegistry(file) : new Registry());
+  const source = file ?? "registry";
+  const wanted = config.devices.area;
+  if (wanted !== undefined && !registry.area(wanted)) {
+    throw new RegistryError(
+      `devices.area: unknown area "${wanted}" (areas in ${source}: ${
+        registry.areas.map((a) => a.id).join(", ") || "none"
+      })`,
+    );
+  }
+  try {
+    buildCommandGrammar(registry);
+  } catch (err) {
+    if (err instanceof TemplateError) {
+      throw new TemplateError(`${source}: templates: ${err.message}`);
+    }
+    throw err;
+  }
+  return { registry, area: wanted !== undefined ? registry.area(wanted)!.id : undefined };
+}
+
+/**
+ * Registry changes -> `onChange` at once (the router re-subscribes) and, at most every
+ * `debounceMs`, the rebuilt grammar to each listener; a failed rebuild goes to `onError`.
+ * @example
+ * ```ts
+ * const watch = new GrammarWatch(registry, () => router.watchStates(), console.error);
+ * const off = watch.listen((g) => decoder.rebuild(g));
+ * ```
+ */
+export class GrammarWatch {
+  #listeners = new Set<(g: CommandGrammar) => void>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #unsub: () => void;
+
+  constructor(
+    readonly registry: Registry,
+    onChange: () => void,
+    onError: (message: string) => void,
+    debounceMs = 250,
+  ) {
+    this.#unsub = registry.onChange(() => {
+      onChange();
+      if (this.#timer || !this.#listeners.size) return;
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        let g: CommandGrammar;
+        try {
+          g = buildCommandGrammar(registry);
+        } catch (err) {
+          onError(`grammar rebuild failed: ${(err as Error).message}`);
+          return;
+        }
+        for (const l of this.#listeners) l(g);
+      }, debounceMs);
+    });
+  }
+
+  /** The current grammar. */
+  grammar(): CommandGrammar {
+    return buildCommandGrammar(this.registry);
+  }
+
+  /** Call `listener` with each rebuilt grammar; returns the unsubscribe. */
+  listen(listener: (g: CommandGrammar) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#unsub();
+  }
+}
