@@ -12,7 +12,7 @@ APT_PACKAGES=(
   mosquitto mosquitto-clients openssl    # real broker for the MQTT tests (and TLS certificates)
   sox alsa-utils                         # audio conversion; arecord for the microphone source
   espeak-ng flite festival               # TTS voices for synthesized test and training audio
-  festvox-kallpc16k festvox-us-slt-hts
+  festvox-kallpc16k festvox-us-slt-hts festvox-kdlpc16k   # kdlpc16k: held-out voice of the evaluations
   asterisk-core-sounds-en-wav            # real recordings (one speaker, prompts)
   asterisk-moh-opsound-wav               # music for noise and false-accept tests
   pocketsphinx pocketsphinx-en-us pocketsphinx-testdata
