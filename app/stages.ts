@@ -10,7 +10,13 @@ import type { Config } from "../core/config.ts";
 import type { EventBus } from "../core/bus.ts";
 import type { FrameStage } from "../pipeline/frame.ts";
 import type { WordGrammar } from "../core/grammar.ts";
-import { WakeDetector } from "../wake/detector.ts";
+import {
+  attachVerifiers,
+  loadWakeModel,
+  type WakeConfig,
+  WakeDetector,
+  type WakeModel,
+} from "../wake/detector.ts";
 import { createRecognizer, DEFAULT_ASR_MODEL, type Recognizer } from "../asr/recognizer.ts";
 import { defaultVadModelPath } from "../pipeline/vad.ts";
 import type { ModelDefaults } from "../api/models.ts";
@@ -41,6 +47,43 @@ async function registryGrammar(path: string): Promise<WordGrammar> {
   return await g;
 }
 
+/** Wake models (and their verifiers) loaded once per wake configuration. */
+const wakeModelCache = new Map<string, Promise<WakeModel[]>>();
+
+/**
+ * The wake models of `wake`, loaded once per configuration and shared by every stream (the
+ * live pipeline and each upload get their own {@link WakeDetector}, which holds only that
+ * stream's state). The sessions live as long as the process.
+ *
+ * @example
+ * ```ts
+ * const a = await sharedWakeModels(config.wake, config.mfcc.coefficients);
+ * const b = await sharedWakeModels(config.wake, config.mfcc.coefficients);
+ * // a === b: one onnxruntime session per model
+ * ```
+ */
+export function sharedWakeModels(wake: WakeConfig, coefficients: number): Promise<WakeModel[]> {
+  const key = JSON.stringify([wake, coefficients]);
+  let p = wakeModelCache.get(key);
+  if (!p) {
+    p = (async () => {
+      const models = await Promise.all(
+        wake.models.map((spec) => loadWakeModel(spec, wake, coefficients)),
+      );
+      try {
+        await attachVerifiers(models, wake);
+      } catch (err) {
+        for (const m of models) await m.model.session.release();
+        throw err;
+      }
+      return models;
+    })();
+    wakeModelCache.set(key, p);
+    p.catch(() => wakeModelCache.delete(key));
+  }
+  return p;
+}
+
 /** Options for {@link createStages}. */
 export interface StageOptions {
   /** The command grammar (from the devices runtime). */
@@ -57,9 +100,8 @@ export async function createStages(
 ): Promise<FrameStage[]> {
   const stages: FrameStage[] = [];
   if (config.wake.enabled && config.wake.models.length) {
-    stages.push(
-      await WakeDetector.create(config.wake, bus, { coefficients: config.mfcc.coefficients }),
-    );
+    const models = await sharedWakeModels(config.wake, config.mfcc.coefficients);
+    stages.push(new WakeDetector(models, config.wake, bus));
   }
   if (config.asr.enabled) {
     const grammar = options.grammar ??

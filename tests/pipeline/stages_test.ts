@@ -73,3 +73,26 @@ Deno.test("without wake models or ASR the pipeline has no model stages", async (
   const none = parseConfig({ wake: { enabled: false }, asr: { enabled: false } });
   assert.deepEqual(await createStages(none, new EventBus()), []);
 });
+
+Deno.test("wake models load once: every stream's detector shares the sessions, not the state", async () => {
+  const [a, b] = await Promise.all([
+    createStages(config, new EventBus()),
+    createStages(config, new EventBus()),
+  ]);
+  const wa = a[0] as WakeDetector;
+  const wb = b[0] as WakeDetector;
+  assert.notEqual(wa, wb);
+  assert.equal(wa.tracks[0].m.model.session, wb.tracks[0].m.model.session);
+  // Two streams at once give what one alone gives (no state shared through the model).
+  const alone = await transcripts(async (bus) => ({ stages: await createStages(config, bus) }));
+  const both = await Promise.all(
+    [0, 1].map(() => transcripts(async (bus) => ({ stages: await createStages(config, bus) }))),
+  );
+  for (const got of both) {
+    assert.deepEqual(got.map((t) => [t.text, t.t]), alone.map((t) => [t.text, t.t]));
+  }
+  // Closing one stream's detector leaves the shared sessions usable for the next.
+  await wa.close();
+  const after = await transcripts(async (bus) => ({ stages: await createStages(config, bus) }));
+  assert.deepEqual(after.map((t) => t.text), ["turn on the kitchen light"]);
+});
