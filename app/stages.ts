@@ -57,9 +57,11 @@ const wakeModelCache = new Map<string, Promise<WakeModel[]>>();
  *
  * @example
  * ```ts
+ * import { parseConfig } from "../core/config.ts";
+ * const config = parseConfig({});
  * const a = await sharedWakeModels(config.wake, config.mfcc.coefficients);
  * const b = await sharedWakeModels(config.wake, config.mfcc.coefficients);
- * // a === b: one onnxruntime session per model
+ * if (a !== b) throw new Error("expected one session per model");
  * ```
  */
 export function sharedWakeModels(wake: WakeConfig, coefficients: number): Promise<WakeModel[]> {

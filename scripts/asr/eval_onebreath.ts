@@ -25,7 +25,7 @@
  *
  *   deno run -A scripts/asr/eval_onebreath.ts [--out docs/eval/onebreath.json]
  *     [--md docs/eval/onebreath.md] [--commands 30] [--oog 12] [--neg-minutes 60] [--seed 3]
- *     [--quick] [--asr-model models/asr/candidate.onnx]
+ *     [--quick] [--asr-model F.onnx]
  *
  * @module
  */
