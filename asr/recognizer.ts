@@ -83,7 +83,8 @@ type State = "idle" | "listening" | "speaking";
 
 /** What the stage keeps of a frame it has heard. */
 interface Heard {
-  mfcc: Float32Array;
+  /** What the acoustic model takes for this hop: its MFCC vector, or its samples. */
+  input: Float32Array;
   /** First sample of the hop and stream time of its end. */
   sample: number;
   t: number;
@@ -184,9 +185,9 @@ export class Recognizer implements FrameStage {
     this.#resetDecoder(commandFrom === undefined ? 0 : LEAD_IN_FRAMES);
     const n = Math.min(prerollFrames, this.#history.length);
     const preroll = this.#history.slice(this.#history.length - n);
-    this.#am.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.mfcc));
+    await this.#am.reset(this.#history.slice(0, this.#history.length - n).map((h) => h.input));
     for (const h of preroll) {
-      if (commandFrom === undefined) this.#feed(await this.#am.push(h.mfcc));
+      if (commandFrom === undefined) this.#feed(await this.#am.push(h.input));
       else if (this.listening) await this.#step(h); // replay; it may commit early
     }
   }
@@ -208,7 +209,7 @@ export class Recognizer implements FrameStage {
       await this.listen(frame.t, PREROLL_FRAMES);
     }
     const heard: Heard = {
-      mfcc: Float32Array.from(frame.mfcc),
+      input: Float32Array.from(this.model.input === "audio" ? frame.hop : frame.mfcc),
       sample: frame.sample,
       t: frame.t,
       speech: frame.speech,
@@ -238,7 +239,7 @@ export class Recognizer implements FrameStage {
         return;
       }
     }
-    this.#feed(await this.#am.push(frame.mfcc));
+    this.#feed(await this.#am.push(frame.input));
     if (this.#state !== "speaking") return;
     if (silent) this.#silentFrames++;
     else {
@@ -262,9 +263,8 @@ export class Recognizer implements FrameStage {
     if (silenceMs >= this.#cfg.earlyCommitMs && this.#silentFrames % 2 === 0) {
       // Early commit: the model emits a phone a little after hearing it, so ask what it
       // would emit if the silence went on; commit when that completes a command.
-      const future = Array.from({ length: LOOKAHEAD_FRAMES }, () => frame.mfcc);
       const t0 = performance.now();
-      const lp = await this.#am.peek(future);
+      const lp = await this.#am.peek(LOOKAHEAD_FRAMES);
       const speculative = this.decoder.clone();
       speculative.push(lp);
       this.#decodeMs += performance.now() - t0;

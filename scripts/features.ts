@@ -15,14 +15,35 @@
 import { loadAudioFile } from "../audio/load.ts";
 import { mfccOfSignal } from "../pipeline/mfcc.ts";
 import { encodeNpy } from "./npy.ts";
+import { MEL_BANDS, WakeEmbedModel } from "../wake/embed.ts";
+import { loadModel, ort } from "../core/ort.ts";
+
+/** Samples per melspectrogram run of the command model's mel front end (20 ms: two frames every second hop). */
+const ASR_MEL_STEP = 320;
+/** Copies of the first mel frame before an utterance (the command model's context). */
+const EMBED_PAD = 48;
 import { intOption, scriptArgs } from "./cli.ts";
 
 /** Compute features of every WAV listed; returns the number written. */
 export async function dumpFeatures(
   listPath: string,
   outDir: string,
-  options: { melBands?: number; coefficients?: number; skipBad?: boolean; quiet?: boolean } = {},
+  options: {
+    melBands?: number;
+    coefficients?: number;
+    skipBad?: boolean;
+    quiet?: boolean;
+    /** Dump the speech embedding's 32-band log-mel (melspectrogram.onnx) instead of MFCC. */
+    owwMel?: boolean;
+    /**
+     * With owwMel: run this ONNX front (scripts/asr/embed_front.py) on the mel frames, after
+     * EMBED_PAD copies of the first frame (the stream start), and dump its output instead.
+     */
+    frontOnnx?: string;
+  } = {},
 ): Promise<number> {
+  const mel = options.owwMel ? await WakeEmbedModel.load() : undefined;
+  const front = options.frontOnnx ? await loadModel(options.frontOnnx) : undefined;
   const lines = (await Deno.readTextFile(listPath)).split("\n");
   await Deno.mkdir(outDir, { recursive: true });
   const index: string[] = [];
@@ -35,9 +56,28 @@ export async function dumpFeatures(
     const npy = `${outDir}/${index.length}.npy`;
     try {
       const samples = await loadAudioFile(wav);
-      const f = mfccOfSignal(samples, options);
-      await Deno.writeFile(npy, encodeNpy(f.data, [f.frames, f.coefficients]));
-      index.push(`${wav}\t${npy}\t${f.frames}`);
+      if (mel && front) {
+        const m = await mel.melSignal(samples, ASR_MEL_STEP);
+        const t = m.length / MEL_BANDS + EMBED_PAD;
+        const x = new Float32Array(t * MEL_BANDS);
+        for (let k = 0; k < EMBED_PAD; k++) x.set(m.subarray(0, MEL_BANDS), k * MEL_BANDS);
+        x.set(m, EMBED_PAD * MEL_BANDS);
+        const r = await front.session.run({
+          mel: new ort.Tensor("float32", x, [1, t, MEL_BANDS]),
+        });
+        const out = r.front;
+        await Deno.writeFile(npy, encodeNpy(out.data as Float32Array, out.dims.slice(1)));
+        index.push(`${wav}\t${npy}\t${out.dims[1]}`);
+      } else if (mel) {
+        const m = await mel.melSignal(samples, ASR_MEL_STEP);
+        const frames = m.length / MEL_BANDS;
+        await Deno.writeFile(npy, encodeNpy(m, [frames, MEL_BANDS]));
+        index.push(`${wav}\t${npy}\t${frames}`);
+      } else {
+        const f = mfccOfSignal(samples, options);
+        await Deno.writeFile(npy, encodeNpy(f.data, [f.frames, f.coefficients]));
+        index.push(`${wav}\t${npy}\t${f.frames}`);
+      }
       written++;
     } catch (err) {
       const msg = `${listPath}:${i + 1}: ${(err as Error).message}`;
@@ -51,12 +91,14 @@ export async function dumpFeatures(
     }
   }
   await Deno.writeTextFile(`${outDir}/index.tsv`, index.join("\n") + "\n");
+  await mel?.release();
+  await front?.session.release();
   return written;
 }
 
 if (import.meta.main) {
   const usage = "usage: deno task features <list.txt> <out-dir> [--skip-bad] [--quiet] " +
-    "[--mel-bands N] [--coefficients N]";
+    "[--mel-bands N] [--coefficients N] [--oww-mel [--front-onnx F.onnx]]";
   const { values, positionals } = scriptArgs("features", usage, {
     allowPositionals: true,
     options: {
@@ -64,6 +106,8 @@ if (import.meta.main) {
       coefficients: { type: "string", default: "13" },
       "skip-bad": { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
+      "oww-mel": { type: "boolean", default: false },
+      "front-onnx": { type: "string" },
     },
   });
   if (positionals.length !== 2) {
@@ -76,6 +120,8 @@ if (import.meta.main) {
       coefficients: intOption("features", values, "coefficients", 1),
       skipBad: values["skip-bad"],
       quiet: values.quiet,
+      owwMel: values["oww-mel"],
+      frontOnnx: values["front-onnx"],
     });
     console.error(`features: wrote ${n} files to ${positionals[1]}`);
   } catch (err) {

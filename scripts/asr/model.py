@@ -27,8 +27,14 @@ NUM_LABELS = 40
 
 
 class AsrNet(nn.Module):
-    def __init__(self, n_in=13, channels=160, mean=None, std=None, dropout=0.0):
+    """first_kernel / stride: 5 / 2 on 10 ms MFCC; 1 / 1 on 20 ms speech-embedding frames
+    (the head of EmbedAsrNet). `context`: input frames before a chunk that outputs depend on."""
+
+    def __init__(self, n_in=13, channels=160, mean=None, std=None, dropout=0.0,
+                 first_kernel=5, stride=STRIDE):
         super().__init__()
+        self.stride = stride
+        self.context = (first_kernel - stride) + stride * sum(2 * d for d in DILATIONS)
         # True after init_from_onnx: BatchNorm stays an identity (the ONNX weights have it
         # folded in) and is never put in training mode.
         self.frozen_bn = False
@@ -37,8 +43,8 @@ class AsrNet(nn.Module):
         self.dropout = dropout
         self.register_buffer("mean", torch.zeros(n_in) if mean is None else mean.clone())
         self.register_buffer("inv_std", torch.ones(n_in) if std is None else 1.0 / std.clone())
-        layers = [nn.Conv1d(n_in, channels, 5, stride=STRIDE), nn.BatchNorm1d(channels),
-                  nn.ReLU()]
+        layers = [nn.Conv1d(n_in, channels, first_kernel, stride=stride),
+                  nn.BatchNorm1d(channels), nn.ReLU()]
         for d in DILATIONS:
             layers += [nn.Conv1d(channels, channels, 3, dilation=d), nn.BatchNorm1d(channels),
                        nn.ReLU()]
@@ -99,6 +105,30 @@ class AsrNet(nn.Module):
                 x = F.dropout(x, self.dropout, True)
         y = x.transpose(1, 2)  # [B, m, 40]
         return torch.log_softmax(y, dim=-1)
+
+
+class EmbedAsrNet(nn.Module):
+    """The command model on the frozen speech embedding (scripts/asr/embed_front.py): mel
+    frames [B, T, 32] (melspectrogram.onnx, mel / 10 + 2, 10 ms) -> the embedding's first 11
+    conv blocks (576 values per 20 ms, frozen) -> an AsrNet head (first kernel 1, stride 1) ->
+    log-probabilities [B, m, 40]. Streaming: EMBED_CONTEXT + 2 m mel frames -> m outputs."""
+
+    def __init__(self, front, head):
+        super().__init__()
+        self.front = front
+        self.head = head
+
+    def forward(self, mel):
+        return self.head(self.front(mel))
+
+
+# Mel frames before a chunk: the front's 4 + 2 * (4 + 8) frames and the head's 14 (x 2).
+EMBED_CONTEXT = 48
+
+
+def embed_out_frames(t_in: int) -> int:
+    """EmbedAsrNet output frames for t_in mel frames (including the EMBED_CONTEXT frames)."""
+    return max(0, (t_in - EMBED_CONTEXT) // STRIDE)
 
 
 def out_frames(t_in: int) -> int:

