@@ -3,10 +3,13 @@
  * against the other satellites (claims on `<prefix>/arbitration/claim`); the winner
  * listens (retained `listening` ON until the transcript or `listenTimeoutMs`), a loser or
  * a muted wake word silences that session's transcript, and the transcript of a live
- * session goes to the {@link TextHandler}.
+ * session goes to the {@link TextHandler}. A wake with a `source` (listening asked for
+ * remotely, core/remote.ts) is not announced as a hotword and is never muted here (the
+ * remote control already refused what mute forbids).
  * @module
  */
 import type { TranscriptEvent, WakeEvent } from "../core/events.ts";
+import type { RemoteControl } from "../core/remote.ts";
 import { Arbiter, type Decision, parseClaim } from "./arbitration.ts";
 import {
   type HermesDialogue,
@@ -37,8 +40,6 @@ interface Session {
  */
 export class WakeSessions {
   lastArbitration: DevicesStatus["lastArbitration"];
-  /** Session ids a Hermes app asked to listen in (their wakes are not announced again). */
-  readonly requested: Set<string>;
   #session?: Session;
   #arbiter: Arbiter;
   #listenTimer: ReturnType<typeof setTimeout> | undefined;
@@ -52,11 +53,11 @@ export class WakeSessions {
       arbitrationMs: number;
       listenTimeoutMs: number;
       dialogue?: HermesDialogue;
+      /** Its mute silences wake words (those of uploads too). */
+      remote?: RemoteControl;
       now?: () => number;
-      requested?: Set<string>;
     },
   ) {
-    this.requested = opts.requested ?? new Set();
     const claimTopic = `${opts.topicPrefix}/arbitration/claim`;
     this.#arbiter = new Arbiter(
       site.siteId,
@@ -85,11 +86,12 @@ export class WakeSessions {
     const { site, opts } = this;
     // An upload's wake carries the upload's id: its transcript then finds this session.
     const id = e.session ?? crypto.randomUUID();
-    const requested = this.requested.delete(id);
-    if (opts.dialogue?.muted && !requested) {
-      // hermes/hotword/toggleOff: the wake is ignored and so is what follows it.
+    const requested = e.source !== undefined;
+    if (opts.remote?.muted && !requested) {
+      // Muted (the mute switch, hermes/hotword/toggleOff): the wake is ignored and so is what
+      // follows it.
       const never = new Promise<Decision>(() => {});
-      const suppressed = "the wake word is muted (hermes/hotword/toggleOff)";
+      const suppressed = "the wake word is muted";
       this.#session = { id, suppressed, decided: never };
       return;
     }
