@@ -106,10 +106,15 @@ export async function readRemoteState(path: string): Promise<Partial<RemoteState
  * The satellite's remote-control state and its one way to listen without the wake word.
  * @example
  * ```ts
- * const remote = await RemoteControl.open(bus, { sensitivity: 0.5, stateFile: ".earshot/remote.json" });
- * remote.attach({ sample: () => pipeline.frontEnd.stats.samples });
- * remote.onChange((s) => detector.muted = s.muted);
- * remote.listen({ source: "http" }); // a wake event: the recognizer listens
+ * import { EventBus } from "./bus.ts";
+ * const remote = await RemoteControl.open(new EventBus(), { sensitivity: 0.5 });
+ * remote.attach({ sample: () => 16000 }); // the live pipeline's position (app/assistant.ts)
+ * const muted: boolean[] = [];
+ * remote.onChange((s) => muted.push(s.muted));
+ * remote.setMuted(true, "homeassistant"); // muted: [true]
+ * remote.setMuted(false, "homeassistant");
+ * const wake = remote.listen({ source: "http" }); // on the bus: the recognizer listens
+ * if (wake.sample !== 16000 || wake.source !== "http") throw new Error("unexpected wake");
  * ```
  */
 export class RemoteControl {
