@@ -119,6 +119,8 @@ export async function readRemoteState(path: string): Promise<Partial<RemoteState
  */
 export class RemoteControl {
   #state: RemoteState;
+  /** What the state file holds: a Hermes toggle is not kept (see {@link setMuted}). */
+  #kept: RemoteState;
   #listeners = new Set<(state: RemoteState, by: string) => void>();
   #live?: LiveStream;
   #saving: Promise<void> = Promise.resolve();
@@ -132,6 +134,7 @@ export class RemoteControl {
     readonly opts: { stateFile?: string; warn?: (message: string) => void } = {},
   ) {
     this.#state = { muted: state.muted, sensitivity: checkSensitivity(state.sensitivity) };
+    this.#kept = { ...this.#state };
   }
 
   /**
@@ -178,7 +181,12 @@ export class RemoteControl {
     this.#live = live;
   }
 
-  /** Mute or unmute the wake word; `by` names who asked ("homeassistant", "hermes", ...). */
+  /**
+   * Mute or unmute the wake word; `by` names who asked ("homeassistant", "http", "hermes").
+   * A Hermes toggle is live only and not written to the state file: Rhasspy's dialogue manager
+   * turns the hotword off for every session, and a restart in the middle of one must not leave
+   * the satellite deaf.
+   */
   setMuted(muted: boolean, by: string): void {
     this.#set({ ...this.#state, muted }, by);
   }
@@ -192,7 +200,14 @@ export class RemoteControl {
     if (next.muted === this.#state.muted && next.sensitivity === this.#state.sensitivity) return;
     this.#state = next;
     this.#lastChange = { by, at: new Date().toISOString() };
-    this.#save();
+    const kept = {
+      muted: by === "hermes" ? this.#kept.muted : next.muted,
+      sensitivity: next.sensitivity,
+    };
+    if (kept.muted !== this.#kept.muted || kept.sensitivity !== this.#kept.sensitivity) {
+      this.#kept = kept;
+      this.#save();
+    }
     for (const l of this.#listeners) {
       try {
         l(this.state, by);
@@ -205,7 +220,7 @@ export class RemoteControl {
   #save(): void {
     const path = this.opts.stateFile;
     if (!path) return;
-    const text = JSON.stringify(this.#state) + "\n";
+    const text = JSON.stringify(this.#kept) + "\n";
     this.#saving = this.#saving.then(async () => {
       try {
         const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";

@@ -84,6 +84,14 @@ Deno.test("the state file is written on every change and read back by the next s
   const b = await RemoteControl.open(new EventBus(), { sensitivity: 0.9, stateFile: file });
   assert.deepEqual(b.state, { muted: true, sensitivity: 0.3 }); // the file wins over the config
   assert.equal(b.status().stateFile, file);
+  // A Hermes toggle is live only: the file keeps what the user chose.
+  b.setMuted(false, "homeassistant");
+  b.setMuted(true, "hermes");
+  await b.flush();
+  assert.equal(b.muted, true);
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), { muted: false, sensitivity: 0.3 });
+  const again = await RemoteControl.open(new EventBus(), { sensitivity: 0.5, stateFile: file });
+  assert.equal(again.muted, false);
   // "" keeps the state in memory.
   const c = await RemoteControl.open(new EventBus(), { sensitivity: 0.5, stateFile: "" });
   c.setMuted(true, "test");
