@@ -7,8 +7,7 @@
  * @module
  */
 import type { EventBus } from "./bus.ts";
-import type { WakeEvent } from "./events.ts";
-import { SAMPLE_RATE } from "./units.ts";
+import { streamTime, type WakeEvent } from "./events.ts";
 
 /** Where a remote request came from (the `source` of its wake event). */
 export type RemoteSource = "hermes" | "homeassistant" | "http";
@@ -258,7 +257,7 @@ export class RemoteControl {
     const sample = this.#live.sample();
     const e: WakeEvent = {
       type: "wake",
-      t: sample / SAMPLE_RATE,
+      t: streamTime(sample),
       model: req.wakewordId ?? req.source,
       phrase: "",
       score: 1,

@@ -4,8 +4,8 @@
  * listens (retained `listening` ON until the transcript or `listenTimeoutMs`), a loser or
  * a muted wake word silences that session's transcript, and the transcript of a live
  * session goes to the {@link TextHandler}. A wake with a `source` (listening asked for
- * remotely, core/remote.ts) is not announced as a hotword and is never muted here (the
- * remote control already refused what mute forbids).
+ * remotely, core/remote.ts) is not announced as a hotword, not arbitrated (it is this
+ * satellite's) and never muted here (the remote control already refused what mute forbids).
  * @module
  */
 import type { TranscriptEvent, WakeEvent } from "../core/events.ts";
@@ -106,21 +106,27 @@ export class WakeSessions {
       );
     }
     site.send({ topic: site.topics.wake, payload: "ON" });
-    const decided = this.#arbiter.wake(id, e.score);
+    // Listening asked for this satellite is not arbitrated: no other satellite heard it.
+    const own = { siteId: site.siteId, sessionId: id, score: e.score };
+    const decided = requested
+      ? Promise.resolve<Decision>({ sessionId: id, won: true, winner: own, claims: [own] })
+      : this.#arbiter.wake(id, e.score);
     const s: Session = { id, wakewordId: e.model, decided };
     this.#session = s;
-    decided.then((d) => this.#decided(s, d, e.score));
+    decided.then((d) => this.#decided(s, d, e.score, !requested));
   }
 
-  #decided(s: Session, d: Decision, score: number): void {
+  #decided(s: Session, d: Decision, score: number, arbitrated: boolean): void {
     const { site, opts } = this;
-    this.lastArbitration = {
-      sessionId: s.id,
-      won: d.won,
-      winner: d.winner.siteId,
-      claims: d.claims.length,
-      at: new Date((opts.now ?? Date.now)()).toISOString(),
-    };
+    if (arbitrated) {
+      this.lastArbitration = {
+        sessionId: s.id,
+        won: d.won,
+        winner: d.winner.siteId,
+        claims: d.claims.length,
+        at: new Date((opts.now ?? Date.now)()).toISOString(),
+      };
+    }
     if (!d.won) {
       s.suppressed = `site "${d.winner.siteId}" heard it better (${d.winner.score.toFixed(3)} > ${
         score.toFixed(3)

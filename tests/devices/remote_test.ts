@@ -216,6 +216,8 @@ Deno.test(
       await w.waitFor("hermes/dialogueManager/sessionStarted");
       assert.deepEqual(w.messages.filter((x) => /^hermes\/hotword\//.test(x.topic)), []);
       assert.equal(remote.listens.homeassistant, 1);
+      // Not arbitrated: it was asked of this satellite, no claim went out.
+      assert.deepEqual(w.on("earshot/arbitration/claim"), []);
 
       // The number: sensitivity 0.75 halves the way from the model's threshold to minThreshold.
       const base = live.detector.thresholds.hey_computer;
@@ -283,6 +285,8 @@ Deno.test(
       assert.equal(spoken.length, 1);
       assert.equal(spoken[0].model, "hey_computer");
       assert.equal(spoken[0].source, undefined);
+      // A spoken wake is arbitrated (its claim went out).
+      await until(() => w.on("earshot/arbitration/claim").length === 1, 3000, "a claim");
 
       // A fresh subscriber gets the retained state.
       const late = await Watcher.connect(m.url, ["earshot/pi/mute", "earshot/pi/sensitivity"]);
