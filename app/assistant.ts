@@ -39,6 +39,11 @@ export interface AssistantOptions {
   api: boolean;
   /** Answer commands with simulated example devices on the broker (the demo). */
   simulateDevices?: boolean;
+  /**
+   * Read and write `remote.stateFile` (mute, sensitivity; default true). `demo` and `run` do
+   * not: a satellite muted from Home Assistant must not mute a run over a file.
+   */
+  remoteState?: boolean;
   /** Receives start-up warnings (e.g. words without a pronunciation). */
   warn?: (message: string) => void;
   /** Called once everything is up (API URL, broker URL). */
@@ -187,7 +192,7 @@ export async function runAssistant(
   const vad = await SileroModel.load(config.vad.model);
   const remote = await RemoteControl.open(bus, {
     sensitivity: config.wake.sensitivity,
-    stateFile: config.remote.stateFile,
+    stateFile: options.remoteState === false ? "" : config.remote.stateFile,
     warn: options.warn,
   });
   let offRemote = () => {};

@@ -10,6 +10,7 @@ import type { WakeEvent } from "../../core/events.ts";
 import { parseConfig } from "../../core/config.ts";
 import { RemoteControl } from "../../core/remote.ts";
 import { runAssistant } from "../../app/assistant.ts";
+import { WakeDetector } from "../../wake/detector.ts";
 import { tempDir } from "../helpers/audio.ts";
 import { Watcher } from "../devices/mosquitto.ts";
 import { AUTH, makeApp, TOKEN } from "./helpers.ts";
@@ -150,5 +151,40 @@ Deno.test(
       muted: true,
       sensitivity: 0.5,
     });
+  },
+);
+
+Deno.test(
+  "the state file mutes the assistant at start (the demo's wake word suppressed and counted); with remoteState false (demo, run) it is not read",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    await using dir = await tempDir();
+    const file = `${dir.path}/remote.json`;
+    await Deno.writeTextFile(file, JSON.stringify({ muted: true, sensitivity: 0.5 }));
+    const config = parseConfig({
+      audio: {
+        source: "wav",
+        input: new URL("../../assets/demo.wav", import.meta.url).pathname,
+      },
+      api: { enabled: false },
+      remote: { stateFile: file },
+    });
+    const wakesOf = async (remoteState?: boolean) => {
+      const bus = new EventBus();
+      const wakes: WakeEvent[] = [];
+      bus.onType("wake", (e) => wakes.push(e));
+      const pipeline = await runAssistant(
+        config,
+        bus,
+        { devices: false, api: false, remoteState },
+        new AbortController().signal,
+      );
+      const detector = pipeline.stages.find((s): s is WakeDetector => s instanceof WakeDetector)!;
+      return { wakes: wakes.length, suppressed: detector.stats.muted };
+    };
+    assert.deepEqual(await wakesOf(), { wakes: 0, suppressed: 1 });
+    assert.deepEqual(await wakesOf(false), { wakes: 1, suppressed: 0 });
+    // Nothing changed, nothing written.
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), { muted: true, sensitivity: 0.5 });
   },
 );
