@@ -213,7 +213,14 @@ export function flagOverrides(values: ReturnType<typeof parseCli>["values"]) {
 /** Stream the configured source through the assistant, printing events. */
 async function runCommand(
   config: Config,
-  opts: { json: boolean; levels: boolean; devices: boolean; api: boolean; simulate: boolean },
+  opts: {
+    json: boolean;
+    levels: boolean;
+    devices: boolean;
+    api: boolean;
+    simulate: boolean;
+    remoteState: boolean;
+  },
 ) {
   const bus = new EventBus();
   if (opts.json) bus.on(jsonLines({ exclude: opts.levels ? [] : ["level"] }));
@@ -249,6 +256,7 @@ async function runCommand(
       devices: opts.devices,
       api: opts.api,
       simulateDevices: opts.simulate,
+      remoteState: opts.remoteState,
       warn: (message) => console.error(`earshot: warning: ${redactUrl(message)}`),
       onReady: (info) => {
         if (opts.simulate) {
@@ -375,6 +383,7 @@ export async function main(args: string[]): Promise<number> {
           devices: command !== "run" || config.devices.file !== undefined,
           api: values.api ?? (command === "start" && !values["no-api"]),
           simulate: command === "demo" && config.devices.file === DEMO_DEVICES && !config.mqtt.url,
+          remoteState: command === "start",
         });
         if (command === "demo") {
           console.error(

@@ -15,6 +15,7 @@ import { commandRoutes } from "./routes/commands.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { listenRoutes } from "./routes/listen.ts";
 import { statusRoutes } from "./routes/status.ts";
 import { SseHub } from "./sse.ts";
 import { StatusCollector } from "./status.ts";
@@ -52,6 +53,7 @@ export interface ApiApp {
  * - `GET /api/events` SSE (`?types=wake,intent`, `?replay=N`, `Last-Event-ID`)
  * - `POST /api/command` `{text}` and `POST /api/audio` (WAV body or multipart `file`),
  *   both with `Authorization: Bearer <token>`
+ * - `POST /api/listen` listen for a command without the wake word (bearer token)
  * @example
  * ```ts
  * const api = createApp({ bus: new EventBus(), token: "s3cret" });
@@ -93,6 +95,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   eventRoutes(app, ctx);
   commandRoutes(app, ctx);
   audioRoutes(app, ctx);
+  listenRoutes(app, ctx);
   useMethodAnswers(app);
 
   return {

@@ -5,7 +5,7 @@
  */
 import type { EventBus } from "../core/bus.ts";
 import { type Config, DEFAULTS } from "../core/config.ts";
-import type { EarshotEvent } from "../core/events.ts";
+import type { EarshotEvent, WakeEvent } from "../core/events.ts";
 import type { MetricsCollector } from "./metrics.ts";
 import type { SseHub, SseOptions } from "./sse.ts";
 import type { StatusCollector, StatusInfo } from "./status.ts";
@@ -112,6 +112,12 @@ export interface ApiDeps {
   runText?: RunText;
   /** Whole-file pipeline runner; absent: POST /api/audio answers 503. */
   runAudio?: RunAudio;
+  /**
+   * Listen for a command without the wake word (core/remote.ts `RemoteControl.listen` with
+   * source "http"): the wake event it emitted; throws a RemoteError when muted (409) or
+   * without a live pipeline (503). Absent: POST /api/listen answers 503.
+   */
+  listen?: () => WakeEvent;
   /** Live real-time factor of the running pipeline, for /metrics. */
   realTimeFactor?: () => number | undefined;
   /** Seconds of audio the live pipeline has taken in (its sample counter), for /metrics. */

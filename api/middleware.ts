@@ -24,6 +24,7 @@ export const ROUTES: Record<string, string[]> = {
   "/api/events": ["GET"],
   "/api/command": ["POST"],
   "/api/audio": ["POST"],
+  "/api/listen": ["POST"],
 };
 
 /** Methods that get their own metric label (anything else is "other": bounded labels). */

@@ -25,9 +25,11 @@ import { audioAliveProbe } from "../api/probes.ts";
 import { describeModels } from "../api/models.ts";
 import { audioRunner, textRunner } from "../api/commands.ts";
 import { Waiter } from "../core/async.ts";
+import { RemoteControl } from "../core/remote.ts";
+import { WakeDetector } from "../wake/detector.ts";
 
-/** earshot's version (status API, MQTT discovery). */
-export const VERSION = "0.1.0";
+import { VERSION } from "../core/version.ts";
+export { VERSION };
 
 /** Which parts to run. */
 export interface AssistantOptions {
@@ -37,6 +39,11 @@ export interface AssistantOptions {
   api: boolean;
   /** Answer commands with simulated example devices on the broker (the demo). */
   simulateDevices?: boolean;
+  /**
+   * Read and write `remote.stateFile` (mute, sensitivity; default true). `demo` and `run` do
+   * not: a satellite muted from Home Assistant must not mute a run over a file.
+   */
+  remoteState?: boolean;
   /** Receives start-up warnings (e.g. words without a pronunciation). */
   warn?: (message: string) => void;
   /** Called once everything is up (API URL, broker URL). */
@@ -183,6 +190,12 @@ export async function runAssistant(
   const status = new StatusCollector(bus);
   const outstanding = trackConfirmations(bus);
   const vad = await SileroModel.load(config.vad.model);
+  const remote = await RemoteControl.open(bus, {
+    sensitivity: config.wake.sensitivity,
+    stateFile: options.remoteState === false ? "" : config.remote.stateFile,
+    warn: options.warn,
+  });
+  let offRemote = () => {};
   let devices: DeviceRuntime | undefined;
   let api: RunningApi | undefined;
   let simulator: Simulator | undefined;
@@ -190,13 +203,14 @@ export async function runAssistant(
   let pipeline: Pipeline | undefined;
   try {
     if (options.devices) {
-      devices = await startDevices(config, bus, { warn: options.warn });
+      devices = await startDevices(config, bus, { warn: options.warn, remote });
       await devices.ready(5000);
       if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
     }
     const grammar = devices?.grammar();
     const stages = await createStages(config, bus, { grammar, warn: options.warn });
     pipeline = await Pipeline.create(config, bus, { stages, vad });
+    offRemote = wireRemote(remote, pipeline, config);
     // Imported devices change the grammar: a new recognizer takes over between utterances.
     const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
     if (devices && slot) {
@@ -248,9 +262,11 @@ export async function runAssistant(
                 ),
               }
               : {}),
+            remote: { ...remote.status() },
           };
         },
         runText: devices ? textRunner(devices, bus) : undefined,
+        listen: () => remote.listen({ source: "http" }),
         runAudio: audioRunner(
           (bytes, upload) =>
             runAudio(bytes, config, {
@@ -286,6 +302,8 @@ export async function runAssistant(
     }
     return pipeline;
   } finally {
+    offRemote();
+    await remote.flush();
     offGrammar();
     outstanding.stop();
     await pipeline?.close();
@@ -293,6 +311,33 @@ export async function runAssistant(
     await simulator?.close();
     await devices?.close();
   }
+}
+
+/**
+ * The remote control's hold on the live pipeline: its wake detector follows mute and
+ * sensitivity, and listening without the wake word opens the recognizer at the pipeline's
+ * sample (only with a recognizer that listens after a wake). Returns the release.
+ */
+export function wireRemote(remote: RemoteControl, pipeline: Pipeline, config: Config): () => void {
+  const detector = pipeline.stages.find((s): s is WakeDetector => s instanceof WakeDetector);
+  const apply = () => {
+    if (!detector) return;
+    detector.muted = remote.muted;
+    detector.sensitivity = remote.sensitivity;
+  };
+  apply();
+  const off = remote.onChange(apply);
+  if (config.asr.enabled && config.asr.trigger === "wake") {
+    remote.attach({
+      sample: () => pipeline.frontEnd.stats.samples,
+      suppressed: () => detector?.stats.muted ?? 0,
+      thresholds: () => detector?.thresholds ?? {},
+    });
+  }
+  return () => {
+    off();
+    remote.attach(undefined);
+  };
 }
 
 /**

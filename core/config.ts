@@ -168,7 +168,25 @@ export const wakeSchema = z.object({
   /** Only score while the VAD (energy gate) hears something. */
   vadGate: z.boolean().default(true),
   verifier: wakeVerifierSchema.default(wakeVerifierSchema.parse({})),
-}).strict();
+  /**
+   * Wake sensitivity, 0 (least) to 1 (most), set from Home Assistant (a `number` entity) and
+   * kept in `remote.stateFile`. 0.5 uses each model's own threshold; towards 1 the deciding
+   * threshold falls linearly to `minThreshold`, towards 0 it rises to `maxThreshold`
+   * (wake/sensitivity.ts).
+   */
+  sensitivity: z.number().min(0).max(1).default(0.5),
+  /** The deciding threshold at sensitivity 1. */
+  minThreshold: z.number().min(0).max(1).default(0.1),
+  /** The deciding threshold at sensitivity 0. */
+  maxThreshold: z.number().min(0).max(1).default(0.95),
+}).strict().superRefine((v, ctx) => {
+  crossCheck(
+    ctx,
+    v.minThreshold < v.maxThreshold,
+    "minThreshold",
+    `must be below wake.maxThreshold (${v.maxThreshold})`,
+  );
+});
 
 /** Command recognition. */
 export const asrSchema = z.object({
@@ -275,6 +293,11 @@ export const mqttSchema = z.object({
   /** Publish Home Assistant discovery for earshot's own entities (under haPrefix). */
   haDiscovery: z.boolean().default(true),
   haPrefix: z.string().default("homeassistant"),
+  /**
+   * `origin.support_url` of earshot's Home Assistant discovery configs; unset: this
+   * satellite's dashboard (`http://<api.host>:<api.port>/`).
+   */
+  supportUrl: z.string().url().optional(),
 }).strict().superRefine((v, ctx) => {
   crossCheck(
     ctx,
@@ -341,6 +364,15 @@ export const apiSchema = z.object({
   }
 });
 
+/** Remote control: listen without the wake word, mute, sensitivity (core/remote.ts). */
+export const remoteSchema = z.object({
+  /**
+   * Mute and wake sensitivity are kept here across restarts (JSON, written on every change);
+   * "" keeps them in memory only. Present, it wins over `wake.sensitivity`.
+   */
+  stateFile: z.string().default(".earshot/remote.json"),
+}).strict();
+
 /** The whole configuration. */
 export const configSchema = z.object({
   audio: audioSchema.default(audioSchema.parse({})),
@@ -351,6 +383,7 @@ export const configSchema = z.object({
   devices: devicesSchema.default(devicesSchema.parse({})),
   mqtt: mqttSchema.default(mqttSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
+  remote: remoteSchema.default(remoteSchema.parse({})),
 }).strict();
 
 /** Validated configuration. */
@@ -382,6 +415,7 @@ export const ENV_VARS: Record<string, string> = {
   EARSHOT_API_TOKEN_FILE: "api.tokenFile",
   EARSHOT_DEVICES: "devices.file",
   EARSHOT_AREA: "devices.area",
+  EARSHOT_REMOTE_STATE_FILE: "remote.stateFile",
 };
 
 function formatIssues(source: string, error: z.ZodError): string {

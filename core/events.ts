@@ -72,6 +72,12 @@ export interface WakeEvent extends EventBase {
    * other origins (the recognizer then starts from `sample`).
    */
   phraseEnd?: number;
+  /**
+   * Set when no wake word was heard and listening was asked for remotely (core/remote.ts):
+   * `hermes` (hermes/asr/startListening), `homeassistant` (the listen button), `http`
+   * (POST /api/listen). Absent on the wake detector's events.
+   */
+  source?: "hermes" | "homeassistant" | "http";
 }
 
 /** One decoded command sentence (after the endpoint). */

@@ -1,14 +1,25 @@
 /**
  * earshot's own presence on the broker: the availability topic (birth
  * "online" / last will "offline", retained) and Home Assistant discovery
- * configs for its entities (wake detected, listening, last command), so a
+ * configs for its entities (wake detected, listening, last command; the remote
+ * controls: listen button, mute switch, wake sensitivity number), so a
  * satellite shows up in Home Assistant by itself. Pure builders.
  * @module
  */
 import type { OutMessage } from "./adapters/types.ts";
+import { VERSION } from "../core/version.ts";
 
-/** The `origin` of earshot's discovery configs. */
-export const ORIGIN = { name: "earshot" } as const;
+/** The `origin` of earshot's discovery configs (HA logs it with discovery problems). */
+export interface Origin {
+  name: string;
+  sw_version: string;
+  support_url: string;
+}
+
+/** earshot's origin with this satellite's support URL. */
+export function origin(supportUrl: string): Origin {
+  return { name: "earshot", sw_version: VERSION, support_url: supportUrl };
+}
 
 /** Topics of one satellite under the earshot prefix. */
 export interface SiteTopics {
@@ -17,6 +28,14 @@ export interface SiteTopics {
   listening: string;
   lastCommand: string;
   lastCommandAttributes: string;
+  /** Home Assistant's listen button presses ("PRESS"). */
+  listenSet: string;
+  /** Retained "ON" (muted) / "OFF"; commands on `muteSet`. */
+  mute: string;
+  muteSet: string;
+  /** Retained sensitivity ("0.5"); commands on `sensitivitySet`. */
+  sensitivity: string;
+  sensitivitySet: string;
 }
 
 /** `<prefix>/<siteId>/...` topics. */
@@ -28,14 +47,30 @@ export function siteTopics(prefix: string, siteId: string): SiteTopics {
     listening: `${base}/listening`,
     lastCommand: `${base}/last_command`,
     lastCommandAttributes: `${base}/last_command/attributes`,
+    listenSet: `${base}/listen/set`,
+    mute: `${base}/mute`,
+    muteSet: `${base}/mute/set`,
+    sensitivity: `${base}/sensitivity`,
+    sensitivitySet: `${base}/sensitivity/set`,
   };
 }
 
-/** Retained Home Assistant discovery configs for the satellite's entities. */
+/** The step of the sensitivity number entity. */
+export const SENSITIVITY_STEP = 0.05;
+
+/**
+ * Retained Home Assistant discovery configs for the satellite's entities.
+ * @example
+ * ```ts
+ * haDiscoveryConfigs("earshot", "kitchen", "homeassistant", origin("http://pi:8089/"));
+ * // [{ topic: "homeassistant/binary_sensor/earshot_kitchen/wake/config", ... }, ...]
+ * ```
+ */
 export function haDiscoveryConfigs(
   prefix: string,
   siteId: string,
   haPrefix = "homeassistant",
+  from: Origin = origin("http://127.0.0.1:8089/"),
 ): OutMessage[] {
   const t = siteTopics(prefix, siteId);
   const node = `earshot_${siteId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
@@ -61,7 +96,7 @@ export function haDiscoveryConfigs(
       ...common,
       unique_id: `${node}_${object}`,
       default_entity_id: `${component}.${node}_${object}`,
-      origin: ORIGIN,
+      origin: from,
     }),
     retain: true,
   });
@@ -86,6 +121,33 @@ export function haDiscoveryConfigs(
       state_topic: t.lastCommand,
       json_attributes_topic: t.lastCommandAttributes,
       icon: "mdi:text-to-speech",
+    }),
+    cfg("button", "listen", {
+      name: "Listen",
+      command_topic: t.listenSet,
+      payload_press: "PRESS",
+      icon: "mdi:microphone-message",
+    }),
+    cfg("switch", "mute", {
+      name: "Mute wake word",
+      command_topic: t.muteSet,
+      state_topic: t.mute,
+      payload_on: "ON",
+      payload_off: "OFF",
+      optimistic: false,
+      icon: "mdi:microphone-off",
+    }),
+    cfg("number", "sensitivity", {
+      name: "Wake sensitivity",
+      command_topic: t.sensitivitySet,
+      state_topic: t.sensitivity,
+      min: 0,
+      max: 1,
+      step: SENSITIVITY_STEP,
+      mode: "slider",
+      optimistic: false,
+      entity_category: "config",
+      icon: "mdi:tune-vertical",
     }),
   ];
 }

@@ -336,7 +336,6 @@ export class HermesDialogue {
   /** Sessions of this satellite, newest last (ended ones are kept a while for late replies). */
   #sessions = new Map<string, { open: boolean }>();
   #unsubs: Array<() => void> = [];
-  muted = false;
 
   constructor(
     readonly siteId: string,
@@ -406,8 +405,7 @@ export class HermesDialogue {
       }
       case "hotword":
         if (r.siteId !== this.siteId) return;
-        this.muted = !r.on;
-        this.handlers.mute(this.muted, r.reason);
+        this.handlers.mute(!r.on, r.reason);
         return;
     }
   }

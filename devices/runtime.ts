@@ -1,7 +1,8 @@
 /**
  * The devices stage at run time: registry + grammar + MQTT (external broker
  * or embedded aedes) + router + imports + Hermes + arbitration + Home
- * Assistant discovery of earshot itself. It listens on the bus for `wake` and
+ * Assistant discovery of earshot itself, with its remote controls (listen button, mute
+ * switch, sensitivity number: devices/remote_mqtt.ts). It listens on the bus for `wake` and
  * `transcript` events and emits `intent`, `publish`, `confirm` and `error`;
  * typed text comes in through {@link DeviceRuntime.handleText}.
  * @module
@@ -12,13 +13,15 @@ import type { ConfirmEvent } from "../core/events.ts";
 import type { CommandGrammar } from "../intent/grammar.ts";
 import type { ParsedIntent } from "../intent/parser.ts";
 import { SAMPLE_RATE } from "../core/units.ts";
-import { haDiscoveryConfigs, siteTopics } from "./announce.ts";
+import { RemoteControl, RemoteError } from "../core/remote.ts";
+import { haDiscoveryConfigs, origin, siteTopics } from "./announce.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker.ts";
 import { HermesDialogue } from "./hermes.ts";
 import { startImport } from "./import.ts";
 import { type LinkStatus, MqttLink } from "./mqtt.ts";
 import type { Registry } from "../home/registry.ts";
 import { GrammarWatch, openRegistry } from "./registry_store.ts";
+import { RemoteMqtt } from "./remote_mqtt.ts";
 import { Router, type RouteResult } from "./router.ts";
 import { Site } from "./site.ts";
 import type { TrackedState } from "./state.ts";
@@ -105,6 +108,28 @@ export interface StartOptions {
   now?: () => number;
   /** Start-up and shutdown notes (offline queue restored or saved); default stderr. */
   warn?: (message: string) => void;
+  /**
+   * The satellite's remote control (mute, sensitivity, listening without the wake word);
+   * default: one in memory at `wake.sensitivity` that listens at the stream time of the bus.
+   */
+  remote?: RemoteControl;
+}
+
+/**
+ * `origin.support_url`: `mqtt.supportUrl`, else this satellite's dashboard (a wildcard
+ * `api.host` is replaced by the host name).
+ */
+export function supportUrl(config: Config): string {
+  if (config.mqtt.supportUrl) return config.mqtt.supportUrl;
+  let host = config.api.host;
+  if (host === "0.0.0.0" || host === "::") {
+    try {
+      host = Deno.hostname();
+    } catch {
+      host = "127.0.0.1";
+    }
+  }
+  return `http://${host.includes(":") ? `[${host}]` : host}:${config.api.port}/`;
 }
 
 /**
@@ -162,25 +187,29 @@ async function connectLink(
 
 /**
  * The Hermes dialogue of Hermes apps: endSession/continueSession text, startListening (a
- * wake without the wake word, for this site: its session id goes into `requested`),
- * hotword toggleOff/On (wakes are ignored while muted).
+ * wake without the wake word for this site, through the remote control: source "hermes"),
+ * hotword toggleOff/On (the remote control's mute).
  */
-function hermesDialogue(site: Site, requested: Set<string>): HermesDialogue {
-  return new HermesDialogue(site.siteId, site.link, (msg) => site.send(msg), {
-    listen: (sessionId, wakewordId) => {
-      requested.add(sessionId);
-      site.emit({
-        type: "wake",
-        t: site.streamT,
-        model: wakewordId ?? "hermes",
-        phrase: "",
-        score: 1,
-        sample: Math.round(site.streamT * SAMPLE_RATE),
-        session: sessionId,
-      });
+function hermesDialogue(site: Site, remote: RemoteControl): HermesDialogue {
+  const dialogue: HermesDialogue = new HermesDialogue(
+    site.siteId,
+    site.link,
+    (msg) => site.send(msg),
+    {
+      listen: (sessionId, wakewordId) => {
+        try {
+          remote.listen({ source: "hermes", sessionId, wakewordId });
+        } catch (err) {
+          if (!(err instanceof RemoteError)) throw err;
+          site.error("hermes", `hermes/asr/startListening: ${err.message}`, sessionId);
+          dialogue.end(sessionId, "error");
+        }
+      },
+      mute: (muted) => remote.setMuted(muted, "hermes"),
     },
-    mute: () => {},
-  }, (msg) => site.error("hermes", msg));
+    (msg) => site.error("hermes", msg),
+  );
+  return dialogue;
 }
 
 /**
@@ -214,6 +243,13 @@ export async function startDevices(
     () => hook.connected(),
   );
   site.attach(link);
+  const remote = options.remote ?? new RemoteControl(bus, {
+    muted: false,
+    sensitivity: config.wake.sensitivity,
+  });
+  if (!options.remote) remote.attach({ sample: () => Math.round(site.streamT * SAMPLE_RATE) });
+  const remoteMqtt = new RemoteMqtt(site, remote);
+  remoteMqtt.start();
   const router = new Router(registry, link, {
     confirmTimeoutMs: config.devices.confirmTimeoutMs,
     coverConfirmTimeoutMs: config.devices.coverConfirmTimeoutMs,
@@ -235,13 +271,16 @@ export async function startDevices(
     if (!refreshed) router.refreshAll();
     refreshed = true;
     if (m.haDiscovery) {
-      for (const c of haDiscoveryConfigs(m.topicPrefix, m.siteId, m.haPrefix)) site.send(c);
+      const from = origin(supportUrl(config));
+      for (const c of haDiscoveryConfigs(m.topicPrefix, m.siteId, m.haPrefix, from)) {
+        site.send(c);
+      }
     }
     site.publishListening();
+    remoteMqtt.publishState();
   };
 
-  const requested = new Set<string>();
-  const dialogue = m.hermes ? hermesDialogue(site, requested) : undefined;
+  const dialogue = m.hermes ? hermesDialogue(site, remote) : undefined;
   dialogue?.start();
   const texts = new TextHandler(site, registry, router, {
     area,
@@ -253,8 +292,8 @@ export async function startDevices(
     arbitrationMs: m.arbitrationMs,
     listenTimeoutMs: config.asr.listenTimeoutMs,
     dialogue,
+    remote,
     now,
-    requested,
   });
 
   const unsubs = [
@@ -295,6 +334,7 @@ export async function startDevices(
       if (site.closed) return;
       site.closed = true;
       sessions.close();
+      remoteMqtt.close();
       watch.close();
       for (const u of unsubs) u();
       dialogue?.close();

@@ -3,10 +3,13 @@
  * against the other satellites (claims on `<prefix>/arbitration/claim`); the winner
  * listens (retained `listening` ON until the transcript or `listenTimeoutMs`), a loser or
  * a muted wake word silences that session's transcript, and the transcript of a live
- * session goes to the {@link TextHandler}.
+ * session goes to the {@link TextHandler}. A wake with a `source` (listening asked for
+ * remotely, core/remote.ts) is not announced as a hotword, not arbitrated (it is this
+ * satellite's) and never muted here (the remote control already refused what mute forbids).
  * @module
  */
 import type { TranscriptEvent, WakeEvent } from "../core/events.ts";
+import type { RemoteControl } from "../core/remote.ts";
 import { Arbiter, type Decision, parseClaim } from "./arbitration.ts";
 import {
   type HermesDialogue,
@@ -37,8 +40,6 @@ interface Session {
  */
 export class WakeSessions {
   lastArbitration: DevicesStatus["lastArbitration"];
-  /** Session ids a Hermes app asked to listen in (their wakes are not announced again). */
-  readonly requested: Set<string>;
   #session?: Session;
   #arbiter: Arbiter;
   #listenTimer: ReturnType<typeof setTimeout> | undefined;
@@ -52,11 +53,11 @@ export class WakeSessions {
       arbitrationMs: number;
       listenTimeoutMs: number;
       dialogue?: HermesDialogue;
+      /** Its mute silences wake words (those of uploads too). */
+      remote?: RemoteControl;
       now?: () => number;
-      requested?: Set<string>;
     },
   ) {
-    this.requested = opts.requested ?? new Set();
     const claimTopic = `${opts.topicPrefix}/arbitration/claim`;
     this.#arbiter = new Arbiter(
       site.siteId,
@@ -85,11 +86,12 @@ export class WakeSessions {
     const { site, opts } = this;
     // An upload's wake carries the upload's id: its transcript then finds this session.
     const id = e.session ?? crypto.randomUUID();
-    const requested = this.requested.delete(id);
-    if (opts.dialogue?.muted && !requested) {
-      // hermes/hotword/toggleOff: the wake is ignored and so is what follows it.
+    const requested = e.source !== undefined;
+    if (opts.remote?.muted && !requested) {
+      // Muted (the mute switch, hermes/hotword/toggleOff): the wake is ignored and so is what
+      // follows it.
       const never = new Promise<Decision>(() => {});
-      const suppressed = "the wake word is muted (hermes/hotword/toggleOff)";
+      const suppressed = "the wake word is muted";
       this.#session = { id, suppressed, decided: never };
       return;
     }
@@ -104,21 +106,27 @@ export class WakeSessions {
       );
     }
     site.send({ topic: site.topics.wake, payload: "ON" });
-    const decided = this.#arbiter.wake(id, e.score);
+    // Listening asked for this satellite is not arbitrated: no other satellite heard it.
+    const own = { siteId: site.siteId, sessionId: id, score: e.score };
+    const decided = requested
+      ? Promise.resolve<Decision>({ sessionId: id, won: true, winner: own, claims: [own] })
+      : this.#arbiter.wake(id, e.score);
     const s: Session = { id, wakewordId: e.model, decided };
     this.#session = s;
-    decided.then((d) => this.#decided(s, d, e.score));
+    decided.then((d) => this.#decided(s, d, e.score, !requested));
   }
 
-  #decided(s: Session, d: Decision, score: number): void {
+  #decided(s: Session, d: Decision, score: number, arbitrated: boolean): void {
     const { site, opts } = this;
-    this.lastArbitration = {
-      sessionId: s.id,
-      won: d.won,
-      winner: d.winner.siteId,
-      claims: d.claims.length,
-      at: new Date((opts.now ?? Date.now)()).toISOString(),
-    };
+    if (arbitrated) {
+      this.lastArbitration = {
+        sessionId: s.id,
+        won: d.won,
+        winner: d.winner.siteId,
+        claims: d.claims.length,
+        at: new Date((opts.now ?? Date.now)()).toISOString(),
+      };
+    }
     if (!d.won) {
       s.suppressed = `site "${d.winner.siteId}" heard it better (${d.winner.score.toFixed(3)} > ${
         score.toFixed(3)

@@ -25,6 +25,7 @@ import { streamTime } from "../core/events.ts";
 import { type LoadedModel, loadModel, ModelError, ort } from "../core/ort.ts";
 import { WakeEmbedModel } from "./embed.ts";
 import { loadVerifierHead, type VerifierHead, VerifierStream } from "./verifier.ts";
+import { sensitivityThreshold } from "./sensitivity.ts";
 
 /** The `wake` config section. */
 export type WakeConfig = z.infer<typeof wakeSchema>;
@@ -206,6 +207,8 @@ export async function scoreWindow(m: WakeModel, window: Float32Array): Promise<n
 
 interface Track {
   m: WakeModel;
+  /** The threshold that decides a wake now (the model's, or the verifier's, moved by sensitivity). */
+  threshold: number;
   /** The verifier's per-stream state (cascade models only). */
   vs?: VerifierStream;
   /** Stream sample until which the verifier keeps scoring (-Infinity: no candidate). */
@@ -233,6 +236,8 @@ export interface WakeStats {
   verifications: number;
   /** Candidates the first stage proposed to a verifier. */
   candidates: number;
+  /** Wakes detected while muted and not emitted. */
+  muted: number;
 }
 
 /** The wake-word stage. */
@@ -245,7 +250,11 @@ export class WakeDetector implements FrameStage {
     inferenceMs: 0,
     verifications: 0,
     candidates: 0,
+    muted: 0,
   };
+  /** While true a detection is counted in `stats.muted` and not emitted (remote mute). */
+  muted = false;
+  #sensitivity = 0.5;
   #bus: EventBus;
   #config: WakeConfig;
   #ring: Float32Array;
@@ -282,6 +291,7 @@ export class WakeDetector implements FrameStage {
     }
     this.tracks = models.map((m) => ({
       m,
+      threshold: m.verifier?.threshold ?? m.threshold,
       vs: m.verifier
         ? new VerifierStream(m.verifier.head, m.verifier.embed, {
           lookbackSteps: config.verifier.lookbackSteps,
@@ -302,6 +312,25 @@ export class WakeDetector implements FrameStage {
     this.#ringFrames = Math.max(...models.map((m) => m.frames));
     // Twice the window so that a window is always one contiguous subarray.
     this.#ring = new Float32Array(2 * this.#ringFrames * coeffs);
+    this.sensitivity = config.sensitivity;
+  }
+
+  /** Wake sensitivity, 0 to 1 (wake/sensitivity.ts maps it to each model's threshold). */
+  get sensitivity(): number {
+    return this.#sensitivity;
+  }
+
+  set sensitivity(value: number) {
+    const thresholds = this.tracks.map((t) =>
+      sensitivityThreshold(t.m.verifier?.threshold ?? t.m.threshold, value, this.#config)
+    );
+    this.#sensitivity = value;
+    this.tracks.forEach((t, i) => t.threshold = thresholds[i]);
+  }
+
+  /** The threshold deciding a wake now, per model id. */
+  get thresholds(): Record<string, number> {
+    return Object.fromEntries(this.tracks.map((t) => [t.m.id, t.threshold]));
   }
 
   /** Load the configured models (or the given ones) and build the stage. */
@@ -391,8 +420,8 @@ export class WakeDetector implements FrameStage {
       const enough = track.recent.length >= Math.min(this.#config.smoothing, 2);
       const cascade = track.m.verifier;
       if (!cascade || !track.vs) {
-        if (open && enough && track.smoothed >= track.m.threshold && ready) {
-          this.#wake(track, sampleEnd, track.smoothed, track.m.threshold);
+        if (open && enough && track.smoothed >= track.threshold && ready) {
+          this.#wake(track, sampleEnd, track.smoothed, track.threshold);
         }
         continue;
       }
@@ -414,7 +443,7 @@ export class WakeDetector implements FrameStage {
       if (v === null) continue;
       this.stats.verifications++;
       track.verified = v;
-      if (v >= cascade.threshold) {
+      if (v >= track.threshold) {
         // The first stage's own threshold locates the phrase end when its scores reached it.
         const peak = Math.max(...track.raw.map(([, p]) => p), 0);
         this.#wake(
@@ -431,6 +460,10 @@ export class WakeDetector implements FrameStage {
 
   #wake(track: Track, sampleEnd: number, score: number, endThreshold: number): void {
     track.lastWakeSample = sampleEnd;
+    if (this.muted) {
+      this.stats.muted++;
+      return;
+    }
     this.#bus.emit({
       type: "wake",
       t: streamTime(sampleEnd),
