@@ -1,11 +1,13 @@
 /**
- * Text -> intent -> route: one typed command or transcript parsed against the registry,
+ * Text -> intent -> route: one typed command parsed against the registry (a transcript
+ * brings the command its decoded grammar path spells, so it is not parsed again),
  * emitted as an `intent` event, carried out by the router, and reported on the
  * satellite's last_command topics (and to Hermes apps).
  * @module
  */
 import type { ConfirmEvent, IntentEvent } from "../core/events.ts";
-import { type ParsedIntent, parseIntent } from "../intent/parser.ts";
+import { decodedIntent, type ParsedIntent, parseIntent } from "../intent/parser.ts";
+import type { GrammarCommand } from "../core/grammar_path.ts";
 import type { Registry } from "../home/registry.ts";
 import {
   type HermesDialogue,
@@ -29,6 +31,8 @@ export interface HandleOptions {
   sessionId?: string;
   /** The wake word of the session a transcript belongs to (for Hermes). */
   wakewordId?: string;
+  /** The command the recognizer decoded (the transcript's `intent`): used instead of a parse. */
+  decoded?: GrammarCommand;
 }
 
 const NONE = (): Promise<ConfirmEvent[]> => Promise.resolve([]);
@@ -59,7 +63,10 @@ export class TextHandler {
     };
   }
 
-  /** Parse and carry out `text`; never throws for bad input (the errors say why). */
+  /**
+   * Carry out `text`: the recognizer's decoded command when `opts.decoded` is given, else the
+   * parse of the text. Never throws for bad input (the errors say why).
+   */
   handle(text: string, opts: HandleOptions = {}): HandleResult {
     const sessionId = opts.sessionId ?? crypto.randomUUID();
     if (typeof text !== "string" || text.length > 1000) {
@@ -72,10 +79,12 @@ export class TextHandler {
         confirmations: NONE(),
       };
     }
-    const intent = parseIntent(text, this.registry, {
-      area: this.opts.area,
-      minConfidence: this.opts.minConfidence,
-    });
+    const intent = opts.decoded
+      ? decodedIntent(opts.decoded, text, this.registry, { area: this.opts.area })
+      : parseIntent(text, this.registry, {
+        area: this.opts.area,
+        minConfidence: this.opts.minConfidence,
+      });
     if (this.site.listening) this.site.setListening(false);
     if (!intent) return this.#notUnderstood(text, sessionId);
     return this.#carryOut(text, intent, opts, sessionId);

@@ -171,6 +171,7 @@ export class WakeSessions {
       confidence: e.confidence,
       sessionId,
       wakewordId: this.wakewordId,
+      decoded: e.intent,
     });
   }
 
