@@ -8,7 +8,28 @@ import { buildCommandGrammar, countSentences } from "../intent/grammar.ts";
 import type { Registry } from "../home/registry.ts";
 import type { LinkStatus } from "./mqtt.ts";
 import type { Router } from "./router.ts";
-import type { DevicesStatus } from "./runtime.ts";
+import type { TrackedState } from "./state.ts";
+
+/** Devices status for the status API. */
+export interface DevicesStatus {
+  siteId: string;
+  area?: string;
+  mqtt: LinkStatus & { embedded: boolean };
+  listening: boolean;
+  devices: Array<{
+    id: string;
+    name: string;
+    type: string;
+    area?: string;
+    source: string;
+    adapter: string;
+    state: TrackedState;
+  }>;
+  areas: Array<{ id: string; name: string }>;
+  grammar: { states: number; words: number; sentences: number };
+  lastCommand?: { text: string; intent: string | null; at: string; errors: string[] };
+  lastArbitration?: { sessionId: string; won: boolean; winner: string; claims: number; at: string };
+}
 
 /** What the snapshot is read from. */
 export interface StatusSources {

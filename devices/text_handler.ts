@@ -17,8 +17,29 @@ import {
   ttsSay,
 } from "./hermes.ts";
 import type { Router } from "./router.ts";
-import type { DevicesStatus, HandleResult } from "./runtime.ts";
+import type { RouteResult } from "./router.ts";
+import type { DevicesStatus } from "./status_snapshot.ts";
 import type { Site } from "./site.ts";
+
+/** What became of one typed or transcribed command. */
+export interface HandleResult {
+  /** The text as given. */
+  text: string;
+  /** The command's correlation id: every event it caused carries it as `session`. */
+  session: string;
+  /** The recognized intent (null: not understood). */
+  intent: ParsedIntent | null;
+  /** Devices commanded (topics, queued flag, per-device errors). */
+  actions: RouteResult["actions"];
+  /** Problems ("no lights in the garage", "which room?"). */
+  errors: string[];
+  /** Answer for queries/cancel ("yes, the kitchen light is on"). */
+  answer?: string;
+  /** Set when nothing was done on purpose (lost arbitration, low confidence). */
+  skipped?: string;
+  /** Resolves with the confirm events once every device confirmed or timed out. */
+  confirmations: Promise<ConfirmEvent[]>;
+}
 
 /** How one text arrived. */
 export interface HandleOptions {

@@ -14,7 +14,7 @@ import {
   intentNotRecognized,
   textCaptured,
 } from "./hermes.ts";
-import type { DevicesStatus } from "./runtime.ts";
+import type { DevicesStatus } from "./status_snapshot.ts";
 import type { Site } from "./site.ts";
 import type { TextHandler } from "./text_handler.ts";
 
