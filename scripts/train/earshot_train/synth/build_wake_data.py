@@ -3,7 +3,7 @@
 speech/music negatives, augmentation, voice-disjoint splits; writes fixed-length WAV clips and a
 label table, then computes features with the project's MFCC extractor (`deno task features`).
 
-    /usr/bin/python3 scripts/synth/build_wake_data.py --phrase "hey computer" \
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.synth.build_wake_data --phrase "hey computer" \
         --out data/wake/hey_computer [--frames 120] [--scale 1.0] [--seed 1]
 
 Resumable: renders are cached under <out>/tts/, finished stages are skipped. Output:
@@ -26,12 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from synth import augment as A  # noqa: E402
-from synth import real, texts  # noqa: E402
-from synth.audio import SR, read_wav, write_wav  # noqa: E402
-from synth.tts import ESPEAK_LANGS, ESPEAK_VARIANTS, FESTIVAL_VOICES, FLITE_VOICES, render  # noqa
+from earshot_train.synth import augment as A
+from earshot_train.synth import real, texts
+from earshot_train.synth.audio import SR, read_wav, write_wav
+from earshot_train.synth.tts import ESPEAK_LANGS, ESPEAK_VARIANTS, FESTIVAL_VOICES, FLITE_VOICES, render  # noqa
 
 TEST_VARIANTS = ["f2", "m4", "belinda", "klatt4", "Andrea", "Gene"]
 TEST_FLITE = {"flite:rms"}
@@ -259,7 +257,7 @@ def run_features(out: str, split: str) -> None:
     if os.path.exists(done):
         return
     lst = os.path.join(out, "clips", f"{split}.list")
-    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
     r = subprocess.run(["deno", "task", "-q", "features", os.path.abspath(lst),
                         os.path.abspath(feats), "--quiet"], cwd=root)
     if r.returncode != 0:

@@ -14,8 +14,8 @@ from typing import List
 import torch
 from torch import nn
 
-from earshot_quant import ActivationQuant, LayerSpec, QConv, QDense, QuantConfig
-from earshot_quant.fake_quant import fake_quant_linear
+from earshot_train.quant import ActivationQuant, LayerSpec, QConv, QDense, QuantConfig
+from earshot_train.quant.fake_quant import fake_quant_linear
 
 INT8 = QuantConfig(default=LayerSpec(bits=8, scheme="linear_sym", granularity="channel"))
 MIXED4 = QuantConfig(

@@ -1,5 +1,5 @@
 """Activation-range observers: running min/max (optionally an exponential moving average) and
-percentile clipping. Observers only watch; :class:`~earshot_quant.fake_quant.ActivationQuant`
+percentile clipping. Observers only watch; :class:`~earshot_train.quant.fake_quant.ActivationQuant`
 turns their range into quantization parameters and can freeze it.
 """
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 import torch
-
 
 class MinMaxObserver:
     """Running min and max of everything observed. With ``momentum`` set, an exponential moving

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Train the wake-word verifier: a small MLP head on 16 frames (1.28 s) of the frozen speech
 embedding (wake/embed.ts), float training then QAT to 4-bit block-wise weights with
-earshot's toolkit (scripts/train/earshot_quant), exported fp32 / INT8 / 4-bit.
+earshot's toolkit (scripts/train/earshot_train/quant), exported fp32 / INT8 / 4-bit.
 
-    nice -n 10 /usr/bin/python3 scripts/train/train_wake_verifier.py \
+    PYTHONPATH=scripts/train nice -n 10 /usr/bin/python3 -m earshot_train.wake.train_verifier \
         --feats build/wake_xeng --id hey_computer --out models/wake [--epochs 12 --qat 4]
         [--threshold-json models/wake/hey_computer.verifier.json]
 
@@ -30,11 +30,9 @@ import onnx
 import torch
 from onnx import TensorProto, helper
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from earshot_quant.fake_quant import fake_quant_blockwise  # noqa: E402
-from earshot_quant.onnx_export import GraphBuilder, matmul_nbits, weight_bits_report  # noqa
-from earshot_quant.ptq import quantize_matmul_dynamic  # noqa: E402
+from earshot_train.quant.fake_quant import fake_quant_blockwise
+from earshot_train.quant.onnx_export import GraphBuilder, matmul_nbits, weight_bits_report  # noqa
+from earshot_train.quant.ptq import quantize_matmul_dynamic
 
 FRAMES, DIM, HIDDEN, BLOCK = 16, 96, 64, 32
 POS_AFTER = (-0.04, 0.36)

@@ -2,15 +2,12 @@
 """Write models/wake/<id>.md (the model card) from <id>.metrics.json (+ optional latency JSON
 measured in onnxruntime-node by bench/wake_bench.ts).
 
-    /usr/bin/python3 scripts/train/wake_card.py models/wake/hey_computer.metrics.json \
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.card models/wake/hey_computer.metrics.json \
         [--latency build/wake/latency.json]
 """
 import argparse
 import json
 import os
-import sys
-
-sys.path.insert(0, os.path.dirname(__file__))
 
 
 def pct(v):
@@ -125,7 +122,7 @@ def main():
     L.append("## Data\n")
     L.append(f"- {m['train_clips']} training clips, {m['val_clips']} validation, "
              f"{m['test_clips']} test, {a['frames'] / 100 + 0.04:.2f} s each, built by "
-             "`scripts/synth/build_wake_data.py`: the phrase and its spelling variants from "
+             "`scripts/train/earshot_train/synth/build_wake_data.py`: the phrase and its spelling variants from "
              "every espeak-ng accent x variant (except held-out ones) and flite kal, kal16, awb, "
              "slt at rates 0.8-1.3 and pitch -4..+4 semitones; hard negatives (similar-sounding and "
              "partial phrases, commands, general sentences) from the same voices; partial-phrase "
@@ -139,32 +136,32 @@ def main():
     L.append("## Training\n")
     L.append(f"Float training {a['epochs']} epochs (AdamW, one-cycle, BCE), BN folded into the "
              f"convs, then quantization-aware fine-tuning {a['qat_epochs']} epochs per precision "
-             "(scripts/train/earshot_quant: fake quantization with straight-through gradients, "
+             "(scripts/train/earshot_train/quant: fake quantization with straight-through gradients, "
              "activation ranges calibrated by running min/max on 2000 clips, frozen for the last "
              f"epoch). One CPU thread; {m['seconds']} s in total.\n")
     L.append("## Reproduce\n")
     L.append("```sh")
-    L.append(f"/usr/bin/python3 scripts/synth/build_wake_data.py --phrase \"{phrase}\" "
+    L.append(f"PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.synth.build_wake_data --phrase \"{phrase}\" "
              f"--out data/wake/{mid}")
     extra = a.get("extra_negatives") or []
     if extra:
         L.append("# hard negatives: training-split streams only (never the evaluation streams), "
                  "mined with an earlier model of this phrase")
-        L.append(f"/usr/bin/python3 scripts/synth/build_mining_stream.py --data data/wake/{mid}")
-        L.append(f"/usr/bin/python3 scripts/synth/build_mining_stream.py --data data/wake/{mid} "
+        L.append(f"PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.synth.build_mining_stream --data data/wake/{mid}")
+        L.append(f"PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.synth.build_mining_stream --data data/wake/{mid} "
                  "--minutes 90 --seed 11 --name speech --speech-only")
         L.append(f"deno task features data/wake/{mid}/mine/stream.list data/wake/{mid}/mine/feats")
         L.append(f"deno task features data/wake/{mid}/mine/speech.list "
                  f"data/wake/{mid}/mine/feats_speech")
-        L.append(f"/usr/bin/python3 scripts/train/mine_hard_negatives.py --data data/wake/{mid} "
+        L.append(f"PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.mine_hard_negatives --data data/wake/{mid} "
                  f"--checkpoint build/wake/{mid}.pt [--feats ... --out ...]")
-    L.append(f"/usr/bin/python3 scripts/train/train_wake.py --data data/wake/{mid} --id {mid} "
+    L.append(f"PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.train --data data/wake/{mid} --id {mid} "
              f"--phrase \"{phrase}\" --channels {a['channels']} --blocks {a['blocks']} "
              f"--stride {a.get('stride', 2)} --epochs {a['epochs']} --qat-epochs {a['qat_epochs']}"
              + (" --extra-negatives " + " ".join(extra) if extra else ""))
     L.append(f"deno run -A scripts/wake/latency.ts --model {mid} "
              f"--json build/wake/{mid}.latency.json")
-    L.append(f"/usr/bin/python3 scripts/train/wake_card.py models/wake/{mid}.metrics.json "
+    L.append(f"PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.card models/wake/{mid}.metrics.json "
              f"--latency build/wake/{mid}.latency.json --stream docs/eval/wake_{mid}.json")
     L.append("```")
     out = os.path.join(os.path.dirname(args.metrics), f"{mid}.md")

@@ -1,18 +1,15 @@
-"""Unit tests of the ONNX PTQ passes (scripts/train/earshot_quant/ptq.py).
+"""Unit tests of the ONNX PTQ passes (scripts/train/earshot_train/quant/ptq.py).
 
-Run: /usr/bin/python3 -m unittest discover -s scripts/asr -p 'test_*.py'
+Run: PYTHONPATH=scripts/train /usr/bin/python3 -m unittest discover -s scripts/train/tests -t scripts/train
 onnxruntime checks of the real model: tests/asr/int8_test.ts.
 """
-import os
-import sys
 import unittest
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train"))
-from earshot_quant.ptq import (  # noqa: E402
+from earshot_train.quant.ptq import (
     quantize_conv_static,
     quantize_lstm_dynamic,
     quantize_matmul_dynamic,

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Re-export a trained wake model's three ONNX files from its checkpoint with the current
-exporter (scripts/train/wake_export.py), without retraining: the PyTorch models, threshold and
+exporter (scripts/train/earshot_train/wake/export.py), without retraining: the PyTorch models, threshold and
 metrics stay as trained; file sizes and weight storage in <id>.metrics.json are updated. Use it
 after an exporter change; tests/wake/model_test.ts then checks onnxruntime against the
 unchanged reference fixture.
 
-    /usr/bin/python3 scripts/train/reexport_wake.py --id hey_computer \
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.reexport --id hey_computer \
         [--checkpoint build/wake/hey_computer.pt] [--out models/wake]
 """
 from __future__ import annotations
@@ -13,23 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from earshot_quant import apply_config  # noqa: E402
-from earshot_quant.mixed import set_activation_state  # noqa: E402
-from earshot_quant.onnx_export import weight_bits_report  # noqa: E402
-from wake_export import export  # noqa: E402
-from wake_model import CONFIGS, WakeNet, fold_bn  # noqa: E402
+from earshot_train.quant import apply_config
+from earshot_train.quant.mixed import set_activation_state
+from earshot_train.quant.onnx_export import weight_bits_report
+from earshot_train.wake.export import export
+from earshot_train.wake.model import CONFIGS, WakeNet, fold_bn
 
 torch.set_num_threads(1)
 
 
 def load(ck: dict, mode: str) -> WakeNet:
-    """The folded model of ``mode`` (fp32, int8, mixed4) from a train_wake.py checkpoint."""
+    """The folded model of ``mode`` (fp32, int8, mixed4) from a checkpoint of earshot_train.wake.train."""
     a = ck["args"]
     m = fold_bn(WakeNet(13, a["frames"], a["channels"], a["blocks"], kernel=a.get("kernel", 9),
                        stride=a.get("stride", 2)))
@@ -53,7 +50,7 @@ def main():
     metrics_path = os.path.join(args.out, f"{args.id}.metrics.json")
     for p in (ck_path, metrics_path):
         if not os.path.exists(p):
-            raise SystemExit(f"{p}: not found (train the model first: scripts/train/train_wake.py)")
+            raise SystemExit(f"{p}: not found (train the model first: scripts/train/earshot_train/wake/train.py)")
     ck = torch.load(ck_path)
     with open(metrics_path) as f:
         metrics = json.load(f)

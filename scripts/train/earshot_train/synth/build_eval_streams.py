@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Long evaluation streams for the streaming wake detector, from held-out material only.
 
-    /usr/bin/python3 scripts/synth/build_eval_streams.py --data data/wake/hey_computer \
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.synth.build_eval_streams --data data/wake/hey_computer \
         [--minutes 60] [--seed 7]
 
 Writes <data>/eval/pos_<snr>.wav (every held-out-voice rendering of the phrase, 1.5-3.5 s apart,
@@ -21,11 +21,9 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from synth import augment as A  # noqa: E402
-from synth import real  # noqa: E402
-from synth.audio import SR, read_wav, write_wav  # noqa: E402
+from earshot_train.synth import augment as A
+from earshot_train.synth import real
+from earshot_train.synth.audio import SR, read_wav, write_wav
 
 SNRS = ["clean", "20", "10", "5"]
 

@@ -8,8 +8,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from earshot_quant.onnx_export import GraphBuilder, matmul_nbits, qlinear_conv
-from wake_model import WakeNet
+from earshot_train.quant.onnx_export import GraphBuilder, matmul_nbits, qlinear_conv
+from earshot_train.wake.model import WakeNet
 
 
 #: MatMulNBits compute mode. 1 = fp32 compute on 4-bit weights unpacked block by block inside
@@ -118,7 +118,7 @@ def export(model: WakeNet, mode: str, path: str, metadata: dict) -> onnx.ModelPr
                        "qpool", domain="com.microsoft", channels_last=0)
             x = g.node("Flatten", [x])
             wq_in = _np(m.fc.weight)  # [1, C]
-            from earshot_quant.onnx_export import quantize_weight_int8_per_channel
+            from earshot_train.quant.onnx_export import quantize_weight_int8_per_channel
 
             wq, ws = quantize_weight_int8_per_channel(wq_in)
             so, zo = _qp(m.q_out)

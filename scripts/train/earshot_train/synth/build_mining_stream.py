@@ -3,7 +3,7 @@
 training voices (commands, general sentences, confusables), training-split real speech over
 music, music and noise. Nothing here is evaluation material.
 
-    /usr/bin/python3 scripts/synth/build_mining_stream.py --data data/wake/hey_computer \
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.synth.build_mining_stream --data data/wake/hey_computer \
         [--minutes 40]
 
 Writes <data>/mine/stream.wav and <data>/mine/stream.list (for `deno task features`).
@@ -20,11 +20,9 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from synth import real  # noqa: E402
-from synth.audio import SR, read_wav, write_wav  # noqa: E402
-from synth.build_eval_streams import negatives  # noqa: E402
+from earshot_train.synth import real
+from earshot_train.synth.audio import SR, read_wav, write_wav
+from earshot_train.synth.build_eval_streams import negatives
 
 
 def main():

@@ -1,4 +1,4 @@
-"""Linear (uniform, affine) and logarithmic quantizers, as specified in QUANTIZATION.md.
+"""Linear (uniform, affine) and logarithmic quantizers, as specified in docs/quantization.md.
 
 Every function works on torch tensors (floats or anything ``torch.as_tensor`` accepts).
 Rounding is round-half-to-even, like ONNX QuantizeLinear, so exported integers equal what
@@ -6,7 +6,7 @@ training saw.
 
 Linear: ``q = clip(round(x / scale + zero_point), qmin, qmax)``, ``x' = (q - zero_point) * scale``.
 With ``scale = (x_max - x_min) / (2^n - 1)`` and ``zero_point = -x_min / scale`` this is exactly the
-seed's ``q = round((x - x_min) / D)``, ``x' = x_min + q * D``. ONNX needs an integer zero point; then
+plain formula ``q = round((x - x_min) / D)``, ``x' = x_min + q * D``. ONNX needs an integer zero point; then
 the range is nudged so that 0.0 is exactly representable (``integer_zero_point=True``).
 
 Logarithmic: magnitudes on a log grid over [a, b], sign kept separately. Code 0 is reserved for
@@ -75,7 +75,7 @@ def linear_params(
 ) -> LinearParams:
     """Asymmetric quantizer over [x_min, x_max] with codes 0 .. 2^n - 1.
 
-    ``integer_zero_point=False`` is the seed's exact formula (the zero point may be fractional);
+    ``integer_zero_point=False`` is the plain formula (the zero point may be fractional);
     ``True`` widens the range to include 0 and rounds the zero point (what ONNX uint8 stores).
     """
     _check_bits(bits)
@@ -202,7 +202,7 @@ def pow2_params(max_abs: float, bits: int) -> LogParams:
 
 
 def log_index(x: TensorLike, p: LogParams) -> torch.Tensor:
-    """The seed's raw index ``(ln|x| - ln a) / D_log`` before rounding (for inspection/tests)."""
+    """The raw index ``(ln|x| - ln a) / D_log`` before rounding (for inspection/tests)."""
     x = _t(x).float()
     return (torch.log(x.abs()) - math.log(p.a)) / p.d_log
 

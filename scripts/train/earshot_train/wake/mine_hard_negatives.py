@@ -1,23 +1,20 @@
 #!/usr/bin/python3
 """Hard-negative mining: slide a trained wake model over the MFCC of a long training-split
-negative stream (scripts/synth/build_mining_stream.py + `deno task features`) and keep the
+negative stream (scripts/train/earshot_train/synth/build_mining_stream.py + `deno task features`) and keep the
 windows it scores highest (local maxima above ``--min-score``, at least 0.3 s apart) as extra
-training negatives for the next training run (train_wake.py --extra-negatives).
+training negatives for the next training run (earshot_train.wake.train --extra-negatives).
 
-    /usr/bin/python3 scripts/train/mine_hard_negatives.py --data data/wake/hey_computer \
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.mine_hard_negatives --data data/wake/hey_computer \
         --checkpoint build/wake/hey_computer.pt
 """
 import argparse
 import os
-import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from train_wake import predict  # noqa: E402
-from wake_model import WakeNet, fold_bn  # noqa: E402
+from earshot_train.wake.train import predict
+from earshot_train.wake.model import WakeNet, fold_bn
 
 torch.set_num_threads(1)
 

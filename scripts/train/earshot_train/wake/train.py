@@ -2,7 +2,7 @@
 """Train a wake-word model: float training, BN folding, QAT fine-tuning for int8 and 4-bit
 mixed precision, evaluation, ONNX export, reference fixture and metrics.
 
-    /usr/bin/python3 scripts/train/train_wake.py --data data/wake/hey_computer \
+    PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.train --data data/wake/hey_computer \
         --id hey_computer --phrase "hey computer" [--out models/wake] [--epochs 14]
 
 Writes <out>/<id>.fp32.onnx, <id>.int8.onnx, <id>.onnx (4-bit mixed, the shipped one),
@@ -15,20 +15,17 @@ import argparse
 import copy
 import json
 import os
-import sys
 import time
 
 import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from earshot_quant import apply_config, format_table, sensitivity_table  # noqa: E402
-from earshot_quant.mixed import LayerSpec, set_activation_state  # noqa: E402
-from earshot_quant.onnx_export import weight_bits_report  # noqa: E402
-from wake_export import export  # noqa: E402
-from wake_model import CONFIGS, WakeNet, count_params, fold_bn  # noqa: E402
+from earshot_train.quant import apply_config, format_table, sensitivity_table
+from earshot_train.quant.mixed import LayerSpec, set_activation_state
+from earshot_train.quant.onnx_export import weight_bits_report
+from earshot_train.wake.export import export
+from earshot_train.wake.model import CONFIGS, WakeNet, count_params, fold_bn
 
 torch.set_num_threads(1)
 
