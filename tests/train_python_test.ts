@@ -1,7 +1,8 @@
 /**
  * Runs the unit tests of the Python package `earshot_train` (scripts/train: the quantization
  * toolkit's worked examples, hand-computed cases, straight-through gradients, calibration, mixed
- * precision, the ONNX writers and post-training passes) with unittest discovery over
+ * precision, the ONNX writers and post-training passes; the command model's fine-tuning and
+ * augmentation helpers) with unittest discovery over
  * scripts/train/tests, so that `deno task test` covers them. Needs Debian's /usr/bin/python3 with
  * python3-torch and python3-onnx; a missing interpreter or package fails loudly instead of
  * skipping.
@@ -54,7 +55,7 @@ Deno.test("python package: every unit test passes and none is skipped", async ()
   assert.equal(r.code, 0, `python unit tests failed:\n${report}`);
   // Guard against an empty discovery that would "pass" without running anything.
   const ran = /Ran (\d+) tests?/.exec(report);
-  assert.ok(ran && Number(ran[1]) >= 46, `expected >= 46 python tests, got: ${ran?.[0]}`);
+  assert.ok(ran && Number(ran[1]) >= 52, `expected >= 52 python tests, got: ${ran?.[0]}`);
   assert.ok(!/skipped/.test(report), `python tests must not skip:\n${report}`);
   for (
     const name of [
@@ -62,6 +63,7 @@ Deno.test("python package: every unit test passes and none is skipped", async ()
       "LogWorkedExample",
       "test_linear_gradient_inside_passes_outside_zero",
       "tests.test_ptq",
+      "tests.test_finetune",
     ]
   ) {
     assert.ok(report.includes(name), `missing python test ${name}`);

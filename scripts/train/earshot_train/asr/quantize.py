@@ -7,8 +7,8 @@ features of training utterances run through the fp32 torch model (0.01 / 99.99 p
 each layer's input and output). The QDQ graph is fused by onnxruntime into QLinearConv kernels
 (the Relus fold into the output quantization). Passes: scripts/train/earshot_train/quant/ptq.py.
 
-Usage: /usr/bin/python3 scripts/asr/quantize.py --checkpoint data/asr/model/asr.pt
-       --fp32 models/asr/asr_fp32.onnx --features data/asr/feat_train1 --out models/asr/asr_int8.onnx
+Usage: PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.asr.quantize
+       --checkpoint data/asr/model/asr.pt --fp32 models/asr/asr_fp32.onnx --features data/asr/feat_train1 --out models/asr/asr_int8.onnx
        [--calibration 200]
 """
 
@@ -22,11 +22,8 @@ import onnx
 import torch
 from torch import nn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "train"))
-from model import CONTEXT, AsrNet  # noqa: E402
-from earshot_train.quant.ptq import quantize_conv_static, weights_by_bits  # noqa: E402
+from earshot_train.asr.model import CONTEXT, AsrNet
+from earshot_train.quant.ptq import quantize_conv_static, weights_by_bits
 
 
 def calibration_features(features_dir: str, n: int):

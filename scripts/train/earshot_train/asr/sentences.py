@@ -10,7 +10,7 @@ from its pronunciation alone.
 scripts/asr/make_model.sh adds the command sentences of scripts/asr/commands.ts (random
 registries through the sentence templates) as well.
 
-Usage: /usr/bin/python3 scripts/asr/sentences.py --kind train|eval|general --n N --seed S
+Usage: PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.asr.sentences --kind train|eval|general --n N --seed S
 """
 
 import argparse

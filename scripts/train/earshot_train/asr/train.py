@@ -26,8 +26,7 @@ import onnx
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import CONTEXT, STRIDE, AsrNet, out_frames  # noqa: E402
+from earshot_train.asr.model import CONTEXT, STRIDE, AsrNet, out_frames
 
 
 def load_npy(path: str) -> np.ndarray:

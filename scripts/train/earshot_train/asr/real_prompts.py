@@ -12,7 +12,7 @@ sets how many are clean).
 Output: `<out>/<id>.wav` and `<out>/manifest.tsv` (`id<TAB>wav<TAB>text<TAB>voice<TAB>snr<TAB>reverb`,
 the format of render.py).
 
-Usage: /usr/bin/python3 scripts/asr/real_prompts.py --out data/asr/train6 \
+Usage: PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.asr.real_prompts --out data/asr/train6 \
          --exclude data/asr/general_eval.txt [--copies 3] [--clean-copies 1] [--seed 8]
 """
 
@@ -27,9 +27,8 @@ import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from render import SR, augment, read_wav, write_wav  # noqa: E402
-from sentences import normalize  # noqa: E402
+from earshot_train.asr.render import SR, augment, read_wav, write_wav
+from earshot_train.asr.sentences import normalize
 
 TRANSCRIPTS = "/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz"
 SOUNDS = "/usr/share/asterisk/sounds/en_US_f_Allison"

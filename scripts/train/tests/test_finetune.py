@@ -1,12 +1,11 @@
 """Unit tests of the fine-tuning and augmentation helpers of the command model recipe
-(scripts/asr/model.py init_from_onnx, scripts/asr/render.py babble and voice_effects).
+(earshot_train.asr.model init_from_onnx, earshot_train.asr.render babble and voice_effects).
 
-Run: /usr/bin/python3 -m unittest discover -s scripts/asr -p 'test_*.py'
+Run: PYTHONPATH=scripts/train /usr/bin/python3 -m unittest discover -s scripts/train/tests -t scripts/train
 """
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -14,11 +13,10 @@ import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from model import CONTEXT, AsrNet  # noqa: E402
-import render  # noqa: E402
+from earshot_train.asr.model import CONTEXT, AsrNet
+from earshot_train.asr import render
 
-SHIPPED = os.path.join(HERE, "..", "..", "models", "asr", "asr_fp32.onnx")
+SHIPPED = os.path.join(HERE, "..", "..", "..", "models", "asr", "asr_fp32.onnx")
 
 
 class InitFromOnnx(unittest.TestCase):
