@@ -2,13 +2,14 @@
 """Render sentences with every local TTS voice and augment them (noise, reverb, gain).
 
 Minimal render/augment helpers of the ASR data recipe. (The wake-word data recipe owns
-scripts/synth/; these helpers duplicate a small part of it so that the ASR recipe runs on
+earshot_train.synth; these helpers duplicate a small part of it so that the ASR recipe runs on
 its own. Keep the two in step when changing voices or augmentation.)
 
 Input: a TSV with `id<TAB>text` lines. Output: `<out>/<id>.wav` (16 kHz mono s16) and a
 manifest `<out>/manifest.tsv` with `id<TAB>wav<TAB>text<TAB>voice<TAB>snr_db<TAB>reverb`.
 
-Usage: /usr/bin/python3 scripts/asr/render.py --sentences s.tsv --out data/asr/train
+Usage: PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.asr.render
+       --sentences s.tsv --out data/asr/train
        --voices train|eval [--clean-fraction 0.3] [--snr 0 25] [--seed 1] [--jobs 2]
 """
 

@@ -9,7 +9,8 @@ Outputs: --out DIR/asr_fp32.onnx, DIR/asr.pt (checkpoint), DIR/train_log.json
 
 Bounded by --minutes of wall clock (the CPU is shared); one thread.
 
-Usage: /usr/bin/python3 scripts/asr/train.py --features data/asr/feat_train
+Usage: PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.asr.train
+       --features data/asr/feat_train
        --manifest data/asr/train/manifest.tsv --targets data/asr/train_targets.tsv
        --out data/asr/model --minutes 25
 """
