@@ -148,10 +148,19 @@ function hermesDialogue(site: Site, requested: Set<string>): HermesDialogue {
  * or an embedded broker port that is taken.
  * @example
  * ```ts
- * const devices = await startDevices(config, bus);
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import { parseConfig } from "../core/config.ts";
+ * const config = parseConfig({
+ *   devices: { file: "devices/example.devices.json", confirmTimeoutMs: 100 },
+ *   mqtt: { embeddedPort: 0 }, // an embedded broker on a free port
+ * });
+ * const devices = await startDevices(config, new EventBus());
  * await devices.ready();
  * const r = await devices.handleText("turn on the kitchen light");
- * await r.confirmations;
+ * assert.deepEqual(r.actions.map((a) => a.device), ["kitchen_light"]);
+ * const [confirm] = await r.confirmations; // no device answers on this broker
+ * assert.equal(confirm.confirmed, false);
  * await devices.close();
  * ```
  */

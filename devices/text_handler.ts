@@ -62,9 +62,34 @@ const NONE = (): Promise<ConfirmEvent[]> => Promise.resolve([]);
  * Carries out text commands and remembers the last one.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import type { EarshotEvent } from "../core/events.ts";
+ * import { loadRegistry } from "../home/registry.ts";
+ * import { siteTopics } from "./announce.ts";
+ * import { startEmbeddedBroker } from "./broker.ts";
+ * import { MqttLink } from "./mqtt.ts";
+ * import { Router } from "./router.ts";
+ * import { Site } from "./site.ts";
+ * const broker = await startEmbeddedBroker("127.0.0.1", 0);
+ * const link = await MqttLink.connect({ url: broker.url });
+ * await link.waitConnected();
+ * const site = new Site(new EventBus(), "kitchen", siteTopics("earshot", "kitchen"), false);
+ * site.attach(link);
+ * const registry = await loadRegistry("devices/example.devices.json");
+ * const emit = (e: EarshotEvent) => site.emit(e);
+ * const router = new Router(registry, link, { confirmTimeoutMs: 50, brightnessStep: 25, emit });
  * const texts = new TextHandler(site, registry, router, { area: "kitchen", minConfidence: 0.75 });
- * const r = texts.handle("turn on the kitchen light");
- * r.actions[0].device; // "kitchen_light"
+ * const typed = texts.handle("please switch on the kitchen light"); // parsed
+ * assert.deepEqual(typed.actions.map((a) => a.device), ["kitchen_light"]);
+ * // A transcript brings the command its decoded grammar path spells: not parsed again.
+ * const decoded = { name: "TurnOff", slots: { device: "kitchen_light" } };
+ * const spoken = texts.handle("turn off the kitchen light", { origin: "asr", decoded });
+ * assert.equal(spoken.intent?.name, "TurnOff");
+ * await Promise.all([typed.confirmations, spoken.confirmations]);
+ * router.close();
+ * await link.close();
+ * await broker.close();
  * ```
  */
 export class TextHandler {

@@ -1,7 +1,8 @@
 /**
- * The `@example` blocks of the layers' entry points run (`deno test --doc`): core/, audio/,
- * pipeline/, asr/, home/, intent/, app/ and the import-rule and argument scripts. (wake/,
- * devices/ and api/ examples are prose for now: they use names they do not define.)
+ * The `@example` blocks of the layers' entry points run (`deno test --doc`): every layer
+ * (core/, audio/, pipeline/, wake/, asr/, home/, intent/, devices/, api/, app/) and the
+ * import-rule and argument scripts. Each example imports what it uses and checks what it says
+ * with assertions, so an example that no longer matches its function fails here.
  */
 import assert from "node:assert/strict";
 
@@ -10,9 +11,11 @@ const PLACES = [
   "core/",
   "audio/",
   "pipeline/",
+  "wake/",
   "asr/",
   "home/",
   "intent/",
+  "devices/",
   "app/",
   "scripts/check_imports.ts",
   "scripts/cli.ts",

@@ -61,9 +61,12 @@ export class WakeEmbedModel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * const m = await WakeEmbedModel.load(); // package mel + earshot's INT8 embedding
    * const s = new WakeEmbedStream(m);
-   * const out = await s.push(new Float32Array(16000)); // 12 steps of 80 ms
+   * const out = await s.push(new Float32Array(2 * 16000)); // 2 s of silence
+   * assert.equal(out.at(-1)?.[1].length, EMBED_DIM); // one embedding per 80 ms step
+   * await m.release();
    * ```
    */
   static async load(
