@@ -7,6 +7,7 @@
  */
 import type { ConfirmEvent, IntentEvent } from "../core/events.ts";
 import { decodedIntent, type ParsedIntent, parseIntent } from "../intent/parser.ts";
+import { commandKnown } from "../intent/resolve.ts";
 import type { GrammarCommand } from "../core/grammar_path.ts";
 import type { Registry } from "../home/registry.ts";
 import {
@@ -52,7 +53,10 @@ export interface HandleOptions {
   sessionId?: string;
   /** The wake word of the session a transcript belongs to (for Hermes). */
   wakewordId?: string;
-  /** The command the recognizer decoded (the transcript's `intent`): used instead of a parse. */
+  /**
+   * The command the recognizer decoded (the transcript's `intent`): used instead of a parse,
+   * unless it names a device or area the registry no longer has (decoded before an import).
+   */
   decoded?: GrammarCommand;
 }
 
@@ -125,8 +129,11 @@ export class TextHandler {
         confirmations: NONE(),
       };
     }
-    const intent = opts.decoded
-      ? decodedIntent(opts.decoded, text, this.registry, { area: this.opts.area })
+    const decoded = opts.decoded && commandKnown(this.registry, opts.decoded.slots)
+      ? opts.decoded
+      : undefined;
+    const intent = decoded
+      ? decodedIntent(decoded, text, this.registry, { area: this.opts.area })
       : parseIntent(text, this.registry, {
         area: this.opts.area,
         minConfidence: this.opts.minConfidence,

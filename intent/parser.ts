@@ -170,6 +170,8 @@ export function parseIntent(
  * The intent of a sentence the recognizer decoded, from the command its grammar path spells
  * (the transcript's `intent`): the same as {@link parseIntent} gives for the sentence, without
  * searching the grammar again. `text` is the transcript's; `opts.area` as for parseIntent.
+ * (A command that names what the registry no longer has, `commandKnown` false, is better
+ * parsed again.)
  * @example
  * ```ts
  * import { loadRegistry } from "../home/registry.ts";

@@ -12,6 +12,7 @@ import { sentenceCommand } from "../../core/grammar_path.ts";
 import { loadRegistry } from "../../home/registry.ts";
 import { buildCommandGrammar, sampleCommands, seededRandom } from "../../intent/grammar.ts";
 import { decodedIntent, parseIntent } from "../../intent/parser.ts";
+import { commandKnown } from "../../intent/resolve.ts";
 import { runAudio } from "../../pipeline/pipeline.ts";
 import { createRecognizer } from "../../asr/recognizer.ts";
 import { encodeWav } from "../../audio/wav.ts";
@@ -108,4 +109,16 @@ Deno.test("the recognizer's transcripts carry the intent that parseIntent gives 
     }
   }
   assert.deepEqual(ts.map((t) => t.intent?.name), ["TurnOn", "TurnOff", "TurnOff"]);
+});
+
+Deno.test("commandKnown: a decoded command naming what the registry no longer has is not used", () => {
+  for (const { text } of sampleCommands(grammar, 100, seededRandom(3))) {
+    const command = sentenceCommand(grammar, text.split(" "));
+    assert.ok(command && commandKnown(registry, command.slots), text);
+  }
+  assert.equal(commandKnown(registry, { device: "no_such_lamp" }), false);
+  assert.equal(commandKnown(registry, { domain: "light", area: "ballroom" }), false);
+  assert.equal(commandKnown(registry, { name: "lava lamp" }), false);
+  assert.equal(commandKnown(registry, { domain: "light", area: "upstairs" }), true); // a floor
+  assert.equal(commandKnown(registry, { domain: "light", area: "here" }), true);
 });

@@ -595,6 +595,14 @@ Deno.test(
       bus.emit(transcript("turn on the kitchen light", 6));
       await until(() => rec.of("intent").length === 2, 2000, "the second intent");
       assert.deepEqual(rec.of("intent")[1].slots, { device: "kitchen_light" });
+      // Decoded before an import removed its device: the text is parsed on the current registry.
+      assert.equal(rt.registry.remove("floor_lamp"), true);
+      bus.emit({ ...transcript("turn on the kitchen light", 8), intent: decoded });
+      await until(() => rec.of("intent").length === 3, 2000, "the third intent");
+      assert.deepEqual([rec.of("intent")[2].name, rec.of("intent")[2].slots], [
+        "TurnOn",
+        { device: "kitchen_light" },
+      ]);
     } finally {
       await rt.close();
     }
