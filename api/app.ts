@@ -56,8 +56,12 @@ export interface ApiApp {
  * - `POST /api/listen` listen for a command without the wake word (bearer token)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
  * const api = createApp({ bus: new EventBus(), token: "s3cret" });
- * const res = await api.app.request("/health/live"); // 200 {"status":"ok","live":true}
+ * const res = await api.app.request("/health/live");
+ * assert.equal(res.status, 200);
+ * assert.deepEqual(await res.json(), { status: "ok", live: true });
  * api.close();
  * ```
  */

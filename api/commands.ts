@@ -46,8 +46,26 @@ const COMMAND_EVENTS = new Set(["intent", "publish", "confirm", "error"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import type { EarshotEvent } from "../core/events.ts";
+ * const bus = new EventBus();
+ * // The app injects the devices runtime; this handler emits one intent per command.
+ * const intent = (name: string, text: string, session?: string): EarshotEvent => (
+ *   { type: "intent", t: 0, name, slots: {}, confidence: 1, text, origin: "text", session }
+ * );
+ * const devices = {
+ *   handleText(text: string, opts?: { sessionId?: string }) {
+ *     bus.emit(intent("TurnOn", text, opts?.sessionId));
+ *     const confirmations = Promise.resolve([]);
+ *     return Promise.resolve({ session: opts?.sessionId, intent: {}, errors: [], confirmations });
+ *   },
+ * };
  * const runText = textRunner(devices, bus);
- * const { events } = await runText("turn on the kitchen light");
+ * bus.emit(intent("TurnOff", "turn off the fan")); // another command's: not in the answer
+ * const out = await runText("turn on the kitchen light");
+ * assert.ok(!Array.isArray(out) && out.understood);
+ * assert.deepEqual(out.events.map((e) => e.type === "intent" && e.name), ["TurnOn"]);
  * ```
  */
 export function textRunner(

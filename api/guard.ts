@@ -10,10 +10,20 @@
  *
  * @example
  * ```ts
- * const guard = startGuard({ hostname: "127.0.0.1", port: 8089 },
- *   { transport: "unix", path: "/run/earshot/api.sock" },
- *   { maxConnections: 128, headerTimeoutMs: 10_000, idleTimeoutMs: 130_000 });
+ * import assert from "node:assert/strict";
+ * const server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hi"),
+ * );
+ * const guard = startGuard(
+ *   { hostname: "127.0.0.1", port: 0 }, // the public address (api.port)
+ *   { transport: "tcp", hostname: "127.0.0.1", port: server.addr.port }, // or a Unix socket
+ *   { maxConnections: 128, headerTimeoutMs: 10_000, idleTimeoutMs: 130_000 },
+ * );
+ * const res = await fetch(`http://127.0.0.1:${guard.addr.port}/`);
+ * assert.equal(await res.text(), "hi");
  * await guard.close();
+ * await server.shutdown();
  * ```
  * @module
  */

@@ -13,7 +13,10 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
  * `Connection: close`): the app turns it into `{ "error": message }` with this status.
  * @example
  * ```ts
- * throw new HttpError(429, "busy; retry", { "Retry-After": "2" });
+ * import assert from "node:assert/strict";
+ * const busy = new HttpError(429, "busy; retry", { "Retry-After": "2" });
+ * assert.deepEqual([busy.status, busy.message], [429, "busy; retry"]);
+ * assert.equal(busy.headers["Retry-After"], "2");
  * ```
  */
 export class HttpError extends HTTPException {

@@ -41,8 +41,10 @@ function routeLabel(path: string): string {
  * localhost or *.localhost, or one of `allowed` (case-insensitive, port ignored).
  * @example
  * ```ts
- * hostAllowed("localhost", []); // true
- * hostAllowed("evil.example", ["pi.local"]); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(hostAllowed("localhost", []), true);
+ * assert.equal(hostAllowed("pi.local", ["pi.local"]), true);
+ * assert.equal(hostAllowed("evil.example", ["pi.local"]), false); // DNS rebinding: 403
  * ```
  */
 export function hostAllowed(hostname: string, allowed: readonly string[]): boolean {
@@ -103,8 +105,21 @@ const SECURITY_HEADERS = secureHeaders({
  * (`{ "error": ... }`, server-side detail only in `logError`) and a JSON 404.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { EventBus } from "../core/bus.ts";
+ * import { HttpError } from "./http.ts";
+ * import { MetricsCollector } from "./metrics.ts";
+ * const metrics = new MetricsCollector(new EventBus(), { version: "dev" });
  * const app = new Hono();
  * useAppLayers(app, { metrics, allowedHosts: [], logError: console.error });
+ * app.get("/busy", () => {
+ *   throw new HttpError(429, "busy; retry", { "Retry-After": "2" });
+ * });
+ * const res = await app.request("http://localhost/busy");
+ * assert.deepEqual([res.status, await res.json()], [429, { error: "busy; retry" }]);
+ * assert.equal((await app.request("http://evil.example/busy")).status, 403);
+ * metrics.close();
  * ```
  */
 export function useAppLayers(

@@ -1,7 +1,7 @@
 /**
  * Streaming runner of the phone CTC acoustic model (models/asr/*.onnx):
  * features in, phone log-probabilities out. The model is a causal stack
- * of convolutions that subsamples by 2 (scripts/asr/model.py): every run
+ * of convolutions that subsamples by 2 (scripts/train/earshot_train/asr/model.py): every run
  * takes the `context` frames heard before the chunk (ONNX metadata
  * "context") plus an even number of new frames and returns one output frame
  * per 2 new frames. Frames are buffered until `chunkFrames` are pending.

@@ -42,6 +42,8 @@ export interface DecodingGraph {
   unpronounceable: string[];
   /** Number of trie nodes. */
   size: number;
+  /** The grammar it was built from (its tags give a decoded sentence's command). */
+  grammar: WordGrammar;
 }
 
 /** States reachable from `state` over word-less arcs, with the least summed arc weight. */
@@ -191,5 +193,6 @@ export function buildGraph(grammar: WordGrammar, lexicon: Lexicon): DecodingGrap
     rootOf,
     unpronounceable: [...missing].sort(),
     size: phone.length,
+    grammar,
   };
 }

@@ -23,7 +23,8 @@
  * - `listenTimeoutMs` without speech (nothing is emitted then).
  *
  * Every utterance yields one `transcript` event; below `confidenceThreshold`
- * it is marked `rejected` (no action).
+ * it is marked `rejected` (no action). The event carries the command (intent
+ * and slots) that the decoded sentence's grammar path spells.
  * @module
  */
 import { type Config, DEFAULTS } from "../core/config.ts";
@@ -32,6 +33,7 @@ import type { TranscriptEvent, VadEvent, WakeEvent } from "../core/events.ts";
 import type { AnalysisFrame, FrameStage, StageResult } from "../pipeline/frame.ts";
 import type { WordGrammar } from "../core/grammar.ts";
 import { grammarWords } from "../core/grammar.ts";
+import { sentenceCommand } from "../core/grammar_path.ts";
 import { AcousticModel, type AcousticStream } from "./acoustic.ts";
 import { CtcGrammarDecoder, type DecodeResult, type DecoderOptions } from "./decoder.ts";
 import { buildGraph, type DecodingGraph } from "./graph.ts";
@@ -361,6 +363,8 @@ export class Recognizer implements FrameStage {
       alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: round3(a.confidence) })),
       rejected: !r.text || r.confidence < this.#cfg.confidenceThreshold,
     };
+    const command = r.text ? sentenceCommand(this.graph.grammar, r.text.split(" ")) : undefined;
+    if (command) event.intent = command;
     this.#state = "idle";
     this.#awaitSilence = true;
     this.#committed = event;

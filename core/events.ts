@@ -7,6 +7,7 @@
  * add fields (sinks and users rely on the existing ones).
  * @module
  */
+import type { GrammarCommand } from "./grammar_path.ts";
 
 /** Fields every event carries. */
 export interface EventBase {
@@ -95,6 +96,13 @@ export interface TranscriptEvent extends EventBase {
   alternatives: { text: string; confidence: number }[];
   /** True when the sentence fell below the confidence threshold (no action taken). */
   rejected: boolean;
+  /**
+   * The command the sentence spells, read off the grammar path the recognizer decoded: intent
+   * name and slot values as the grammar holds them (before a shared device name or "here" is
+   * resolved). The devices runtime acts on it without parsing `text` again. Absent when the
+   * text is empty or the grammar has no intent tags.
+   */
+  intent?: GrammarCommand;
 }
 
 /** An intent recognized from a transcript or typed text. */

@@ -2,9 +2,15 @@
  * The word grammar shared by the text intent parser and the ASR decoder: the
  * sentence templates (devices/ + intent/) compile to this graph, and
  * the CTC decoder (asr/) only follows its arcs. A path from `start`
- * to a final state spells one valid command sentence.
+ * to a final state spells one valid command sentence; its tags say which
+ * intent and slot values that sentence means (core/grammar_path.ts).
  * @module
  */
+
+/** What a tagged arc means for a sentence: which intent starts, which slot value ends here. */
+export type GrammarTag =
+  | { intent: string; template: number }
+  | { slot: string; value: string | number };
 
 /** One arc: consume `word` (or nothing when null) and move to `to`. */
 export interface GrammarArc {
@@ -12,6 +18,12 @@ export interface GrammarArc {
   to: number;
   /** Prior cost in nats the recognizer pays on this arc (rarer phrasings); default 0. */
   weight?: number;
+  /** The intent or slot value the path takes on this (word-less) arc. */
+  tag?: GrammarTag;
+  /** Word belongs to a slot value (a fuzzy text search never skips it). */
+  slotWord?: boolean;
+  /** Preference cost (small; e.g. area-group templates lose ties against a named device). */
+  cost?: number;
 }
 
 /** A word-level finite-state grammar (states are 0..arcs.length-1). */

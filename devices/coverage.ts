@@ -6,8 +6,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadRegistry } from "../home/registry.ts";
+ * import { coverage } from "./coverage.ts";
+ * const registry = await loadRegistry("devices/example.devices.json");
  * const rows = coverage(registry, ["turn on the lights", "sing"], { area: "kitchen" });
- * rows[0].verdict; // "acts"
+ * assert.deepEqual(rows.map((r) => r.verdict), ["acts", "not-understood"]);
  * ```
  * @module
  */

@@ -203,7 +203,15 @@ export class HermesPayloadError extends Error {
 /**
  * Read a Hermes request (the fields of rhasspy-hermes' DialogueEndSession,
  * DialogueContinueSession, AsrStartListening, HotwordToggleOn/Off); null for other topics.
- * @example parseHermes("hermes/dialogueManager/endSession", '{"sessionId":"s1","text":"done"}')
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const r = parseHermes("hermes/dialogueManager/endSession", '{"sessionId":"s1","text":"done"}');
+ * assert.equal(r?.kind, "endSession");
+ * assert.deepEqual([r.sessionId, r.text], ["s1", "done"]);
+ * assert.equal(parseHermes("hermes/intent/TurnOn", "{}"), null); // not a request
+ * assert.throws(() => parseHermes("hermes/dialogueManager/endSession", "[1]"), HermesPayloadError);
+ * ```
  */
 export function parseHermes(topic: string, payload: string): HermesRequest | null {
   if (!(HERMES_REQUESTS as readonly string[]).includes(topic)) return null;
@@ -329,8 +337,25 @@ export interface HermesLink {
  * `hotword/toggleOff|On` (wake word muted / back). Requests for sessions of other satellites
  * are ignored; malformed ones go to `report`.
  * @example
- * const d = new HermesDialogue("kitchen", link, (m) => link.publish(m.topic, m.payload), handlers, report);
- * d.start(); d.begin(sessionId); d.end(sessionId, "nominal");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const sent: string[] = [];
+ * const said: string[] = [];
+ * const link = { subscribe: () => () => {} }; // the runtime's MqttLink
+ * const handlers = { say: (text: string) => said.push(text), listen() {}, mute() {} };
+ * const send = (m: { topic: string }) => sent.push(m.topic);
+ * const d = new HermesDialogue("kitchen", link, send, handlers, console.error);
+ * d.start();
+ * d.begin("s1");
+ * d.onMessage("hermes/dialogueManager/endSession", '{"sessionId":"s1","text":"done"}');
+ * assert.deepEqual(sent, [
+ *   "hermes/dialogueManager/sessionStarted",
+ *   "hermes/tts/say", // the app's text is spoken
+ *   "hermes/dialogueManager/sessionEnded",
+ * ]);
+ * assert.deepEqual(said, ["done"]);
+ * d.close();
+ * ```
  */
 export class HermesDialogue {
   /** Sessions of this satellite, newest last (ended ones are kept a while for late replies). */

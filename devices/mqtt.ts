@@ -645,8 +645,13 @@ export async function saveQueueFile(
  *
  * @example
  * ```ts
- * const q = await loadQueueFile(".earshot/queue.json");
- * if (q.kind === "ok") console.log(q.queue.messages.length);
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal((await loadQueueFile(`${dir}/queue.json`)).kind, "missing"); // nothing saved yet
+ * await Deno.writeTextFile(`${dir}/queue.json`, "{not json");
+ * const bad = await loadQueueFile(`${dir}/queue.json`);
+ * assert.equal(bad.kind, "bad"); // the message says why; the link starts with an empty queue
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadQueueFile(file: string): Promise<LoadedQueue> {

@@ -21,7 +21,13 @@ export interface OpenedRegistry {
  * its areas and its templates must build a grammar; errors name the file.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "../core/config.ts";
+ * const file = "devices/example.devices.json";
+ * const config = parseConfig({ devices: { file, area: "kitchen" } });
  * const { registry, area } = await openRegistry(config);
+ * assert.equal(area, "kitchen");
+ * assert.equal(registry.device("kitchen_light")?.name, "kitchen light");
  * ```
  */
 export async function openRegistry(
@@ -55,8 +61,19 @@ export async function openRegistry(
  * `debounceMs`, the rebuilt grammar to each listener; a failed rebuild goes to `onError`.
  * @example
  * ```ts
- * const watch = new GrammarWatch(registry, () => router.watchStates(), console.error);
- * const off = watch.listen((g) => decoder.rebuild(g));
+ * import assert from "node:assert/strict";
+ * import { grammarWords } from "../core/grammar.ts";
+ * import { loadRegistry } from "../home/registry.ts";
+ * import type { CommandGrammar } from "../intent/grammar.ts";
+ * const registry = await loadRegistry("devices/example.devices.json");
+ * let changes = 0; // the runtime re-subscribes the state topics here
+ * const watch = new GrammarWatch(registry, () => changes++, console.error, 20);
+ * const rebuilt = new Promise<CommandGrammar>((resolve) => watch.listen(resolve));
+ * const adapter = registry.device("kitchen_light")!.adapter;
+ * registry.add({ name: "porch lamp", area: "kitchen", type: "light", adapter });
+ * assert.ok(grammarWords(await rebuilt).has("porch"));
+ * assert.equal(changes, 1);
+ * watch.close();
  * ```
  */
 export class GrammarWatch {

@@ -9,66 +9,25 @@
  */
 import type { EventBus } from "../core/bus.ts";
 import type { Config } from "../core/config.ts";
-import type { ConfirmEvent } from "../core/events.ts";
 import type { CommandGrammar } from "../intent/grammar.ts";
-import type { ParsedIntent } from "../intent/parser.ts";
 import { SAMPLE_RATE } from "../core/units.ts";
 import { RemoteControl, RemoteError } from "../core/remote.ts";
 import { haDiscoveryConfigs, origin, siteTopics } from "./announce.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker.ts";
 import { HermesDialogue } from "./hermes.ts";
 import { startImport } from "./import.ts";
-import { type LinkStatus, MqttLink } from "./mqtt.ts";
+import { MqttLink } from "./mqtt.ts";
 import type { Registry } from "../home/registry.ts";
 import { GrammarWatch, openRegistry } from "./registry_store.ts";
 import { RemoteMqtt } from "./remote_mqtt.ts";
-import { Router, type RouteResult } from "./router.ts";
+import { Router } from "./router.ts";
 import { Site } from "./site.ts";
-import type { TrackedState } from "./state.ts";
-import { devicesStatus } from "./status_snapshot.ts";
-import { TextHandler } from "./text_handler.ts";
+import { type DevicesStatus, devicesStatus } from "./status_snapshot.ts";
+import { type HandleResult, TextHandler } from "./text_handler.ts";
 import { WakeSessions } from "./wake_sessions.ts";
 
-/** What became of one typed or transcribed command. */
-export interface HandleResult {
-  /** The text as given. */
-  text: string;
-  /** The command's correlation id: every event it caused carries it as `session`. */
-  session: string;
-  /** The recognized intent (null: not understood). */
-  intent: ParsedIntent | null;
-  /** Devices commanded (topics, queued flag, per-device errors). */
-  actions: RouteResult["actions"];
-  /** Problems ("no lights in the garage", "which room?"). */
-  errors: string[];
-  /** Answer for queries/cancel ("yes, the kitchen light is on"). */
-  answer?: string;
-  /** Set when nothing was done on purpose (lost arbitration, low confidence). */
-  skipped?: string;
-  /** Resolves with the confirm events once every device confirmed or timed out. */
-  confirmations: Promise<ConfirmEvent[]>;
-}
-
-/** Devices status for the status API. */
-export interface DevicesStatus {
-  siteId: string;
-  area?: string;
-  mqtt: LinkStatus & { embedded: boolean };
-  listening: boolean;
-  devices: Array<{
-    id: string;
-    name: string;
-    type: string;
-    area?: string;
-    source: string;
-    adapter: string;
-    state: TrackedState;
-  }>;
-  areas: Array<{ id: string; name: string }>;
-  grammar: { states: number; words: number; sentences: number };
-  lastCommand?: { text: string; intent: string | null; at: string; errors: string[] };
-  lastArbitration?: { sessionId: string; won: boolean; winner: string; claims: number; at: string };
-}
+export type { HandleResult } from "./text_handler.ts";
+export type { DevicesStatus } from "./status_snapshot.ts";
 
 /** The running devices stage. */
 export interface DeviceRuntime {
@@ -218,10 +177,19 @@ function hermesDialogue(site: Site, remote: RemoteControl): HermesDialogue {
  * or an embedded broker port that is taken.
  * @example
  * ```ts
- * const devices = await startDevices(config, bus);
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import { parseConfig } from "../core/config.ts";
+ * const config = parseConfig({
+ *   devices: { file: "devices/example.devices.json", confirmTimeoutMs: 100 },
+ *   mqtt: { embeddedPort: 0 }, // an embedded broker on a free port
+ * });
+ * const devices = await startDevices(config, new EventBus());
  * await devices.ready();
  * const r = await devices.handleText("turn on the kitchen light");
- * await r.confirmations;
+ * assert.deepEqual(r.actions.map((a) => a.device), ["kitchen_light"]);
+ * const [confirm] = await r.confirmations; // no device answers on this broker
+ * assert.equal(confirm.confirmed, false);
  * await devices.close();
  * ```
  */

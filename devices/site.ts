@@ -14,9 +14,23 @@ import type { MqttLink, PublishResult } from "./mqtt.ts";
  * The satellite's shared state; `link` is attached once connected.
  * @example
  * ```ts
- * const site = new Site(bus, "kitchen", siteTopics("earshot", "kitchen"), false);
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import { siteTopics } from "./announce.ts";
+ * import { startEmbeddedBroker } from "./broker.ts";
+ * import { MqttLink } from "./mqtt.ts";
+ * const broker = await startEmbeddedBroker("127.0.0.1", 0);
+ * const link = await MqttLink.connect({ url: broker.url });
+ * await link.waitConnected();
+ * const site = new Site(new EventBus(), "kitchen", siteTopics("earshot", "kitchen"), false);
  * site.attach(link);
+ * const heard = new Promise((resolve) => {
+ *   link.subscribe("earshot/kitchen/listening", (_topic, payload) => resolve(payload));
+ * });
  * site.setListening(true); // retained "ON" on earshot/kitchen/listening
+ * assert.equal(await heard, "ON");
+ * await link.close();
+ * await broker.close();
  * ```
  */
 export class Site {

@@ -8,7 +8,28 @@ import { buildCommandGrammar, countSentences } from "../intent/grammar.ts";
 import type { Registry } from "../home/registry.ts";
 import type { LinkStatus } from "./mqtt.ts";
 import type { Router } from "./router.ts";
-import type { DevicesStatus } from "./runtime.ts";
+import type { TrackedState } from "./state.ts";
+
+/** Devices status for the status API. */
+export interface DevicesStatus {
+  siteId: string;
+  area?: string;
+  mqtt: LinkStatus & { embedded: boolean };
+  listening: boolean;
+  devices: Array<{
+    id: string;
+    name: string;
+    type: string;
+    area?: string;
+    source: string;
+    adapter: string;
+    state: TrackedState;
+  }>;
+  areas: Array<{ id: string; name: string }>;
+  grammar: { states: number; words: number; sentences: number };
+  lastCommand?: { text: string; intent: string | null; at: string; errors: string[] };
+  lastArbitration?: { sessionId: string; won: boolean; winner: string; claims: number; at: string };
+}
 
 /** What the snapshot is read from. */
 export interface StatusSources {
@@ -27,8 +48,36 @@ export interface StatusSources {
  * One status snapshot (the grammar is rebuilt to count it).
  * @example
  * ```ts
- * devicesStatus({ siteId: "kitchen", link, embedded: true, listening: false, registry, router })
- *   .grammar.sentences; // e.g. 1234
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import type { EarshotEvent } from "../core/events.ts";
+ * import { loadRegistry } from "../home/registry.ts";
+ * import { siteTopics } from "./announce.ts";
+ * import { startEmbeddedBroker } from "./broker.ts";
+ * import { MqttLink } from "./mqtt.ts";
+ * import { Router } from "./router.ts";
+ * import { Site } from "./site.ts";
+ * const broker = await startEmbeddedBroker("127.0.0.1", 0);
+ * const link = await MqttLink.connect({ url: broker.url });
+ * await link.waitConnected();
+ * const site = new Site(new EventBus(), "kitchen", siteTopics("earshot", "kitchen"), false);
+ * site.attach(link);
+ * const registry = await loadRegistry("devices/example.devices.json");
+ * const emit = (e: EarshotEvent) => site.emit(e);
+ * const router = new Router(registry, link, { confirmTimeoutMs: 50, brightnessStep: 25, emit });
+ * const s = devicesStatus({
+ *   siteId: "kitchen",
+ *   link,
+ *   embedded: true,
+ *   listening: false,
+ *   registry,
+ *   router,
+ * });
+ * assert.equal(s.mqtt.state, "connected");
+ * assert.ok(s.devices.some((d) => d.id === "kitchen_light") && s.grammar.sentences > 0);
+ * router.close();
+ * await link.close();
+ * await broker.close();
  * ```
  */
 export function devicesStatus(src: StatusSources): DevicesStatus {

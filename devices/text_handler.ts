@@ -1,11 +1,14 @@
 /**
- * Text -> intent -> route: one typed command or transcript parsed against the registry,
+ * Text -> intent -> route: one typed command parsed against the registry (a transcript
+ * brings the command its decoded grammar path spells, so it is not parsed again),
  * emitted as an `intent` event, carried out by the router, and reported on the
  * satellite's last_command topics (and to Hermes apps).
  * @module
  */
 import type { ConfirmEvent, IntentEvent } from "../core/events.ts";
-import { type ParsedIntent, parseIntent } from "../intent/parser.ts";
+import { decodedIntent, type ParsedIntent, parseIntent } from "../intent/parser.ts";
+import { commandKnown } from "../intent/resolve.ts";
+import type { GrammarCommand } from "../core/grammar_path.ts";
 import type { Registry } from "../home/registry.ts";
 import {
   type HermesDialogue,
@@ -15,8 +18,29 @@ import {
   ttsSay,
 } from "./hermes.ts";
 import type { Router } from "./router.ts";
-import type { DevicesStatus, HandleResult } from "./runtime.ts";
+import type { RouteResult } from "./router.ts";
+import type { DevicesStatus } from "./status_snapshot.ts";
 import type { Site } from "./site.ts";
+
+/** What became of one typed or transcribed command. */
+export interface HandleResult {
+  /** The text as given. */
+  text: string;
+  /** The command's correlation id: every event it caused carries it as `session`. */
+  session: string;
+  /** The recognized intent (null: not understood). */
+  intent: ParsedIntent | null;
+  /** Devices commanded (topics, queued flag, per-device errors). */
+  actions: RouteResult["actions"];
+  /** Problems ("no lights in the garage", "which room?"). */
+  errors: string[];
+  /** Answer for queries/cancel ("yes, the kitchen light is on"). */
+  answer?: string;
+  /** Set when nothing was done on purpose (lost arbitration, low confidence). */
+  skipped?: string;
+  /** Resolves with the confirm events once every device confirmed or timed out. */
+  confirmations: Promise<ConfirmEvent[]>;
+}
 
 /** How one text arrived. */
 export interface HandleOptions {
@@ -29,6 +53,11 @@ export interface HandleOptions {
   sessionId?: string;
   /** The wake word of the session a transcript belongs to (for Hermes). */
   wakewordId?: string;
+  /**
+   * The command the recognizer decoded (the transcript's `intent`): used instead of a parse,
+   * unless it names a device or area the registry no longer has (decoded before an import).
+   */
+  decoded?: GrammarCommand;
 }
 
 const NONE = (): Promise<ConfirmEvent[]> => Promise.resolve([]);
@@ -37,9 +66,34 @@ const NONE = (): Promise<ConfirmEvent[]> => Promise.resolve([]);
  * Carries out text commands and remembers the last one.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import type { EarshotEvent } from "../core/events.ts";
+ * import { loadRegistry } from "../home/registry.ts";
+ * import { siteTopics } from "./announce.ts";
+ * import { startEmbeddedBroker } from "./broker.ts";
+ * import { MqttLink } from "./mqtt.ts";
+ * import { Router } from "./router.ts";
+ * import { Site } from "./site.ts";
+ * const broker = await startEmbeddedBroker("127.0.0.1", 0);
+ * const link = await MqttLink.connect({ url: broker.url });
+ * await link.waitConnected();
+ * const site = new Site(new EventBus(), "kitchen", siteTopics("earshot", "kitchen"), false);
+ * site.attach(link);
+ * const registry = await loadRegistry("devices/example.devices.json");
+ * const emit = (e: EarshotEvent) => site.emit(e);
+ * const router = new Router(registry, link, { confirmTimeoutMs: 50, brightnessStep: 25, emit });
  * const texts = new TextHandler(site, registry, router, { area: "kitchen", minConfidence: 0.75 });
- * const r = texts.handle("turn on the kitchen light");
- * r.actions[0].device; // "kitchen_light"
+ * const typed = texts.handle("please switch on the kitchen light"); // parsed
+ * assert.deepEqual(typed.actions.map((a) => a.device), ["kitchen_light"]);
+ * // A transcript brings the command its decoded grammar path spells: not parsed again.
+ * const decoded = { name: "TurnOff", slots: { device: "kitchen_light" } };
+ * const spoken = texts.handle("turn off the kitchen light", { origin: "asr", decoded });
+ * assert.equal(spoken.intent?.name, "TurnOff");
+ * await Promise.all([typed.confirmations, spoken.confirmations]);
+ * router.close();
+ * await link.close();
+ * await broker.close();
  * ```
  */
 export class TextHandler {
@@ -59,7 +113,10 @@ export class TextHandler {
     };
   }
 
-  /** Parse and carry out `text`; never throws for bad input (the errors say why). */
+  /**
+   * Carry out `text`: the recognizer's decoded command when `opts.decoded` is given, else the
+   * parse of the text. Never throws for bad input (the errors say why).
+   */
   handle(text: string, opts: HandleOptions = {}): HandleResult {
     const sessionId = opts.sessionId ?? crypto.randomUUID();
     if (typeof text !== "string" || text.length > 1000) {
@@ -72,10 +129,15 @@ export class TextHandler {
         confirmations: NONE(),
       };
     }
-    const intent = parseIntent(text, this.registry, {
-      area: this.opts.area,
-      minConfidence: this.opts.minConfidence,
-    });
+    const decoded = opts.decoded && commandKnown(this.registry, opts.decoded.slots)
+      ? opts.decoded
+      : undefined;
+    const intent = decoded
+      ? decodedIntent(decoded, text, this.registry, { area: this.opts.area })
+      : parseIntent(text, this.registry, {
+        area: this.opts.area,
+        minConfidence: this.opts.minConfidence,
+      });
     if (this.site.listening) this.site.setListening(false);
     if (!intent) return this.#notUnderstood(text, sessionId);
     return this.#carryOut(text, intent, opts, sessionId);

@@ -17,7 +17,7 @@ import {
   intentNotRecognized,
   textCaptured,
 } from "./hermes.ts";
-import type { DevicesStatus } from "./runtime.ts";
+import type { DevicesStatus } from "./status_snapshot.ts";
 import type { Site } from "./site.ts";
 import type { TextHandler } from "./text_handler.ts";
 
@@ -33,9 +33,57 @@ interface Session {
  * Wake -> arbitration -> listening -> transcript, for one satellite.
  * @example
  * ```ts
- * const sessions = new WakeSessions(site, texts, { topicPrefix: "earshot", arbitrationMs: 300,
- *   listenTimeoutMs: 8000 });
- * bus.onType("wake", (e) => sessions.onWake(e));
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import type { EarshotEvent } from "../core/events.ts";
+ * import { loadRegistry } from "../home/registry.ts";
+ * import { siteTopics } from "./announce.ts";
+ * import { startEmbeddedBroker } from "./broker.ts";
+ * import { MqttLink } from "./mqtt.ts";
+ * import { Router } from "./router.ts";
+ * import { Site } from "./site.ts";
+ * import { TextHandler } from "./text_handler.ts";
+ * const broker = await startEmbeddedBroker("127.0.0.1", 0);
+ * const link = await MqttLink.connect({ url: broker.url });
+ * await link.waitConnected();
+ * const site = new Site(new EventBus(), "kitchen", siteTopics("earshot", "kitchen"), false);
+ * site.attach(link);
+ * const registry = await loadRegistry("devices/example.devices.json");
+ * const emit = (e: EarshotEvent) => site.emit(e);
+ * const router = new Router(registry, link, { confirmTimeoutMs: 50, brightnessStep: 25, emit });
+ * const texts = new TextHandler(site, registry, router, { area: "kitchen", minConfidence: 0.75 });
+ * const sessions = new WakeSessions(site, texts, {
+ *   topicPrefix: "earshot",
+ *   arbitrationMs: 0, // a lone satellite: no other claims to wait for
+ *   listenTimeoutMs: 8000,
+ * });
+ * // The wake opens a session; once its arbitration is won the satellite listens.
+ * sessions.onWake({
+ *   type: "wake",
+ *   t: 1,
+ *   model: "hey_computer",
+ *   phrase: "hey computer",
+ *   score: 0.9,
+ *   sample: 16000,
+ * });
+ * await sessions.onTranscript({
+ *   type: "transcript",
+ *   t: 2.5,
+ *   text: "turn on the kitchen light",
+ *   confidence: 0.9,
+ *   start: 1.3,
+ *   end: 2.4,
+ *   decodeMs: 4,
+ *   alternatives: [],
+ *   rejected: false,
+ * });
+ * assert.equal(texts.lastCommand?.intent, "TurnOn");
+ * assert.equal(site.listening, false);
+ * sessions.close();
+ * await new Promise((resolve) => setTimeout(resolve, 100)); // the confirm times out
+ * router.close();
+ * await link.close();
+ * await broker.close();
  * ```
  */
 export class WakeSessions {
@@ -179,6 +227,7 @@ export class WakeSessions {
       confidence: e.confidence,
       sessionId,
       wakewordId: this.wakewordId,
+      decoded: e.intent,
     });
   }
 

@@ -6,7 +6,7 @@
  * (a template whose list is empty) are pruned so every state reaches a final one.
  * @module
  */
-import type { GrammarArc, WordGrammar } from "../core/grammar.ts";
+import type { GrammarArc, GrammarTag, WordGrammar } from "../core/grammar.ts";
 import type { Device, Registry } from "../home/registry.ts";
 import { DEVICE_TYPES } from "../home/schema.ts";
 import { numberToWords } from "../core/text.ts";
@@ -14,19 +14,10 @@ import { parseTemplate, TemplateError, type TemplateNode } from "./template.ts";
 import { DEFAULT_TEMPLATES, mergeTemplates, type TemplateSet } from "./templates.ts";
 import { round3 } from "../core/math.ts";
 
-/** What a tagged arc means for the parse. */
-export type GrammarTag =
-  | { intent: string; template: number }
-  | { slot: string; value: string | number };
+export type { GrammarTag };
 
-/** An arc that may carry a tag; `slotWord` marks words inside a slot value. */
-export interface TaggedArc extends GrammarArc {
-  tag?: GrammarTag;
-  /** Word belongs to a slot value (the fuzzy parser never skips it). */
-  slotWord?: boolean;
-  /** Preference cost (small; e.g. area-group templates lose ties against a named device). */
-  cost?: number;
-}
+/** An arc that may carry a tag, a preference cost and the slot-word mark (see GrammarArc). */
+export type TaggedArc = GrammarArc;
 
 /** The compiled command grammar: a {@link WordGrammar} whose arcs may carry tags. */
 export interface CommandGrammar extends WordGrammar {

@@ -16,7 +16,7 @@ export {
   seededRandom,
   type TaggedArc,
 } from "./grammar.ts";
-export { type ParsedIntent, parseIntent, type ParseOptions } from "./parser.ts";
+export { decodedIntent, type ParsedIntent, parseIntent, type ParseOptions } from "./parser.ts";
 export { normalizeText, numberToWords, tokenize, wordsToNumber } from "../core/text.ts";
 export { parseTemplate, TemplateError, type TemplateNode } from "./template.ts";
 export {

@@ -3,10 +3,19 @@
  * through the grammar gives confidence 1; otherwise a word-level edit search
  * (skipped filler words, missing template words, close typos; never invented
  * slot values) finds the cheapest path and the confidence drops with the cost.
+ * A sentence the recognizer decoded already carries its path's command
+ * ({@link decodedIntent}).
  * @module
  */
 import type { Registry } from "../home/registry.ts";
-import { buildCommandGrammar, type CommandGrammar, type GrammarTag } from "./grammar.ts";
+import { buildCommandGrammar, type CommandGrammar } from "./grammar.ts";
+import {
+  cheapestPath,
+  commandOf,
+  EXACT_MAX_COST,
+  type GrammarCommand,
+  type PathEdits,
+} from "../core/grammar_path.ts";
 import { tokenize } from "../core/text.ts";
 import { DEFAULTS } from "../core/config.ts";
 import { resolveSlots } from "./resolve.ts";
@@ -85,19 +94,6 @@ const DELETE = 1;
 /** A fuzzy parse needs this much lower cost than the best parse of any other intent. */
 const AMBIGUITY_MARGIN = 0.5;
 
-function intentOf(h: Hyp): string | undefined {
-  for (let x: Hyp | null = h; x; x = x.prev) if (x.tag && "intent" in x.tag) return x.tag.intent;
-  return undefined;
-}
-
-interface Hyp {
-  cost: number;
-  /** Edit cost only (no preference penalty). */
-  edit: number;
-  prev: Hyp | null;
-  tag?: GrammarTag;
-}
-
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -131,125 +127,12 @@ function substitution(word: string, token: string): number {
   return c;
 }
 
-/** Close one token layer over epsilon arcs and skipped template words (Dijkstra, lazy heap). */
-function relax(
-  g: CommandGrammar,
-  layer: Map<number, Hyp>,
-  maxCost: number,
-  fuzzy: boolean,
-  ban?: string,
-): void {
-  const heap = new MinHeap();
-  for (const [s, h] of layer) heap.push(h.cost, s);
-  while (heap.size) {
-    const [c, s] = heap.pop();
-    const h = layer.get(s)!;
-    if (c > h.cost) continue;
-    for (const a of g.arcs[s]) {
-      let step: number;
-      let edit = 0;
-      if (a.word === null) {
-        if (ban !== undefined && a.tag && "intent" in a.tag && a.tag.intent === ban) continue;
-        step = a.cost ?? 0;
-      } else if (a.slotWord || !fuzzy) continue;
-      else edit = step = DELETE;
-      const cost = h.cost + step;
-      if (cost > maxCost) continue;
-      const old = layer.get(a.to);
-      if (!old || cost < old.cost) {
-        layer.set(a.to, { cost, edit: h.edit + edit, prev: h, tag: a.tag });
-        heap.push(cost, a.to);
-      }
-    }
-  }
-}
-
-/** A binary min-heap of (cost, state). */
-class MinHeap {
-  #c: number[] = [];
-  #s: number[] = [];
-  get size(): number {
-    return this.#c.length;
-  }
-  push(cost: number, state: number): void {
-    const c = this.#c, s = this.#s;
-    let i = c.length;
-    c.push(cost);
-    s.push(state);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (c[p] <= c[i]) break;
-      [c[p], c[i]] = [c[i], c[p]];
-      [s[p], s[i]] = [s[i], s[p]];
-      i = p;
-    }
-  }
-  pop(): [number, number] {
-    const c = this.#c, s = this.#s;
-    const top: [number, number] = [c[0], s[0]];
-    const lc = c.pop()!, ls = s.pop()!;
-    if (c.length) {
-      c[0] = lc;
-      s[0] = ls;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < c.length && c[l] < c[m]) m = l;
-        if (r < c.length && c[r] < c[m]) m = r;
-        if (m === i) break;
-        [c[m], c[i]] = [c[i], c[m]];
-        [s[m], s[i]] = [s[i], s[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-/** Cheapest path for the tokens: exact only, or with edits (fuzzy) up to maxCost. */
-function search(
-  g: CommandGrammar,
-  tokens: string[],
-  maxCost: number,
-  fuzzy: boolean,
-  ban?: string,
-): Hyp | undefined {
-  let layer = new Map<number, Hyp>([[g.start, { cost: 0, edit: 0, prev: null }]]);
-  relax(g, layer, maxCost, fuzzy, ban);
-  for (const tok of tokens) {
-    const next = new Map<number, Hyp>();
-    const offer = (s: number, cost: number, edit: number, prev: Hyp) => {
-      if (cost > maxCost) return;
-      const old = next.get(s);
-      if (!old || cost < old.cost) next.set(s, { cost, edit, prev });
-    };
-    const ins = !fuzzy
-      ? Infinity
-      : FILLERS.has(tok)
-      ? INSERT_FILLER
-      : NUMBER_WORDS.has(tok)
-      ? Infinity
-      : INSERT;
-    for (const [s, h] of layer) {
-      if (ins !== Infinity) offer(s, h.cost + ins, h.edit + ins, h);
-      for (const a of g.arcs[s]) {
-        if (a.word === null) continue;
-        if (a.word === tok) offer(a.to, h.cost, h.edit, h);
-        else if (fuzzy) {
-          const sub = substitution(a.word, tok);
-          if (sub !== Infinity) offer(a.to, h.cost + sub, h.edit + sub, h);
-        }
-      }
-    }
-    if (!next.size) return undefined;
-    relax(g, next, maxCost, fuzzy, ban);
-    layer = next;
-  }
-  let best: Hyp | undefined;
-  for (const [s, h] of layer) if (g.final[s] && (!best || h.cost < best.cost)) best = h;
-  return best;
-}
+/** The edits of typed text: skipped filler words, missing template words, close typos. */
+const TYPED: PathEdits = {
+  insert: (tok) => FILLERS.has(tok) ? INSERT_FILLER : NUMBER_WORDS.has(tok) ? Infinity : INSERT,
+  substitute: substitution,
+  skip: DELETE,
+};
 
 /**
  * Recognize an intent in typed or transcribed text; null when nothing in the
@@ -266,31 +149,60 @@ export function parseIntent(
   if (!tokens.length || !g.arcs[g.start].length) return null;
   const minConfidence = opts.minConfidence ?? DEFAULTS.devices.minIntentConfidence;
   // Exact paths first (cheap); the edit search only when none exists.
-  let best = search(g, tokens, 0.5, false);
+  let best = cheapestPath(g, tokens, EXACT_MAX_COST);
   if (!best) {
     const maxCost = (1 - minConfidence) * (tokens.length + 1) + 0.05;
-    best = search(g, tokens, maxCost, true);
+    best = cheapestPath(g, tokens, maxCost, TYPED);
     if (!best) return null;
     // An edited sentence that another intent explains about as well is ambiguous
     // ("turn the kitchen light": on or off?): do nothing rather than guess.
-    const intent = intentOf(best);
-    const rival = search(g, tokens, maxCost, true, intent);
+    const rival = cheapestPath(g, tokens, maxCost, TYPED, commandOf(best.tags).name);
     if (rival && rival.cost - best.cost < AMBIGUITY_MARGIN) return null;
   }
-  let name = "";
-  const raw: Record<string, string | number> = {};
-  const tags: GrammarTag[] = [];
-  for (let h: Hyp | null = best; h; h = h.prev) if (h.tag) tags.push(h.tag);
-  for (const tag of tags.reverse()) {
-    if ("intent" in tag) name = tag.intent;
-    else raw[tag.slot] = tag.value;
-  }
-  const site = opts.area === undefined ? undefined : registry.area(opts.area)?.id ?? opts.area;
-  const { slots, problem, candidates } = resolveSlots(registry, name, raw, site);
   const confidence = best.edit === 0
     ? 1
     : Math.max(0, Math.min(0.95, 1 - best.edit / (tokens.length + 1)));
   if (confidence < minConfidence) return null;
+  return resolved(commandOf(best.tags), confidence, tokens, registry, opts.area);
+}
+
+/**
+ * The intent of a sentence the recognizer decoded, from the command its grammar path spells
+ * (the transcript's `intent`): the same as {@link parseIntent} gives for the sentence, without
+ * searching the grammar again. `text` is the transcript's; `opts.area` as for parseIntent.
+ * (A command that names what the registry no longer has, `commandKnown` false, is better
+ * parsed again.)
+ * @example
+ * ```ts
+ * import { loadRegistry } from "../home/registry.ts";
+ * import { decodedIntent } from "./parser.ts";
+ * const registry = await loadRegistry("devices/example.devices.json");
+ * const command = { name: "TurnOn", slots: { device: "kitchen_light" } };
+ * decodedIntent(command, "turn on the kitchen light", registry)?.slots; // { device: "kitchen_light" }
+ * ```
+ */
+export function decodedIntent(
+  command: GrammarCommand,
+  text: string,
+  registry: Registry,
+  opts: Pick<ParseOptions, "area"> = {},
+): ParsedIntent | null {
+  const tokens = tokenize(text);
+  if (!tokens.length || !command.name) return null;
+  return resolved(command, 1, tokens, registry, opts.area);
+}
+
+/** A path's command with `here` and shared names resolved (the satellite's `area`). */
+function resolved(
+  command: GrammarCommand,
+  confidence: number,
+  tokens: string[],
+  registry: Registry,
+  area: string | undefined,
+): ParsedIntent {
+  const { name } = command;
+  const site = area === undefined ? undefined : registry.area(area)?.id ?? area;
+  const { slots, problem, candidates } = resolveSlots(registry, name, command.slots, site);
   const result: ParsedIntent = {
     name,
     slots,

@@ -150,6 +150,22 @@ export function resolveSlots(
   };
 }
 
+/**
+ * Whether every device, scene, area and shared name in `slots` is still in the registry: a
+ * command the recognizer decoded against an older grammar may name a device removed since.
+ */
+export function commandKnown(registry: Registry, slots: Record<string, string | number>): boolean {
+  for (const [slot, value] of Object.entries(slots)) {
+    const v = String(value);
+    if ((slot === "device" || slot === "scene") && !registry.device(v)) return false;
+    if (slot === "name" && !registry.named(v).length) return false;
+    if (
+      slot === "area" && v !== "here" && v !== "*" && !registry.area(v) && !registry.floor(v)
+    ) return false;
+  }
+  return true;
+}
+
 function areasOf(registry: Registry, devices: Device[]): string {
   const names = devices.map((d) => d.area ? placeName(registry, d.area) : "no room");
   return names.length <= 2

@@ -36,7 +36,7 @@ export async function dumpFeatures(
     /** Dump the speech embedding's 32-band log-mel (melspectrogram.onnx) instead of MFCC. */
     owwMel?: boolean;
     /**
-     * With owwMel: run this ONNX front (scripts/asr/embed_front.py) on the mel frames, after
+     * With owwMel: run this ONNX front (scripts/train/earshot_train/asr/embed_front.py) on the mel frames, after
      * EMBED_PAD copies of the first frame (the stream start), and dump its output instead.
      */
     frontOnnx?: string;

@@ -6,19 +6,21 @@
  *
  * 1. synthesize positives and hard negatives with every local TTS voice, augment, split by
  *    voice, and compute features with the pipeline's MFCC extractor
- *    (scripts/synth/build_wake_data.py, cached and resumable under data/wake/<id>/);
+ *    (earshot_train.synth.build_wake_data, cached and resumable under data/wake/<id>/);
  * 2. train float, fold BN, QAT fine-tune INT8 and 4-bit mixed, export fp32/INT8/4-bit ONNX
- *    to models/wake/ (scripts/train/train_wake.py; skipped when models/wake/<id>.metrics.json
+ *    to models/wake/ (earshot_train.wake.train; skipped when models/wake/<id>.metrics.json
  *    exists, unless --force);
  * 3. measure latency per inference in onnxruntime-node (scripts/wake/latency.ts);
- * 4. write the model card models/wake/<id>.md (scripts/train/wake_card.py);
+ * 4. write the model card models/wake/<id>.md (earshot_train.wake.card);
  * 5-9. the cascade's verifier (skipped with --no-verifier): cross-engine data (train espeak-ng +
  *    flite, validate on other espeak-ng variants + flite rms, test on festival;
- *    scripts/train/wake_xeng_data.py), speech-embedding features (scripts/wake/embed_clips.ts),
- *    the head with QAT to 4-bit (scripts/train/train_wake_verifier.py), its threshold calibrated
+ *    earshot_train.wake.xeng_data), speech-embedding features (scripts/wake/embed_clips.ts),
+ *    the head with QAT to 4-bit (earshot_train.wake.train_verifier), its threshold calibrated
  *    on the validation stream, and the cross-engine report docs/eval/wake_xeng_<id>.md
  *    (scripts/wake/eval_xeng.ts).
  *
+ * The Python steps run `python3 -m earshot_train.<module>` with PYTHONPATH=scripts/train (the
+ * package in scripts/train/earshot_train, never installed).
  * Needs Debian's /usr/bin/python3 with python3-torch and python3-onnx, espeak-ng, flite,
  * festival and sox. Each step prints its own progress bar; a rerun resumes where it stopped.
  * @module
@@ -27,6 +29,8 @@ import { parseArgs } from "node:util";
 import { measure } from "./wake/latency.ts";
 
 const PYTHON = Deno.env.get("EARSHOT_PYTHON") ?? "/usr/bin/python3";
+/** Where the Python steps' package `earshot_train` is imported from (it is never installed). */
+const PYTHONPATH = "scripts/train";
 
 /** "Hey Pixel!" -> "hey_pixel". */
 export function phraseId(phrase: string): string {
@@ -50,8 +54,12 @@ async function step(title: string, cmd: string, args: string[]): Promise<void> {
   const t0 = performance.now();
   let status: Deno.CommandStatus;
   try {
-    status = await new Deno.Command(cmd, { args, stdout: "inherit", stderr: "inherit" }).spawn()
-      .status;
+    status = await new Deno.Command(cmd, {
+      args,
+      env: { PYTHONPATH },
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn().status;
   } catch (err) {
     throw new Error(`${title}: cannot run ${cmd}: ${(err as Error).message}`);
   }
@@ -80,7 +88,8 @@ export async function trainWakeword(phrase: string, options: {
   if (!/^[a-z0-9_]+$/.test(id)) throw new Error(`train-wakeword: bad id "${id}" (a-z, 0-9, _)`);
   const data = `data/wake/${id}`;
   await step("1/4 synthesize data and features", PYTHON, [
-    "scripts/synth/build_wake_data.py",
+    "-m",
+    "earshot_train.synth.build_wake_data",
     "--phrase",
     phrase,
     "--out",
@@ -91,7 +100,8 @@ export async function trainWakeword(phrase: string, options: {
   const metrics = `models/wake/${id}.metrics.json`;
   if (options.force || !await exists(metrics)) {
     await step("2/4 train, quantize (QAT) and export", PYTHON, [
-      "scripts/train/train_wake.py",
+      "-m",
+      "earshot_train.wake.train",
       "--data",
       data,
       "--id",
@@ -115,7 +125,8 @@ export async function trainWakeword(phrase: string, options: {
     console.error(`   ${k}: ${v.median_us.toFixed(1)} us median, ${v.bytes} bytes`);
   }
   await step("4/4 model card", PYTHON, [
-    "scripts/train/wake_card.py",
+    "-m",
+    "earshot_train.wake.card",
     metrics,
     "--latency",
     latencyPath,
@@ -130,7 +141,8 @@ async function trainVerifier(phrase: string, id: string, force: boolean): Promis
   const feats = `build/wake_xeng/${id}`;
   const deno = Deno.execPath();
   await step("5/9 cross-engine data (verifier)", PYTHON, [
-    "scripts/train/wake_xeng_data.py",
+    "-m",
+    "earshot_train.wake.xeng_data",
     "--phrase",
     phrase,
     "--out",
@@ -150,7 +162,8 @@ async function trainVerifier(phrase: string, id: string, force: boolean): Promis
   const head = `models/wake/${id}.verifier.onnx`;
   if (force || !await exists(head)) {
     await step("7/9 train the verifier head (QAT 4-bit)", PYTHON, [
-      "scripts/train/train_wake_verifier.py",
+      "-m",
+      "earshot_train.wake.train_verifier",
       "--feats",
       feats,
       "--id",
@@ -170,7 +183,8 @@ async function trainVerifier(phrase: string, id: string, force: boolean): Promis
     data,
   ]);
   await step("8/9 store the threshold", PYTHON, [
-    "scripts/train/train_wake_verifier.py",
+    "-m",
+    "earshot_train.wake.train_verifier",
     "--id",
     id,
     "--threshold-json",

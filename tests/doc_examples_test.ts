@@ -1,18 +1,34 @@
 /**
- * The `@example` blocks of the layers' entry points run (`deno test --doc`): core/, audio/,
- * pipeline/, asr/, home/, intent/, app/ and the import-rule and argument scripts. (wake/,
- * devices/ and api/ examples are prose for now: they use names they do not define.)
+ * The `@example` blocks of the layers' entry points run (`deno test --doc`): every layer
+ * (core/, audio/, pipeline/, wake/, asr/, home/, intent/, devices/, api/, app/) and the
+ * import-rule and argument scripts. Each example imports what it uses and checks what it says
+ * with assertions, so an example that no longer matches its function fails here. api/'s
+ * examples use only what the app would inject (scripts/check_imports.ts reads examples too).
  */
 import assert from "node:assert/strict";
 
 const ROOT = new URL("..", import.meta.url).pathname;
+
+/** The TypeScript files under `dir` (relative to the root), sorted. */
+async function tsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(`${ROOT}${dir}`)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...await tsFiles(path));
+    else if (e.name.endsWith(".ts")) out.push(path);
+  }
+  return out.sort();
+}
 const PLACES = [
   "core/",
   "audio/",
   "pipeline/",
+  "wake/",
   "asr/",
   "home/",
   "intent/",
+  "devices/",
+  ...await tsFiles("api"), // api/README.md's wiring sketch is prose, not an entry point's example
   "app/",
   "scripts/check_imports.ts",
   "scripts/cli.ts",

@@ -3,8 +3,8 @@
  * shipped command model and the example registry's grammar, as `createStages` builds them from
  * the default configuration) runs on assets/demo.wav and on one-breath commands rendered by
  * espeak-ng, flite and festival; the events it emits (type, stream time, VAD state and sample,
- * wake model, transcript text) and the intent the devices runtime parses from each accepted
- * transcript must equal the recorded ones in tests/fixtures/golden/events.json. A restructuring
+ * wake model, transcript text) and the intent the devices runtime takes from each accepted
+ * transcript (the command the recognizer decoded with it) must equal the recorded ones in tests/fixtures/golden/events.json. A restructuring
  * that changes what the assistant hears or understands fails here.
  *
  * Refresh the record only for an intended change of behaviour:
@@ -16,7 +16,7 @@ import type { EarshotEvent } from "../core/events.ts";
 import { runAudio } from "../pipeline/pipeline.ts";
 import { createStages, EXAMPLE_REGISTRY } from "../app/stages.ts";
 import { loadRegistry } from "../home/registry.ts";
-import { parseIntent } from "../intent/parser.ts";
+import { decodedIntent, parseIntent } from "../intent/parser.ts";
 import { encodeWav } from "../audio/wav.ts";
 import { addFloor, concat, speak, trimSilence } from "../scripts/asr/tts.ts";
 
@@ -42,9 +42,12 @@ function golden(events: EarshotEvent[]): Golden[] {
         phraseEnd: e.phraseEnd ?? null,
       });
     } else if (e.type === "transcript") {
-      const parsed = e.rejected ? null : parseIntent(e.text, registry, {
-        minConfidence: config.devices.minIntentConfidence,
-      });
+      // As the devices runtime does: the command the recognizer decoded, else a parse.
+      const parsed = e.rejected
+        ? null
+        : e.intent
+        ? decodedIntent(e.intent, e.text, registry)
+        : parseIntent(e.text, registry, { minConfidence: config.devices.minIntentConfidence });
       out.push({
         type: e.type,
         t: e.t,

@@ -49,7 +49,9 @@ const RAW_HISTORY = 40;
  *
  * @example
  * ```ts
- * phraseEnd([[1000, 0.1], [1640, 0.7], [2280, 0.9]], 0.5, 19200); // 1427: where the score crossed 0.5
+ * import assert from "node:assert/strict";
+ * // Scores of windows ending at samples 1000, 1640, 2280; the phrase ends where 0.5 was crossed.
+ * assert.equal(phraseEnd([[1000, 0.1], [1640, 0.7], [2280, 0.9]], 0.5, 19200), 1427);
  * ```
  */
 export function phraseEnd(raw: [number, number][], threshold: number, span: number): number {
@@ -102,8 +104,24 @@ export interface WakeCascade {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "../core/config.ts";
+ * const config = parseConfig({
+ *   wake: {
+ *     models: [{
+ *       id: "hey_computer",
+ *       path: "models/wake/hey_computer.onnx",
+ *       verifier: "models/wake/hey_computer.verifier.onnx",
+ *     }],
+ *   },
+ * });
  * const models = await Promise.all(config.wake.models.map((m) => loadWakeModel(m, config.wake)));
  * const embed = await attachVerifiers(models, config.wake);
+ * const cascade = models[0].verifier;
+ * assert.ok(embed && cascade?.embed === embed);
+ * await cascade.head.model.session.release();
+ * await embed.release();
+ * for (const m of models) await m.model.session.release();
  * ```
  */
 export async function attachVerifiers(

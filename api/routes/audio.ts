@@ -34,7 +34,18 @@ function badWav(err: unknown): unknown {
  * The file of a multipart body (`file` field, at most `maxBytes`) or the body itself.
  * @example
  * ```ts
- * await uploadedFile(wavBytes, "audio/wav", "audio/wav", 1 << 20); // { bytes, name: "upload" }
+ * import assert from "node:assert/strict";
+ * import { encodeWav } from "../../audio/wav.ts";
+ * const wav = new Uint8Array(encodeWav(new Float32Array(1600), 16000)); // 100 ms of silence
+ * const body = await uploadedFile(wav, "audio/wav", "audio/wav", 1 << 20); // a plain WAV body
+ * assert.deepEqual([body.bytes, body.name], [wav, "upload"]);
+ * const form = new FormData();
+ * form.append("file", new File([wav], "kitchen.wav", { type: "audio/wav" }));
+ * const request = new Request("http://localhost/", { method: "POST", body: form });
+ * const raw = new Uint8Array(await request.arrayBuffer());
+ * const type = request.headers.get("content-type")!;
+ * const part = await uploadedFile(raw, "multipart/form-data", type, 1 << 20);
+ * assert.deepEqual([part.bytes, part.name], [wav, "kitchen.wav"]);
  * ```
  */
 export async function uploadedFile(

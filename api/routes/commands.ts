@@ -27,12 +27,23 @@ export function commandSchema(limits: Pick<ApiLimits, "maxTextChars">) {
  * Register the text command route.
  * @example
  * ```ts
- * commandRoutes(app, ctx);
- * await app.request("/api/command", {
- *   method: "POST",
- *   headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
- *   body: JSON.stringify({ text: "turn on the kitchen light" }),
- * });
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../../core/bus.ts";
+ * import { createApp } from "../app.ts";
+ * // createApp mounts the routes (commandRoutes(app, ctx)) with the injected text runner.
+ * const runText = (text: string) => Promise.resolve({ events: [], understood: text !== "sing" });
+ * const api = createApp({ bus: new EventBus(), token: "s3cret", runText });
+ * const command = (text: string, token = "s3cret") =>
+ *   api.app.request("/api/command", {
+ *     method: "POST",
+ *     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+ *     body: JSON.stringify({ text }),
+ *   });
+ * const res = await command("turn on the kitchen light");
+ * assert.equal(res.status, 200);
+ * assert.equal((await res.json()).understood, true);
+ * assert.equal((await command("turn on the kitchen light", "wrong")).status, 401);
+ * api.close();
  * ```
  */
 export function commandRoutes(app: Hono, ctx: ApiContext): void {

@@ -23,9 +23,13 @@ function loadStatic(): Map<string, string> {
  * Register the dashboard routes.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
  * const app = new Hono();
  * dashboardRoutes(app);
- * (await app.request("/")).headers.get("content-type"); // "text/html; charset=UTF-8"
+ * const page = await app.request("/");
+ * assert.equal(page.headers.get("content-type"), "text/html; charset=UTF-8");
+ * assert.match(await page.text(), /<html/i);
  * ```
  */
 export function dashboardRoutes(app: Hono): void {

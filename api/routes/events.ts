@@ -39,8 +39,23 @@ function intParam(name: string, raw: string | undefined): number | undefined {
  * Register the event stream route on `ctx.hub`.
  * @example
  * ```ts
- * eventRoutes(app, ctx);
- * const res = await app.request("/api/events?types=wake&replay=10");
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../../core/bus.ts";
+ * import { createApp } from "../app.ts";
+ * const bus = new EventBus();
+ * const api = createApp({ bus, token: "s3cret" }); // mounts eventRoutes(app, ctx)
+ * bus.emit({ type: "vad", t: 0.5, state: "start", sample: 8000, probability: 0.9 });
+ * const phrase = "hey computer";
+ * bus.emit({ type: "wake", t: 1, model: "hey_computer", phrase, score: 0.9, sample: 16000 });
+ * const res = await api.app.request("/api/events?types=wake&replay=10");
+ * assert.equal(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
+ * const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+ * let text = "";
+ * while (!text.includes("data:")) text += (await reader.read()).value;
+ * assert.match(text, /"type":"wake"/); // replayed; the vad event is not of the types asked
+ * assert.doesNotMatch(text, /"type":"vad"/);
+ * await reader.cancel();
+ * api.close();
  * ```
  */
 export function eventRoutes(app: Hono, ctx: ApiContext): void {

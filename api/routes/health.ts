@@ -12,8 +12,12 @@ import { safeMessage } from "../middleware.ts";
  * or a timeout read as not ok with the reason.
  * @example
  * ```ts
- * await runProbe(() => ({ ok: false, detail: "no data for 5 s" }), 1000);
- * // { ok: false, detail: "no data for 5 s" }
+ * import assert from "node:assert/strict";
+ * const audio = await runProbe(() => ({ ok: false, detail: "no data for 5 s" }), 1000);
+ * assert.deepEqual(audio, { ok: false, detail: "no data for 5 s" });
+ * assert.deepEqual(await runProbe(() => true, 1000), { ok: true });
+ * const stuck = await runProbe(() => new Promise<boolean>(() => {}), 50);
+ * assert.equal(stuck.ok, false); // a probe that never answers fails after the timeout
  * ```
  */
 export async function runProbe(probe: HealthProbe, timeoutMs: number): Promise<ProbeResult> {

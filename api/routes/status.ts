@@ -14,8 +14,15 @@ import { buildStatus, type StatusInfo } from "../status.ts";
  * document is built without it.
  * @example
  * ```ts
- * statusRoutes(app, ctx);
- * (await (await app.request("/api/status")).json()).api.audioBusy; // false
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../../core/bus.ts";
+ * import { createApp } from "../app.ts";
+ * const api = createApp({ bus: new EventBus(), token: "s3cret" }); // mounts statusRoutes(app, ctx)
+ * const status = await (await api.app.request("/api/status")).json();
+ * assert.equal(status.api.audioBusy, false);
+ * const metrics = await (await api.app.request("/metrics")).text();
+ * assert.match(metrics, /^earshot_build_info\{version="dev"\} 1$/m);
+ * api.close();
  * ```
  */
 export function statusRoutes(app: Hono, ctx: ApiContext): void {

@@ -231,7 +231,11 @@ export function evaluate(tpl: string, scope: Scope): unknown {
 
 /**
  * Render a template to text (`{{ }}` segments replaced, the rest kept).
- * @example render('{ "position": {{ position }} }', { position: 40 }) // '{ "position": 40 }'
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(render('{ "position": {{ position }} }', { position: 40 }), '{ "position": 40 }');
+ * ```
  */
 export function render(tpl: string, scope: Scope): string {
   if (/\{%|\{#/.test(tpl)) throw new TemplateError("{% %} statements are not supported");

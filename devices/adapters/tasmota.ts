@@ -30,7 +30,21 @@ const power = (c: Tas) => `POWER${c.relay ?? ""}`;
 /**
  * The topic of `command` under `prefix` through the FullTopic, as Tasmota (and hatasmota's
  * `_get_topic`) build it: %hostname%, %id% (last 6 of the MAC), %prefix%, %topic%.
- * @example tasmotaTopic({ ...cfg, fullTopic: "%topic%/%prefix%/" }, "cmnd", "POWER") // "garage/cmnd/POWER"
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRegistry } from "../../home/registry.ts";
+ * const registry = parseRegistry({
+ *   devices: [{
+ *     name: "garage light",
+ *     type: "light",
+ *     adapter: { type: "tasmota", topic: "garage", fullTopic: "%topic%/%prefix%/" },
+ *   }],
+ * });
+ * const adapter = registry.device("garage_light")!.adapter;
+ * assert.ok(adapter.type === "tasmota");
+ * assert.equal(tasmotaTopic(adapter, "cmnd", "POWER"), "garage/cmnd/POWER");
+ * ```
  */
 export function tasmotaTopic(c: Tas, prefix: string, command: string): string {
   let t = (c.fullTopic ?? "%prefix%/%topic%/")

@@ -1,5 +1,5 @@
 /**
- * Evaluation of the command ASR on held-out voices (scripts/asr/render.py
+ * Evaluation of the command ASR on held-out voices (scripts/train/earshot_train/asr/render.py
  * --voices eval): sentence accuracy, intent+slot accuracy (parseIntent of the
  * transcript vs of the reference, each against its own random registry, with
  * device names never seen in training), out-of-grammar rejection on general

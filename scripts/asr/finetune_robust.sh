@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Voice-robust fine-tune of the shipped command model (issue 10, item 3): fresh renders of
+# Voice-robust fine-tune of the shipped command model: fresh renders of
 # the training engines' voices (espeak-ng, flite kal/kal16/awb/rms, festival kal_diphone; the
 # evaluation's voices stay held out) with heavy voice augmentation (pitch +-5 st, tempo
 # 0.85-1.2x, spectral tilt +-6 dB, speed 0.9-1.15x: render.py voice_effects) and noise that
@@ -12,25 +12,27 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 D=data/asr
 PY=/usr/bin/python3
+# The Python steps are modules of the package earshot_train (scripts/train, never installed).
+export PYTHONPATH=scripts/train
 MIN=${1:-25}
 mkdir -p "$D"
 
 # Babble talkers: general sentences in training voices, half of them voice-augmented.
-$PY scripts/asr/sentences.py --kind general --n 100000 --seed 7 > "$D/general_all.txt"
+$PY -m earshot_train.asr.sentences --kind general --n 100000 --seed 7 > "$D/general_all.txt"
 head -600 "$D/general_all.txt" | awk '{printf "bb%05d\t%s\n", NR, $0}' > "$D/babble_sentences.tsv"
-[ -d "$D/babble" ] || $PY scripts/asr/render.py --sentences "$D/babble_sentences.tsv" \
+[ -d "$D/babble" ] || $PY -m earshot_train.asr.render --sentences "$D/babble_sentences.tsv" \
   --out "$D/babble" --clean-fraction 1 --voice-aug 0.5 --jobs 2 --seed 21
 
 # Training sentences: template commands over random registries, hand-written phrasings and
 # general English (out-of-grammar speech), as in make_model.sh (same seeds and splits).
 head -1300 "$D/general_all.txt" | tail -n 1000 | awk '{printf "rg%05d\t%s\n", NR, $0}' \
   > "$D/robust_general.tsv"
-$PY scripts/asr/sentences.py --kind train --n 2000 --seed 1 \
+$PY -m earshot_train.asr.sentences --kind train --n 2000 --seed 1 \
   | awk '{printf "rh%05d\t%s\n", NR, $0}' > "$D/robust_hand.tsv"
 deno run -A scripts/asr/commands.ts --kind train --n 3000 --seed 11 --out "$D/robust_cmd_src.tsv"
 cut -f1,2 "$D/robust_cmd_src.tsv" | sed 's/^[^\t]*/rc&/' > "$D/robust_cmd.tsv"
 cat "$D/robust_cmd.tsv" "$D/robust_hand.tsv" "$D/robust_general.tsv" > "$D/robust_sentences.tsv"
-[ -f "$D/robust/manifest.tsv" ] || $PY scripts/asr/render.py \
+[ -f "$D/robust/manifest.tsv" ] || $PY -m earshot_train.asr.render \
   --sentences "$D/robust_sentences.tsv" --out "$D/robust" --voice-aug 0.7 \
   --babble-dir "$D/babble" --snr 0 20 --clean-fraction 0.25 --jobs 2 --seed 31
 
@@ -40,8 +42,8 @@ deno run --allow-read --allow-write --allow-run scripts/asr/phonemize.ts \
 ls "$D"/robust/*.wav > "$D/list_robust.txt"
 deno task features "$D/list_robust.txt" "$D/feat_robust" --skip-bad --quiet
 
-$PY scripts/asr/train.py --features "$D/feat_robust" --manifest "$D/robust_manifest.tsv" \
+$PY -m earshot_train.asr.train --features "$D/feat_robust" --manifest "$D/robust_manifest.tsv" \
   --targets "$D/robust_targets.tsv" --channels 192 --out "$D/robust" --minutes "$MIN" \
   --lr 4e-4 --init-onnx models/asr/asr_fp32.onnx
-$PY scripts/asr/quantize.py --checkpoint "$D/robust/asr.pt" --fp32 "$D/robust/asr_fp32.onnx" \
+$PY -m earshot_train.asr.quantize --checkpoint "$D/robust/asr.pt" --fp32 "$D/robust/asr_fp32.onnx" \
   --features "$D/feat_robust" --out "$D/robust/asr_int8.onnx"

@@ -6,14 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 D=data/asr
 PY=/usr/bin/python3
+# The Python steps are modules of the package earshot_train (scripts/train, never installed).
+export PYTHONPATH=scripts/train
 mkdir -p "$D"
 
 # 1. Sentences: hand-written command phrasings + general English (asterisk prompt texts,
 #    licence texts), and commands sampled from the real intent templates over random registries.
-$PY scripts/asr/sentences.py --kind general --n 100000 --seed 7 > "$D/general_all.txt"
+$PY -m earshot_train.asr.sentences --kind general --n 100000 --seed 7 > "$D/general_all.txt"
 head -1300 "$D/general_all.txt" > "$D/general_train.txt"
 tail -n +1301 "$D/general_all.txt" > "$D/general_eval.txt"
-$PY scripts/asr/sentences.py --kind train --n 4200 --seed 1 > "$D/cmd_train.txt"
+$PY -m earshot_train.asr.sentences --kind train --n 4200 --seed 1 > "$D/cmd_train.txt"
 cat "$D/cmd_train.txt" "$D/general_train.txt" | awk '{printf "tr%05d\t%s\n", NR, $0}' \
   > "$D/train_sentences.tsv"
 deno run -A scripts/asr/commands.ts --kind train --n 3000 --seed 11 --out "$D/cmd2_train.tsv"
@@ -38,14 +40,14 @@ sed -n 361,1345p "$D/train2_sentences.tsv" > "$D/batch3_sentences.tsv"
 (shuf -n 900 --random-source=<(yes 1) "$D/cmd2_train.tsv" | cut -f1,2 | sed 's/^cm/c5/'
   shuf -n 500 --random-source=<(yes 2) "$D/train_sentences.tsv" | sed 's/^tr/t5/') \
   > "$D/batch5_sentences.tsv"
-$PY scripts/asr/render.py --sentences "$D/batch1_sentences.tsv" --out "$D/train" --jobs 2
-$PY scripts/asr/render.py --sentences "$D/batch2_sentences.tsv" --out "$D/train2" --jobs 2 --seed 2
-$PY scripts/asr/render.py --sentences "$D/batch3_sentences.tsv" --out "$D/train3" --jobs 2 --seed 4
-$PY scripts/asr/render.py --sentences "$D/batch4_sentences.tsv" --out "$D/train4" --jobs 2 --seed 5 \
+$PY -m earshot_train.asr.render --sentences "$D/batch1_sentences.tsv" --out "$D/train" --jobs 2
+$PY -m earshot_train.asr.render --sentences "$D/batch2_sentences.tsv" --out "$D/train2" --jobs 2 --seed 2
+$PY -m earshot_train.asr.render --sentences "$D/batch3_sentences.tsv" --out "$D/train3" --jobs 2 --seed 4
+$PY -m earshot_train.asr.render --sentences "$D/batch4_sentences.tsv" --out "$D/train4" --jobs 2 --seed 5 \
   --flite-only --perturb 0.7
-$PY scripts/asr/render.py --sentences "$D/batch5_sentences.tsv" --out "$D/train5" --jobs 2 --seed 6 \
+$PY -m earshot_train.asr.render --sentences "$D/batch5_sentences.tsv" --out "$D/train5" --jobs 2 --seed 6 \
   --flite-only --perturb 1.0
-$PY scripts/asr/render.py --sentences "$D/eval_sentences.tsv" --out "$D/eval" --voices eval \
+$PY -m earshot_train.asr.render --sentences "$D/eval_sentences.tsv" --out "$D/eval" --voices eval \
   --clean-fraction 1 --jobs 2 --seed 3
 
 # 3. Phone targets with the runtime lexicon, MFCC with the runtime front end.
@@ -64,16 +66,16 @@ done
 #    12), then export fp32 ONNX. Stage 4 lists the perturbed batch twice.
 T="--manifest $D/all_train_manifest.tsv --targets $D/train_targets_all5.tsv --channels 192"
 F="$D/feat_train1"
-$PY scripts/asr/train.py --features $F $T --out "$D/stage1" --minutes 10 --lr 3e-3
+$PY -m earshot_train.asr.train --features $F $T --out "$D/stage1" --minutes 10 --lr 3e-3
 F="$F $D/feat_train2"
-$PY scripts/asr/train.py --features $F $T --out "$D/stage2" --minutes 15 --lr 2e-3 \
+$PY -m earshot_train.asr.train --features $F $T --out "$D/stage2" --minutes 15 --lr 2e-3 \
   --resume "$D/stage1/asr.pt"
 F="$F $D/feat_train3"
-$PY scripts/asr/train.py --features $F $T --out "$D/stage3" --minutes 12 --lr 1.2e-3 \
+$PY -m earshot_train.asr.train --features $F $T --out "$D/stage3" --minutes 12 --lr 1.2e-3 \
   --resume "$D/stage2/asr.pt"
-$PY scripts/asr/train.py --features $F "$D/feat_train4" "$D/feat_train4" $T --out "$D/stage4" \
+$PY -m earshot_train.asr.train --features $F "$D/feat_train4" "$D/feat_train4" $T --out "$D/stage4" \
   --minutes 14 --lr 1e-3 --resume "$D/stage3/asr.pt"
-$PY scripts/asr/train.py --features $F "$D/feat_train4" "$D/feat_train5" $T --out "$D/stage5" \
+$PY -m earshot_train.asr.train --features $F "$D/feat_train4" "$D/feat_train5" $T --out "$D/stage5" \
   --minutes 12 --lr 8e-4 --resume "$D/stage4/asr.pt"
 # 4b. Real speech: the asterisk prompts (one natural female speaker, the voice the TTS data
 #     lacks; apt asterisk-core-sounds-en-g722 + ffmpeg), prompts sharing a sentence with the
@@ -82,7 +84,7 @@ $PY scripts/asr/train.py --features $F "$D/feat_train4" "$D/feat_train5" $T --ou
 #     phone error rate on training voices kept falling): stage 7 = stage 6 + 4 more noisy copies
 #     (22 min), stage 8 = stage 6 trained 20 more minutes, stage 9 = stage 6 + 15 min with
 #     --dropout 0.15 (more accurate, but out-of-grammar rejection in noise fell to 57-75%).
-$PY scripts/asr/real_prompts.py --out "$D/train6" --exclude "$D/general_eval.txt" --copies 4 \
+$PY -m earshot_train.asr.real_prompts --out "$D/train6" --exclude "$D/general_eval.txt" --copies 4 \
   --seed 8
 awk -F'\t' '{printf "%s\t-\t%s\n",$1,$3}' "$D/train6/manifest.tsv" > "$D/real_manifest.tsv"
 deno run --allow-read --allow-write --allow-run scripts/asr/phonemize.ts "$D/real_manifest.tsv" \
@@ -93,13 +95,13 @@ ls "$D"/train6/*.wav > "$D/list_train6.txt"
 deno task features "$D/list_train6.txt" "$D/feat_train6" --skip-bad --quiet
 T="--manifest $D/all6_manifest.tsv --targets $D/train_targets_all6.tsv --channels 192"
 F="$D/feat_train1 $D/feat_train2 $D/feat_train3 $D/feat_train4 $D/feat_train5"
-$PY scripts/asr/train.py --features $F "$D/feat_train6" "$D/feat_train6" $T --out "$D/stage6" \
+$PY -m earshot_train.asr.train --features $F "$D/feat_train6" "$D/feat_train6" $T --out "$D/stage6" \
   --minutes 16 --lr 8e-4 --resume "$D/stage5/asr.pt"
 S=stage6
 cp "$D/$S/asr_fp32.onnx" models/asr/asr_fp32.onnx
 
 # 5. INT8 static PTQ with 200 calibration utterances.
-$PY scripts/asr/quantize.py --checkpoint "$D/$S/asr.pt" --fp32 models/asr/asr_fp32.onnx \
+$PY -m earshot_train.asr.quantize --checkpoint "$D/$S/asr.pt" --fp32 models/asr/asr_fp32.onnx \
   --features "$D/feat_train1" --out models/asr/asr_int8.onnx
 
 # 6. Evaluation (tunes the decoder's phone bonus and fits the confidence calibration on half of

@@ -1,6 +1,6 @@
 /**
  * Activation ranges of the speech embedding for static INT8 quantization
- * (scripts/train/quantize_wake_embed.py): runs the instrumented model (every Conv / LeakyRelu
+ * (scripts/train/earshot_train/wake/quantize_embed.py): runs the instrumented model (every Conv / LeakyRelu
  * output exposed) on the embedding windows of training-split clips only and writes
  * { tensor: [min, max] } (min/max over all windows).
  *

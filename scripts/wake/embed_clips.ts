@@ -1,6 +1,6 @@
 /**
  * Speech-embedding features of the verifier's training clips (wake/embed.ts, the same
- * front end the detector runs), for scripts/train/train_wake_verifier.py.
+ * front end the detector runs), for scripts/train/earshot_train/wake/train_verifier.py.
  *
  *   deno run -A scripts/wake/embed_clips.ts data/wake/hey_computer_xeng/clips/train.tsv \
  *       build/wake_xeng/train [--embedding fp32|int8|<path>]

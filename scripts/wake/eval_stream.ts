@@ -4,7 +4,7 @@
  * on held-out voices, false accepts per hour on held-out real speech, music and noise,
  * detection latency (wake event time minus phrase end), and a DET curve.
  *
- *   /usr/bin/python3 scripts/synth/build_eval_streams.py --data data/wake/hey_computer
+ *   PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.synth.build_eval_streams --data data/wake/hey_computer
  *   deno run -A scripts/wake/eval_stream.ts --id hey_computer [--out docs/eval]
  *     [--models models/wake] [--stride 4]
  *
@@ -30,7 +30,7 @@ export async function readTruth(data: string): Promise<Truth> {
   } catch (err) {
     console.error(
       `${data}/eval/truth.json: ${(err as Error).message}\n` +
-        `build it first: /usr/bin/python3 scripts/synth/build_eval_streams.py --data ${data}`,
+        `build it first: PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.synth.build_eval_streams --data ${data}`,
     );
     Deno.exit(1);
   }
@@ -253,8 +253,8 @@ if (import.meta.main) {
       return `${p}: ${parts.length ? parts.join(", ") : "none"}`;
     }).join("; ") + ".",
     "",
-    `DET curve: wake_${id}_det.svg. Reproduce: \`/usr/bin/python3 ` +
-    `scripts/synth/build_eval_streams.py --data ${data}\` then \`deno run -A ` +
+    `DET curve: wake_${id}_det.svg. Reproduce: \`PYTHONPATH=scripts/train /usr/bin/python3 -m ` +
+    `earshot_train.synth.build_eval_streams --data ${data}\` then \`deno run -A ` +
     `scripts/wake/eval_stream.ts --id ${id}\` (${((performance.now() - t0) / 1000).toFixed(0)} s).`,
     "",
   ].join("\n");

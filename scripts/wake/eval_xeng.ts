@@ -1,7 +1,7 @@
 /**
  * Cross-engine evaluation of the wake-word cascade (MFCC spotter -> speech-embedding verifier)
  * through the real pipeline (Silero VAD gate, MFCC, detector), on streams whose voices come
- * from an engine no training voice uses (scripts/train/wake_xeng_data.py: train espeak-ng +
+ * from an engine no training voice uses (scripts/train/earshot_train/wake/xeng_data.py: train espeak-ng +
  * flite, test festival kal_diphone + HTS slt), next to the first stage alone and, on positives
  * of its own word made the same way over the same negatives, openWakeWord's hey_jarvis.
  *
@@ -11,7 +11,7 @@
  *
  * --calibrate writes models/wake/<id>.verifier.json (threshold: the lowest verifier threshold
  * with at most --val-fa false accepts per hour on the validation negatives; then
- * `train_wake_verifier.py --threshold-json` stores it in the ONNX metadata). The test run writes
+ * `earshot_train.wake.train_verifier --threshold-json` stores it in the ONNX metadata). The test run writes
  * <out>/wake_xeng.json, <out>/wake_xeng.md and <out>/wake_xeng_det.svg (another word than
  * hey_computer: wake_xeng_<id>.*).
  * @module
@@ -234,7 +234,8 @@ if (import.meta.main) {
   const config = parseConfig({});
   const candidate = Number(values.candidate ?? config.wake.verifier.candidateThreshold);
   const refr = config.wake.refractoryMs / 1000;
-  const how = `build it: /usr/bin/python3 scripts/train/wake_xeng_data.py --phrase ` +
+  const how =
+    `build it: PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.wake.xeng_data --phrase ` +
     `"${id.replaceAll("_", " ")}" --out ${values.data}`;
   const truth = await readJson<Truth>(
     values.calibrate ? `${values.data}/eval/val/truth.json` : `${values.data}/eval/truth.json`,
@@ -393,7 +394,7 @@ if (import.meta.main) {
     "",
     "Held-out engine: every positive is a festival voice (kal_diphone and the HTS voice " +
     "cmu_us_slt_arctic_hts); training used only espeak-ng and flite voices " +
-    "(scripts/train/wake_xeng_data.py), thresholds come from a validation split of other " +
+    "(scripts/train/earshot_train/wake/xeng_data.py), thresholds come from a validation split of other " +
     "espeak-ng variants and flite rms. " +
     `${truth.positives[0].ends.length} phrases per SNR (clean, 20, 10, 5 dB over music, held-out ` +
     `real speech, festival babble or noise). Negatives: ${(hours * 60).toFixed(0)} min of ` +

@@ -4,6 +4,7 @@ import { ConfigError, parseConfig } from "../../core/config.ts";
 import type { EarshotEvent, TranscriptEvent, WakeEvent } from "../../core/events.ts";
 import { startDevices } from "../../devices/runtime.ts";
 import { grammarAccepts } from "../../core/grammar.ts";
+import { sentenceCommand } from "../../core/grammar_path.ts";
 import { freePort, Mosquitto, until, Watcher } from "./mosquitto.ts";
 import { Simulator } from "../../devices/simulator.ts";
 
@@ -564,5 +565,46 @@ Deno.test(
         e instanceof ConfigError && /mqtt\.url: unsupported protocol "http:"/.test(e.message),
     );
     await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test(
+  "a transcript's decoded intent is carried out as it is: its text is not parsed again",
+  opts,
+  async () => {
+    const bus = new EventBus();
+    const rec = recorder(bus);
+    const rt = await startDevices(config(), bus);
+    try {
+      assert.equal(await rt.ready(), true);
+      // The recognizer reads the command off the path it decoded; this one names another device
+      // than the text, so what the runtime acts on shows which of the two it used.
+      const decoded = sentenceCommand(rt.grammar(), "turn off the floor lamp".split(" "));
+      assert.deepEqual(decoded, { name: "TurnOff", slots: { device: "floor_lamp" } });
+      bus.emit({ ...transcript("turn on the kitchen light", 4), intent: decoded });
+      await until(() => rec.of("publish").length === 1, 2000, "the publish");
+      const [intent] = rec.of("intent");
+      assert.deepEqual([intent.name, intent.slots, intent.origin, intent.confidence], [
+        "TurnOff",
+        { device: "floor_lamp" },
+        "asr",
+        1,
+      ]);
+      assert.equal(rec.of("publish")[0].device, "floor_lamp");
+      // Without a decoded intent (an older recognizer, a client's event) the text is parsed.
+      bus.emit(transcript("turn on the kitchen light", 6));
+      await until(() => rec.of("intent").length === 2, 2000, "the second intent");
+      assert.deepEqual(rec.of("intent")[1].slots, { device: "kitchen_light" });
+      // Decoded before an import removed its device: the text is parsed on the current registry.
+      assert.equal(rt.registry.remove("floor_lamp"), true);
+      bus.emit({ ...transcript("turn on the kitchen light", 8), intent: decoded });
+      await until(() => rec.of("intent").length === 3, 2000, "the third intent");
+      assert.deepEqual([rec.of("intent")[2].name, rec.of("intent")[2].slots], [
+        "TurnOn",
+        { device: "kitchen_light" },
+      ]);
+    } finally {
+      await rt.close();
+    }
   },
 );

@@ -1,6 +1,6 @@
 /**
  * The shipped wake models in onnxruntime-node: outputs equal the fake-quantized PyTorch model
- * on fixed inputs (tests/wake/fixtures/<id>.reference.json, written by train_wake.py), the
+ * on fixed inputs (tests/wake/fixtures/<id>.reference.json, written by scripts/train/earshot_train/wake/train.py), the
  * 4-bit file really stores packed 4-bit weights, and onnxruntime's optimized graph runs integer
  * / low-bit kernels (QLinearConv, MatMulNBits, QLinearMatMul) with no float Conv or MatMul left.
  */

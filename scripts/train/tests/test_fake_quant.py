@@ -2,16 +2,13 @@
 sensitivity table."""
 import json
 import os
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import torch
+from torch import nn
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from earshot_quant import (  # noqa: E402
+from earshot_train.quant import (
     ActivationQuant,
     LayerSpec,
     MinMaxObserver,
@@ -30,7 +27,7 @@ from earshot_quant import (  # noqa: E402
     sensitivity_table,
     symmetric_params,
 )
-from earshot_quant.fake_quant import fake_quant_blockwise, weight_fake_quant  # noqa: E402
+from earshot_train.quant.fake_quant import fake_quant_blockwise, weight_fake_quant
 
 
 class StraightThrough(unittest.TestCase):

@@ -1,14 +1,10 @@
 """ONNX writers: nibble packing, MatMulNBits weight layout, int8 QLinearConv initializers."""
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
 
-import numpy as np  # noqa: E402
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from earshot_quant.onnx_export import (  # noqa: E402
+from earshot_train.quant.onnx_export import (
     GraphBuilder,
     matmul_nbits,
     matmul_nbits_weights,

@@ -1,14 +1,10 @@
-"""Quantizer tests: the seed's worked examples (QUANTIZATION.md) and hand-computed cases."""
+"""Quantizer tests: the worked examples of docs/quantization.md and hand-computed cases."""
 import math
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import torch
 
-import torch  # noqa: E402
-
-from earshot_quant.quantizers import (  # noqa: E402
+from earshot_train.quant.quantizers import (
     blockwise_dequantize,
     blockwise_symmetric,
     linear_dequantize,
@@ -24,7 +20,7 @@ from earshot_quant.quantizers import (  # noqa: E402
 )
 
 
-class LinearSeedExample(unittest.TestCase):
+class LinearWorkedExample(unittest.TestCase):
     """n = 4, range [-7, 7], x = 3.2 -> q = 11, x' = 3.2667 (not the q = 7 of a popular write-up)."""
 
     def setUp(self):
@@ -120,7 +116,7 @@ class LinearHandComputed(unittest.TestCase):
             blockwise_symmetric(torch.zeros(2, 2, 2), 4, 16)
 
 
-class LogSeedExample(unittest.TestCase):
+class LogWorkedExample(unittest.TestCase):
     """n = 4, magnitudes [0.1, 7], x = 3.2 -> D_log = 0.6069, index 5.710 -> q = 6, x' = 3.815."""
 
     def setUp(self):

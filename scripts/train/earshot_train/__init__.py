@@ -1,0 +1,1 @@
+"""earshot's training recipes (command ASR, wake word), data synthesis and quantization toolkit."""
