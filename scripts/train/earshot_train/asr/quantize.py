@@ -26,7 +26,8 @@ from earshot_train.asr.model import CONTEXT, AsrNet
 from earshot_train.quant.ptq import quantize_conv_static, weights_by_bits
 
 
-def calibration_features(features_dir: str, n: int):
+def calibration_features(features_dir: str, n: int, pad: int = CONTEXT):
+    """Up to n random utterances of features_dir, each after `pad` copies of its first frame."""
     rows = []
     with open(os.path.join(features_dir, "index.tsv"), encoding="utf-8") as f:
         for line in f:
@@ -40,7 +41,7 @@ def calibration_features(features_dir: str, n: int):
     out = []
     for i in pick:
         x = np.load(rows[i]).astype(np.float32)
-        out.append(np.concatenate([np.repeat(x[:1], CONTEXT, axis=0), x]))
+        out.append(np.concatenate([np.repeat(x[:1], pad, axis=0), x]))
     return out
 
 
@@ -77,6 +78,46 @@ def conv_ranges(model: AsrNet, feats):
     return [(rng(ins[i]), rng(outs[i], lo_zero=i != convs[-1])) for i in convs]
 
 
+def embed_conv_ranges(model, mels):
+    """Ranges of every Conv of an EmbedAsrNet (front Conv2d, then head Conv1d, in the exported
+    graph's order) with the head's BatchNorm folded first, as the export does: inputs at the
+    0.01 / 99.99 percentiles; outputs raw for the front (a LeakyRelu follows) and the last
+    conv, from 0 for the head's others (a ReLU follows, folded into the requantization)."""
+    import copy
+
+    head = copy.deepcopy(model.head).eval()
+    mods = list(head.net)
+    for i, m in enumerate(mods):
+        if isinstance(m, nn.Conv1d) and i + 1 < len(mods) and isinstance(mods[i + 1], nn.BatchNorm1d):
+            bn = mods[i + 1]
+            k = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            m.weight.data = m.weight.data * k[:, None, None]
+            m.bias.data = (m.bias.data - bn.running_mean) * k + bn.bias
+            head.net[i + 1] = nn.Identity()
+    convs = [m for m in model.front.modules() if isinstance(m, nn.Conv2d)] + \
+        [m for m in head.net if isinstance(m, nn.Conv1d)]
+    ins = [[] for _ in convs]
+    outs = [[] for _ in convs]
+    hooks = [c.register_forward_hook(
+        lambda mod, i, o, k=k: (ins[k].append(i[0].flatten().numpy()),
+                                outs[k].append(o.flatten().numpy())))
+        for k, c in enumerate(convs)]
+    with torch.no_grad():
+        for x in mels:
+            head(model.front(torch.from_numpy(x)[None]))
+    for h in hooks:
+        h.remove()
+    n_front = len(convs) - len([m for m in head.net if isinstance(m, nn.Conv1d)])
+
+    def rng(v, lo_zero=False):
+        a = np.concatenate(v)
+        lo = 0.0 if lo_zero else float(np.percentile(a, 0.01))
+        return (lo, float(np.percentile(a, 99.99)))
+
+    last = len(convs) - 1
+    return [(rng(ins[k]), rng(outs[k], lo_zero=n_front <= k < last)) for k in range(len(convs))]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", required=True)
@@ -87,9 +128,20 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     ck = torch.load(args.checkpoint)
-    model = AsrNet(channels=ck["args"]["channels"])
-    model.load_state_dict(ck["model"])
-    ranges = conv_ranges(model, calibration_features(args.features, args.calibration))
+    if ck["args"].get("front") == "embed":
+        # --features: mel features (features.ts --oww-mel), padded like the stream start.
+        from earshot_train.asr import train
+        from earshot_train.asr.model import EMBED_CONTEXT, EmbedAsrNet
+        front = train.Front("embed").net
+        head = AsrNet(n_in=ck["model"]["mean"].shape[0], channels=ck["args"]["channels"],
+                      first_kernel=1, stride=1)
+        head.load_state_dict(ck["model"])
+        mels = calibration_features(args.features, args.calibration, EMBED_CONTEXT)
+        ranges = embed_conv_ranges(EmbedAsrNet(front, head).eval(), mels)
+    else:
+        model = AsrNet(channels=ck["args"]["channels"])
+        model.load_state_dict(ck["model"])
+        ranges = conv_ranges(model, calibration_features(args.features, args.calibration))
     m = onnx.load(args.fp32)
     convs = [n.name for n in m.graph.node if n.op_type == "Conv"]
     if len(convs) != len(ranges):

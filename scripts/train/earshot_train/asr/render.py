@@ -17,6 +17,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -91,7 +92,10 @@ def tts(voice: str, text: str, rng: random.Random, path: str) -> None:
                or name in ("awb", "rms") else f"int_f0_target_mean={170 * f0:.1f}",
                "-t", text, "-o", path]
     elif engine == "festival":
-        cmd = ["text2wave", "-o", path]
+        # The voice must be named: text2wave's default is kal_diphone whatever was asked for.
+        if not re.fullmatch(r"[a-z0-9_]+", name):
+            raise ValueError(f"render: bad festival voice name {name!r}")
+        cmd = ["text2wave", "-o", path, "-eval", f"(voice_{name})"]
     else:
         cmd = ["espeak-ng", "-v", name, "-s", str(rng.randint(130, 200)), "-p",
                str(rng.randint(25, 75)), "-w", path, text]
