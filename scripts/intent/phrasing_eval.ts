@@ -8,7 +8,7 @@
  *     [--registry tests/fixtures/phrasing/home.devices.json] [--templates before.json] [--failures]
  *
  * Set format (TSV, "#" comments): satellite area, text, intent, targets (ids, comma separated,
- * "?" or "-"), value (number, queried state, or "-").
+ * "?" or "-"), value (number, queried state, direction of StepBrightness, or "-").
  * @module
  */
 import { loadRegistry, type Registry } from "../../home/registry.ts";
@@ -67,7 +67,11 @@ export function scoreCases(
     if (!p) return { case: c, ok: false, got: "not understood" };
     const { devices, errors } = intentTargets(registry, p);
     const ids = devices.map((d) => d.id).sort();
-    const value = p.name === "QueryState" ? p.slots.state : p.slots.value;
+    const value = p.name === "QueryState"
+      ? p.slots.state
+      : p.name === "StepBrightness"
+      ? p.slots.direction
+      : p.slots.value;
     let ok = p.name === c.intent;
     if (c.targets === null) ok &&= ids.length === 0 && errors.length > 0;
     else ok &&= ids.join(",") === c.targets.join(",");
