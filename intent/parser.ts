@@ -6,7 +6,13 @@
  * @module
  */
 import type { Registry } from "../home/registry.ts";
-import { buildCommandGrammar, type CommandGrammar, type GrammarTag } from "./grammar.ts";
+import {
+  buildCommandGrammar,
+  type CommandGrammar,
+  effectiveTemplates,
+  type GrammarTag,
+} from "./grammar.ts";
+import { DEVICE_TYPES } from "../home/schema.ts";
 import { tokenize } from "../core/text.ts";
 import { DEFAULTS } from "../core/config.ts";
 import { resolveSlots } from "./resolve.ts";
@@ -251,6 +257,29 @@ function search(
   return best;
 }
 
+const typeWordCache = new WeakMap<
+  Registry,
+  { templates?: TemplateSet; words: Map<string, string> }
+>();
+
+/**
+ * Type words of the templates' lists ("fan" -> fan, "lamps" -> light): every list phrase whose
+ * value is a device type, or a type and a kind ("light/lamp").
+ */
+export function typeWords(registry: Registry, templates?: TemplateSet): Map<string, string> {
+  const cached = typeWordCache.get(registry);
+  if (cached && cached.templates === templates) return cached.words;
+  const words = new Map<string, string>();
+  for (const entries of Object.values(effectiveTemplates(registry, templates).lists)) {
+    for (const [phrase, value] of Object.entries(entries)) {
+      const type = String(value).split("/")[0];
+      if ((DEVICE_TYPES as readonly string[]).includes(type)) words.set(phrase, type);
+    }
+  }
+  typeWordCache.set(registry, { templates, words });
+  return words;
+}
+
 /**
  * Recognize an intent in typed or transcribed text; null when nothing in the
  * grammar is close enough. Group commands without an area ("turn on the
@@ -286,7 +315,9 @@ export function parseIntent(
     else raw[tag.slot] = tag.value;
   }
   const site = opts.area === undefined ? undefined : registry.area(opts.area)?.id ?? opts.area;
-  const { slots, problem, candidates } = resolveSlots(registry, name, raw, site);
+  const { slots, problem, candidates } = resolveSlots(registry, name, raw, site, {
+    typeWords: typeWords(registry, opts.templates),
+  });
   const confidence = best.edit === 0
     ? 1
     : Math.max(0, Math.min(0.95, 1 - best.edit / (tokens.length + 1)));
