@@ -220,6 +220,7 @@ function search(
   maxCost: number,
   fuzzy: boolean,
   ban?: string,
+  keep?: ReadonlySet<string>,
 ): Hyp | undefined {
   let layer = new Map<number, Hyp>([[g.start, { cost: 0, edit: 0, prev: null }]]);
   relax(g, layer, maxCost, fuzzy, ban);
@@ -234,7 +235,7 @@ function search(
       ? Infinity
       : FILLERS.has(tok)
       ? INSERT_FILLER
-      : NUMBER_WORDS.has(tok)
+      : NUMBER_WORDS.has(tok) || keep?.has(tok)
       ? Infinity
       : INSERT;
     for (const [s, h] of layer) {
@@ -280,6 +281,30 @@ export function typeWords(registry: Registry, templates?: TemplateSet): Map<stri
   return words;
 }
 
+const keepCache = new WeakMap<Registry, { templates?: TemplateSet; words: Set<string> }>();
+
+/**
+ * Words the fuzzy parse never skips: words of device, area and floor names that are not type
+ * words or fillers. Skipping one turns a device into a group or another room ("switch the
+ * pendant lights off in the dining room" is not "the lights in the dining room").
+ */
+export function nameWords(registry: Registry, templates?: TemplateSet): Set<string> {
+  const cached = keepCache.get(registry);
+  if (cached && cached.templates === templates) return cached.words;
+  const types = new Set([...typeWords(registry, templates).keys()].flatMap((p) => p.split(" ")));
+  const words = new Set<string>();
+  const names = [
+    ...registry.devices.flatMap((d) => [d.name, ...d.aliases]),
+    ...registry.areas.flatMap((a) => [a.name, ...a.aliases]),
+    ...registry.floors.flatMap((f) => [f.name, ...f.aliases]),
+  ];
+  for (const n of names) {
+    for (const w of n.split(" ")) if (w && !types.has(w) && !FILLERS.has(w)) words.add(w);
+  }
+  keepCache.set(registry, { templates, words });
+  return words;
+}
+
 /**
  * Recognize an intent in typed or transcribed text; null when nothing in the
  * grammar is close enough. Group commands without an area ("turn on the
@@ -298,12 +323,13 @@ export function parseIntent(
   let best = search(g, tokens, 0.5, false);
   if (!best) {
     const maxCost = (1 - minConfidence) * (tokens.length + 1) + 0.05;
-    best = search(g, tokens, maxCost, true);
+    const keep = nameWords(registry, opts.templates);
+    best = search(g, tokens, maxCost, true, undefined, keep);
     if (!best) return null;
     // An edited sentence that another intent explains about as well is ambiguous
     // ("turn the kitchen light": on or off?): do nothing rather than guess.
     const intent = intentOf(best);
-    const rival = search(g, tokens, maxCost, true, intent);
+    const rival = search(g, tokens, maxCost, true, intent, keep);
     if (rival && rival.cost - best.cost < AMBIGUITY_MARGIN) return null;
   }
   let name = "";
