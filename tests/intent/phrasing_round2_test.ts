@@ -110,15 +110,13 @@ Deno.test("'open/close the garage': the room's door; a room without a door moves
   });
 });
 
-Deno.test("'<cover> up/down' without a verb", () => {
-  assert.deepEqual(does("blinds up", "kids_room"), {
-    intent: "OpenCover",
-    on: ["kids_room_blinds"],
-  });
-  assert.deepEqual(does("blinds down please", "kids_room"), {
-    intent: "CloseCover",
-    on: ["kids_room_blinds"],
-  });
+Deno.test("'blinds up' without a verb is no sentence of the grammar (speech: noise became 'X up')", () => {
+  // Tried in round 2 and dropped after the speech check (docs/phrasing.md): noisy audio found
+  // "blind up", "curtain down" and acted. Typed, the fuzzy parser may still read it, never exactly.
+  for (const text of ["blinds up", "blinds down please"]) {
+    const p = parseIntent(text, home2, { area: "kids_room" });
+    assert.ok(p === null || p.confidence < 1, text);
+  }
 });
 
 Deno.test("a device called by a type word: the room's own device of that type first", () => {
