@@ -4,7 +4,9 @@
  * under 1 s. The home has 25 rooms on 3 floors and 8 devices a room, most with
  * names every room shares ("ceiling light", "lamp", "blinds", "thermostat",
  * "ceiling fan"); the old templates (bench/fixtures/templates_before.json) are
- * the baseline. Also: a parse in that home, exact and with fillers.
+ * the baseline; bench/fixtures/templates_round1.json are the templates before
+ * round 2 of issue 15 (docs/phrasing.md). Also: a parse in that home, exact,
+ * with fillers, and fuzzy (a typo).
  * @module
  */
 import { parseRegistry, type Registry } from "../home/registry.ts";
@@ -94,11 +96,19 @@ const own = ownNameHome();
 const before = JSON.parse(
   await Deno.readTextFile(new URL("./fixtures/templates_before.json", import.meta.url)),
 );
+const round1 = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/templates_round1.json", import.meta.url)),
+);
 for (const [name, r] of [["shared names", home], ["own names", own]] as const) {
-  const g = buildCommandGrammar(r);
-  console.log(
-    `${name}: ${r.devices.length} devices, ${g.arcs.length} states, ${countSentences(g)} sentences`,
-  );
+  for (const [which, t] of [["round 1", round1], ["now", undefined]] as const) {
+    r.version++;
+    const g = buildCommandGrammar(r, t);
+    console.log(
+      `${name}, ${which}: ${r.devices.length} devices, ${g.arcs.length} states, ${
+        countSentences(g)
+      } sentences`,
+    );
+  }
 }
 
 Deno.bench("build grammar: 200 devices, old templates", { group: "build", baseline: true }, () => {
@@ -114,6 +124,11 @@ Deno.bench(
   },
 );
 
+Deno.bench("build grammar: 200 devices, round 1 templates", { group: "build" }, () => {
+  home.version++;
+  buildCommandGrammar(home, round1);
+});
+
 Deno.bench("build grammar: 200 devices, 200 names, natural phrasing", { group: "build" }, () => {
   own.version++;
   buildCommandGrammar(own);
@@ -126,11 +141,19 @@ Deno.bench("parse: fillers and a floor, 200 devices", { group: "parse" }, () => 
   parseIntent("could you turn off the upstairs lights for me", home, { area: "kitchen" });
 });
 
+Deno.bench("parse: a typo (fuzzy search), 200 devices", { group: "parse" }, () => {
+  parseIntent("turn of the ceiling fan in the guest room", home, { area: "kitchen" });
+});
+
 // The recognizer's decoding graph over the same grammar (pronunciations looked up once).
 const g200 = buildCommandGrammar(own);
 const { lexicon } = await buildLexicon(grammarWords(g200));
 Deno.bench("decoding graph: 200 devices, 200 names (phone tries)", { group: "build" }, () => {
   buildGraph(g200, lexicon);
+});
+const gRound1 = buildCommandGrammar(own, round1);
+Deno.bench("decoding graph: 200 devices, 200 names, round 1 templates", { group: "build" }, () => {
+  buildGraph(gRound1, lexicon);
 });
 const gOld = buildCommandGrammar(own, before);
 Deno.bench("decoding graph: 200 devices, 200 names, old templates", { group: "build" }, () => {

@@ -21,7 +21,7 @@ import type { Delivery, PublishOptions, PublishResult } from "./mqtt.ts";
 import type { Device, Registry } from "../home/registry.ts";
 import type { DeviceType, Feature } from "../home/schema.ts";
 import { DeviceStates, expectationFor } from "./state.ts";
-import { placeName, resolveSlots } from "../intent/resolve.ts";
+import { hasKind, placeName, resolveSlots } from "../intent/resolve.ts";
 
 /** The part of the MQTT link the router needs. */
 export interface Publisher {
@@ -477,7 +477,12 @@ export class Router {
       return "which room do you mean?";
     }
     const area = String(s.area);
-    const devices = groupDevices(this.registry, String(s.domain), area);
+    const devices = groupDevices(
+      this.registry,
+      String(s.domain),
+      area,
+      s.kind === undefined ? undefined : String(s.kind),
+    );
     if (!devices.length) {
       return `there are no ${PLURAL[String(s.domain)]} in ${this.#areaName(area)}`;
     }
@@ -505,8 +510,19 @@ export class Router {
 }
 
 /** Devices of a group command: the area's (or floor's, or house's) devices of the domain. */
-export function groupDevices(registry: Registry, domain: string, area: string): Device[] {
+export function groupDevices(
+  registry: Registry,
+  domain: string,
+  area: string,
+  kind?: string,
+): Device[] {
   const devices = registry.devicesIn(area, DOMAIN_TYPES[domain]);
+  // "the lamps", "the blinds": the devices so called, when there are any ("the garage" door:
+  // only doors); else all of the type.
+  if (kind !== undefined) {
+    const called = devices.filter((d) => hasKind(d, kind));
+    if (called.length || kind === "door") return called;
+  }
   // "the blinds" never moves a door or a gate (they are covers too).
   return domain === "cover"
     ? devices.filter((d) => ![d.name, ...d.aliases].some((n) => /\b(door|gate)s?\b/.test(n)))
@@ -552,11 +568,14 @@ function featureTargets(
     errors.push(`unknown area "${area}"`);
     return [];
   }
-  const devices = groupDevices(registry, domain, area).filter((d) =>
+  const kind = s.kind === undefined ? undefined : String(s.kind);
+  const devices = groupDevices(registry, domain, area, kind).filter((d) =>
     !feature || d.features.includes(feature)
   );
   if (!devices.length) {
-    errors.push(`no ${PLURAL[domain] ?? domain} in ${placeName(registry, area)}`);
+    errors.push(
+      `no ${kind === "door" ? "doors" : PLURAL[domain] ?? domain} in ${placeName(registry, area)}`,
+    );
   }
   return devices;
 }

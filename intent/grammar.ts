@@ -245,9 +245,11 @@ export function buildCommandGrammar(registry: Registry, templates?: TemplateSet)
   // so "turn on the fans" is out of grammar in a house without fans.
   const types = new Set<string>(registry.devices.map((d) => d.type));
   for (const [name, entries] of Object.entries(set.lists)) {
-    lists[name] = Object.entries(entries).filter(([, v]) =>
-      typeof v !== "string" || !(DEVICE_TYPES as readonly string[]).includes(v) || types.has(v)
-    );
+    // A value may be a type and a kind ("cover/blind": covers called blinds).
+    lists[name] = Object.entries(entries).filter(([, v]) => {
+      const type = typeof v === "string" ? v.split("/")[0] : "";
+      return !(DEVICE_TYPES as readonly string[]).includes(type) || types.has(type);
+    });
   }
   const rules = new Map<string, TemplateNode>();
   for (const [name, text] of Object.entries(set.rules)) {

@@ -8,7 +8,8 @@
  * @module
  */
 import type { Registry } from "../home/registry.ts";
-import { buildCommandGrammar, type CommandGrammar } from "./grammar.ts";
+import { buildCommandGrammar, type CommandGrammar, effectiveTemplates } from "./grammar.ts";
+import { DEVICE_TYPES } from "../home/schema.ts";
 import {
   cheapestPath,
   commandOf,
@@ -127,12 +128,66 @@ function substitution(word: string, token: string): number {
   return c;
 }
 
-/** The edits of typed text: skipped filler words, missing template words, close typos. */
-const TYPED: PathEdits = {
-  insert: (tok) => FILLERS.has(tok) ? INSERT_FILLER : NUMBER_WORDS.has(tok) ? Infinity : INSERT,
-  substitute: substitution,
-  skip: DELETE,
-};
+/**
+ * The edits of typed text: skipped filler words, missing template words, close typos. Number
+ * words and the words of `keep` (device, area and floor names: {@link nameWords}) are never
+ * skipped.
+ */
+function typedEdits(keep: ReadonlySet<string>): PathEdits {
+  return {
+    insert: (tok) =>
+      FILLERS.has(tok) ? INSERT_FILLER : NUMBER_WORDS.has(tok) || keep.has(tok) ? Infinity : INSERT,
+    substitute: substitution,
+    skip: DELETE,
+  };
+}
+
+const typeWordCache = new WeakMap<
+  Registry,
+  { templates?: TemplateSet; words: Map<string, string> }
+>();
+
+/**
+ * Type words of the templates' lists ("fan" -> fan, "lamps" -> light): every list phrase whose
+ * value is a device type, or a type and a kind ("light/lamp").
+ */
+export function typeWords(registry: Registry, templates?: TemplateSet): Map<string, string> {
+  const cached = typeWordCache.get(registry);
+  if (cached && cached.templates === templates) return cached.words;
+  const words = new Map<string, string>();
+  for (const entries of Object.values(effectiveTemplates(registry, templates).lists)) {
+    for (const [phrase, value] of Object.entries(entries)) {
+      const type = String(value).split("/")[0];
+      if ((DEVICE_TYPES as readonly string[]).includes(type)) words.set(phrase, type);
+    }
+  }
+  typeWordCache.set(registry, { templates, words });
+  return words;
+}
+
+const keepCache = new WeakMap<Registry, { templates?: TemplateSet; words: Set<string> }>();
+
+/**
+ * Words the fuzzy parse never skips: words of device, area and floor names that are not type
+ * words or fillers. Skipping one turns a device into a group or another room ("switch the
+ * pendant lights off in the dining room" is not "the lights in the dining room").
+ */
+export function nameWords(registry: Registry, templates?: TemplateSet): Set<string> {
+  const cached = keepCache.get(registry);
+  if (cached && cached.templates === templates) return cached.words;
+  const types = new Set([...typeWords(registry, templates).keys()].flatMap((p) => p.split(" ")));
+  const words = new Set<string>();
+  const names = [
+    ...registry.devices.flatMap((d) => [d.name, ...d.aliases]),
+    ...registry.areas.flatMap((a) => [a.name, ...a.aliases]),
+    ...registry.floors.flatMap((f) => [f.name, ...f.aliases]),
+  ];
+  for (const n of names) {
+    for (const w of n.split(" ")) if (w && !types.has(w) && !FILLERS.has(w)) words.add(w);
+  }
+  keepCache.set(registry, { templates, words });
+  return words;
+}
 
 /**
  * Recognize an intent in typed or transcribed text; null when nothing in the
@@ -152,18 +207,19 @@ export function parseIntent(
   let best = cheapestPath(g, tokens, EXACT_MAX_COST);
   if (!best) {
     const maxCost = (1 - minConfidence) * (tokens.length + 1) + 0.05;
-    best = cheapestPath(g, tokens, maxCost, TYPED);
+    const typed = typedEdits(nameWords(registry, opts.templates));
+    best = cheapestPath(g, tokens, maxCost, typed);
     if (!best) return null;
     // An edited sentence that another intent explains about as well is ambiguous
     // ("turn the kitchen light": on or off?): do nothing rather than guess.
-    const rival = cheapestPath(g, tokens, maxCost, TYPED, commandOf(best.tags).name);
+    const rival = cheapestPath(g, tokens, maxCost, typed, commandOf(best.tags).name);
     if (rival && rival.cost - best.cost < AMBIGUITY_MARGIN) return null;
   }
   const confidence = best.edit === 0
     ? 1
     : Math.max(0, Math.min(0.95, 1 - best.edit / (tokens.length + 1)));
   if (confidence < minConfidence) return null;
-  return resolved(commandOf(best.tags), confidence, tokens, registry, opts.area);
+  return resolved(commandOf(best.tags), confidence, tokens, registry, opts);
 }
 
 /**
@@ -185,11 +241,11 @@ export function decodedIntent(
   command: GrammarCommand,
   text: string,
   registry: Registry,
-  opts: Pick<ParseOptions, "area"> = {},
+  opts: Pick<ParseOptions, "area" | "templates"> = {},
 ): ParsedIntent | null {
   const tokens = tokenize(text);
   if (!tokens.length || !command.name) return null;
-  return resolved(command, 1, tokens, registry, opts.area);
+  return resolved(command, 1, tokens, registry, opts);
 }
 
 /** A path's command with `here` and shared names resolved (the satellite's `area`). */
@@ -198,11 +254,14 @@ function resolved(
   confidence: number,
   tokens: string[],
   registry: Registry,
-  area: string | undefined,
+  opts: Pick<ParseOptions, "area" | "templates">,
 ): ParsedIntent {
   const { name } = command;
+  const area = opts.area;
   const site = area === undefined ? undefined : registry.area(area)?.id ?? area;
-  const { slots, problem, candidates } = resolveSlots(registry, name, command.slots, site);
+  const { slots, problem, candidates } = resolveSlots(registry, name, command.slots, site, {
+    typeWords: typeWords(registry, opts.templates),
+  });
   const result: ParsedIntent = {
     name,
     slots,

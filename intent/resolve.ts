@@ -5,6 +5,13 @@
  * the satellite's area, else by the one device that can do the command; when
  * that still leaves several, nothing is picked and the reason says which
  * rooms to choose from (never a guess). "here" is the satellite's area.
+ *
+ * A device name that is also a type word ("fan", "lamp", "blinds") said for a
+ * room that has no device of that name is the type word: "turn on the fan" in
+ * the bathroom is the bathroom's extractor fan, not the nursery's "fan" (in a
+ * room with no fan at all it is still the one called "fan"). A domain value "cover/blind" is the type "cover" and the kind "blind"
+ * (the router prefers devices whose name says "blind"); `everything` is
+ * understood and refused ("say the lights, the fans or a device").
  * @module
  */
 import type { Device, Registry } from "../home/registry.ts";
@@ -73,6 +80,47 @@ export function placeName(registry: Registry, area: string): string {
   return f ? f.name : area;
 }
 
+/** Options of {@link resolveSlots}. */
+export interface ResolveOptions {
+  /** Type words of the templates: phrase -> device type ("fan" -> fan, "lamps" -> light). */
+  typeWords?: ReadonlyMap<string, string>;
+}
+
+/** The reason given for "turn everything off": too broad to guess. */
+export const EVERYTHING_PROBLEM =
+  `"everything" is too much to switch at once: say the lights, the fans or a device's name`;
+
+/** Does a device's name or alias have a word starting with the kind ("blind" in "blinds")? */
+export function hasKind(d: Device, kind: string): boolean {
+  return [d.name, ...d.aliases].some((n) =>
+    n.split(" ").some((w) => w.startsWith(kind) || (kind === "door" && w.startsWith("gate")))
+  );
+}
+
+/** "blinds" -> "blind", "lamp" -> "lamp": the stem a kind match looks for. */
+function stem(word: string): string {
+  return word.length > 3 && word.endsWith("s") ? word.slice(0, -1) : word;
+}
+
+/**
+ * The type-word reading of a device name (see the module doc): the devices of that type in
+ * `area` whose names have the word, or none.
+ */
+function typeReading(
+  registry: Registry,
+  name: string,
+  area: string,
+  typeWords: ReadonlyMap<string, string> | undefined,
+): { domain: string; kind: string } | undefined {
+  const type = typeWords?.get(name);
+  if (type === undefined) return undefined;
+  const kind = stem(name);
+  const here = registry.devices.filter((d) =>
+    d.type === type && inArea(registry, d, area) && hasKind(d, kind)
+  );
+  return here.length ? { domain: type, kind } : undefined;
+}
+
 /**
  * Resolve `here` and shared device names in parsed slots. `site` is the
  * satellite's area (devices.area), if it has one.
@@ -82,8 +130,17 @@ export function resolveSlots(
   intent: string,
   input: Record<string, string | number>,
   site?: string,
+  opts: ResolveOptions = {},
 ): Resolution {
   const slots = { ...input };
+  if (slots.domain === "everything") {
+    return { slots, problem: EVERYTHING_PROBLEM };
+  }
+  if (typeof slots.domain === "string" && slots.domain.includes("/")) {
+    const [domain, kind] = slots.domain.split("/");
+    slots.domain = domain;
+    slots.kind = kind;
+  }
   if (slots.area === "here") {
     if (site === undefined) {
       delete slots.area;
@@ -102,6 +159,15 @@ export function resolveSlots(
   if (slots.device !== undefined) {
     // A name only one device has; an area said with it must be that device's.
     const d = registry.device(String(slots.device));
+    const where = said ?? site;
+    if (d && where !== undefined && !inArea(registry, d, where) && opts.typeWords?.has(d.name)) {
+      // "turn on the fan" in the bathroom: the bathroom's fan, not the one called "fan".
+      const reading = typeReading(registry, d.name, where, opts.typeWords);
+      if (reading) {
+        delete slots.device;
+        return { slots: { ...slots, ...reading, area: where } };
+      }
+    }
     if (d && said !== undefined && !inArea(registry, d, said)) {
       return {
         slots,
@@ -120,6 +186,12 @@ export function resolveSlots(
   let why = "";
   if (said !== undefined) {
     pool = all.filter((d) => inArea(registry, d, said));
+    const reading = pool.length ? undefined : typeReading(registry, name, said, opts.typeWords);
+    if (reading) {
+      // "the lamp in the study", where the study's lamp is the "desk lamp".
+      delete slots.name;
+      return { slots: { ...slots, ...reading } };
+    }
     if (!pool.length) {
       return {
         slots,
@@ -131,6 +203,11 @@ export function resolveSlots(
     }
   } else if (site !== undefined) {
     const here = all.filter((d) => inArea(registry, d, site));
+    const reading = here.length ? undefined : typeReading(registry, name, site, opts.typeWords);
+    if (reading) {
+      delete slots.name;
+      return { slots: { ...slots, ...reading } };
+    }
     if (here.length) pool = here;
     else why = `, and none in ${placeName(registry, site)}, where this satellite is`;
   }

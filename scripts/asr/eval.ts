@@ -15,7 +15,7 @@
  *
  *   deno run -A scripts/asr/eval.ts --data data/asr --out docs/asr_eval.json [--limit N]
  *       [--write-calibration] [--beam 192] [--phone-bonus tune|N] [--md docs/asr_eval.md]
- *       [--calibrate-on clean|all] [--templates before.json]
+ *       [--calibrate-on clean|all] [--templates before.json] [--dump rows.tsv]
  *
  * --templates replaces the built-in sentence templates (a TemplateSet JSON such as
  * bench/fixtures/templates_before.json): the same audio decoded against another grammar, for
@@ -195,7 +195,7 @@ export function sameIntent(a: ReturnType<typeof parseIntent>, b: ReturnType<type
 if (import.meta.main) {
   const usage = "usage: eval.ts [--data DIR] [--out F.json] [--md F.md] [--fp32 F] [--int8 F] " +
     "[--limit N] [--threshold X] [--beam N] [--calibrate-on COND] [--phone-bonus tune|X] " +
-    "[--templates F.json] [--write-calibration]";
+    "[--templates F.json] [--write-calibration] [--dump rows.tsv]";
   const { values } = scriptArgs("eval.ts", usage, {
     options: {
       data: { type: "string", default: "data/asr" },
@@ -210,6 +210,7 @@ if (import.meta.main) {
       "calibrate-on": { type: "string", default: "clean" },
       "phone-bonus": { type: "string", default: "tune" },
       templates: { type: "string" },
+      dump: { type: "string" },
     },
   });
   const templates: TemplateSet | undefined = values.templates
@@ -341,6 +342,8 @@ if (import.meta.main) {
     };
   }
   const thr = Number(values.threshold);
+  /** --dump: one TSV line per scored command (model, condition, id, reference, transcript, ok). */
+  const dump: string[] = [];
   for (const name of Object.keys(models)) {
     for (const [cond] of conds) {
       const rows = results.filter((d) => d.model === name && d.cond === cond && !isCalib(d.utt));
@@ -355,6 +358,7 @@ if (import.meta.main) {
         const reg = registries.get(d.utt.registry)!;
         const ok = accepted && sameIntent(parse(d.r.text, reg), parse(d.utt.text, reg));
         if (ok) intent++;
+        dump.push([name, cond, d.utt.id, d.utt.text, d.r.text, accepted, ok].join("\t"));
         if (d.utt.heldOutName) {
           heldN++;
           if (ok) heldOk++;
@@ -434,6 +438,7 @@ if (import.meta.main) {
   };
   console.log(JSON.stringify(out, null, 1));
   await Deno.writeTextFile(values.out!, JSON.stringify(out, null, 1) + "\n");
+  if (values.dump) await Deno.writeTextFile(values.dump, dump.join("\n") + "\n");
   if (values.md) {
     await Deno.writeTextFile(
       values.md,

@@ -8,7 +8,7 @@
  *     [--registry tests/fixtures/phrasing/home.devices.json] [--templates before.json] [--failures]
  *
  * Set format (TSV, "#" comments): satellite area, text, intent, targets (ids, comma separated,
- * "?" or "-"), value (number, queried state, or "-").
+ * "?" or "-"), value (number, queried state, direction of StepBrightness, or "-").
  * @module
  */
 import { loadRegistry, type Registry } from "../../home/registry.ts";
@@ -54,6 +54,8 @@ export interface CaseResult {
   case: PhrasingCase;
   ok: boolean;
   got: string;
+  /** Wrong and acting (or answering) on some device: worse than a miss that does nothing. */
+  wrongAction: boolean;
 }
 
 /** Score the cases against a registry (optionally with other templates). */
@@ -64,10 +66,14 @@ export function scoreCases(
 ): CaseResult[] {
   return cases.map((c) => {
     const p = parseIntent(c.text, registry, { area: c.site, templates });
-    if (!p) return { case: c, ok: false, got: "not understood" };
+    if (!p) return { case: c, ok: false, got: "not understood", wrongAction: false };
     const { devices, errors } = intentTargets(registry, p);
     const ids = devices.map((d) => d.id).sort();
-    const value = p.name === "QueryState" ? p.slots.state : p.slots.value;
+    const value = p.name === "QueryState"
+      ? p.slots.state
+      : p.name === "StepBrightness"
+      ? p.slots.direction
+      : p.slots.value;
     let ok = p.name === c.intent;
     if (c.targets === null) ok &&= ids.length === 0 && errors.length > 0;
     else ok &&= ids.join(",") === c.targets.join(",");
@@ -75,7 +81,7 @@ export function scoreCases(
     const got = `${p.name} [${ids.join(",")}]${value !== undefined ? ` ${value}` : ""}${
       errors.length ? ` (${errors.join("; ")})` : ""
     }`;
-    return { case: c, ok, got };
+    return { case: c, ok, got, wrongAction: !ok && ids.length > 0 };
   });
 }
 
@@ -115,6 +121,7 @@ if (import.meta.main) {
       templates: values.templates ?? "built-in",
       cases: results.length,
       right: ok,
+      wrongActions: results.filter((r) => r.wrongAction).length,
       accuracy: Math.round((1000 * ok) / results.length) / 10,
     }),
   );
