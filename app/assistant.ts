@@ -25,6 +25,7 @@ import { audioAliveProbe } from "../api/probes.ts";
 import { describeModels } from "../api/models.ts";
 import { audioRunner, textRunner } from "../api/commands.ts";
 import { Waiter } from "../core/async.ts";
+import { muteWhilePlaying, startVoice, voiceActive } from "./voice.ts";
 
 /** earshot's version (status API, MQTT discovery). */
 export const VERSION = "0.1.0";
@@ -67,9 +68,10 @@ const hostPort = (host: string, port: number) =>
 
 /**
  * The network addresses and programs this configuration uses: the API's
- * listening address, the broker (or the embedded one's address) and arecord
- * for the microphone. espeak-ng is left out: it is only asked for words
- * without a pronunciation, and its absence is a warning, not a failure.
+ * listening address, the broker (or the embedded one's address), arecord
+ * for the microphone and aplay for the voice back (answers). espeak-ng and flite are left
+ * out: they are only asked for words without a pronunciation and for spoken replies, and
+ * their absence is a warning (sounds only), not a failure.
  *
  * @example
  * ```ts
@@ -109,6 +111,9 @@ export function neededPermissions(
   }
   if (config.audio.source === "mic") {
     out.push({ name: "run", value: config.audio.arecord, why: "audio.arecord" });
+  }
+  if (voiceActive(config)) {
+    out.push({ name: "run", value: config.answers.aplay, why: "answers.aplay (answers.enabled)" });
   }
   return out;
 }
@@ -183,6 +188,7 @@ export async function runAssistant(
   const status = new StatusCollector(bus);
   const outstanding = trackConfirmations(bus);
   const vad = await SileroModel.load(config.vad.model);
+  const voice = await startVoice(config, options.warn);
   let devices: DeviceRuntime | undefined;
   let api: RunningApi | undefined;
   let simulator: Simulator | undefined;
@@ -190,13 +196,19 @@ export async function runAssistant(
   let pipeline: Pipeline | undefined;
   try {
     if (options.devices) {
-      devices = await startDevices(config, bus, { warn: options.warn });
+      devices = await startDevices(config, bus, {
+        warn: options.warn,
+        voice: voice?.voice,
+        maxChars: config.answers.maxChars,
+      });
       await devices.ready(5000);
       if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
     }
     const grammar = devices?.grammar();
     const stages = await createStages(config, bus, { grammar, warn: options.warn });
     pipeline = await Pipeline.create(config, bus, { stages, vad });
+    // The satellite must not wake on its own voice (uploads have their own stages: not muted).
+    if (voice) muteWhilePlaying(stages, voice.player);
     // Imported devices change the grammar: a new recognizer takes over between utterances.
     const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
     if (devices && slot) {
@@ -284,6 +296,8 @@ export async function runAssistant(
         Math.max(config.devices.confirmTimeoutMs, config.devices.coverConfirmTimeoutMs) + 1000,
       );
     }
+    // The last reply is heard to its end.
+    if (voice && !signal.aborted) await voice.player.idle();
     return pipeline;
   } finally {
     offGrammar();

@@ -25,6 +25,7 @@ import type { TrackedState } from "./state.ts";
 import { devicesStatus } from "./status_snapshot.ts";
 import { TextHandler } from "./text_handler.ts";
 import { WakeSessions } from "./wake_sessions.ts";
+import { replyFor, SILENT, type Voice } from "./answers.ts";
 
 /** What became of one typed or transcribed command. */
 export interface HandleResult {
@@ -105,6 +106,13 @@ export interface StartOptions {
   now?: () => number;
   /** Start-up and shutdown notes (offline queue restored or saved); default stderr. */
   warn?: (message: string) => void;
+  /**
+   * The satellite's voice (app/voice.ts): sounds and spoken replies for the live microphone's
+   * commands and for Hermes text. Absent: silent.
+   */
+  voice?: Voice;
+  /** Longest spoken reply in characters (answers.maxChars). */
+  maxChars?: number;
 }
 
 /**
@@ -161,22 +169,34 @@ async function connectLink(
 }
 
 /**
- * The Hermes dialogue of Hermes apps: endSession/continueSession text, startListening (a
- * wake without the wake word, for this site: its session id goes into `requested`),
- * hotword toggleOff/On (wakes are ignored while muted).
+ * The Hermes dialogue of Hermes apps: endSession/continueSession text (spoken when the voice
+ * can speak), hermes/tts/say for this site (spoken, then sayFinished), startListening (the
+ * wake chirp, then a wake without the wake word, for this site: its session id goes into
+ * `requested`), hotword toggleOff/On (wakes are ignored while muted).
  */
-function hermesDialogue(site: Site, requested: Set<string>): HermesDialogue {
+function hermesDialogue(
+  site: Site,
+  requested: Set<string>,
+  voice: Voice,
+  maxChars?: number,
+): HermesDialogue {
   return new HermesDialogue(site.siteId, site.link, (msg) => site.send(msg), {
+    ...(voice.canSpeak
+      ? { say: (text: string) => voice.play(replyFor({ kind: "say", text }, maxChars)) }
+      : {}),
     listen: (sessionId, wakewordId) => {
-      requested.add(sessionId);
-      site.emit({
-        type: "wake",
-        t: site.streamT,
-        model: wakewordId ?? "hermes",
-        phrase: "",
-        score: 1,
-        sample: Math.round(site.streamT * SAMPLE_RATE),
-        session: sessionId,
+      // The chirp first: the recognizer listens from the wake on and must not hear it.
+      voice.play(replyFor({ kind: "listening" })).then(() => {
+        requested.add(sessionId);
+        site.emit({
+          type: "wake",
+          t: site.streamT,
+          model: wakewordId ?? "hermes",
+          phrase: "",
+          score: 1,
+          sample: Math.round(site.streamT * SAMPLE_RATE),
+          session: sessionId,
+        });
       });
     },
     mute: () => {},
@@ -241,12 +261,15 @@ export async function startDevices(
   };
 
   const requested = new Set<string>();
-  const dialogue = m.hermes ? hermesDialogue(site, requested) : undefined;
+  const voice = options.voice ?? SILENT;
+  const dialogue = m.hermes ? hermesDialogue(site, requested, voice, options.maxChars) : undefined;
   dialogue?.start();
   const texts = new TextHandler(site, registry, router, {
     area,
     minConfidence: config.devices.minIntentConfidence,
     dialogue,
+    voice,
+    maxChars: options.maxChars,
   }, now);
   const sessions = new WakeSessions(site, texts, {
     topicPrefix: m.topicPrefix,
@@ -255,6 +278,7 @@ export async function startDevices(
     dialogue,
     now,
     requested,
+    voice,
   });
 
   const unsubs = [
@@ -263,6 +287,7 @@ export async function startDevices(
       router.streamTime = site.streamT;
     }),
     bus.onType("wake", (e) => sessions.onWake(e)),
+    bus.onType("vad", (e) => sessions.onVad(e)),
     bus.onType("transcript", (e) => {
       sessions.onTranscript(e).catch((err) =>
         site.error("devices", `transcript handling failed: ${(err as Error).message}`)

@@ -233,6 +233,8 @@ export interface WakeStats {
   verifications: number;
   /** Candidates the first stage proposed to a verifier. */
   candidates: number;
+  /** Scoring opportunities skipped because the wake word was muted (the satellite spoke). */
+  muted: number;
 }
 
 /** The wake-word stage. */
@@ -245,7 +247,14 @@ export class WakeDetector implements FrameStage {
     inferenceMs: 0,
     verifications: 0,
     candidates: 0,
+    muted: 0,
   };
+  /**
+   * While this returns true the wake word is muted: no window is scored and the smoothing
+   * starts afresh after (the live pipeline sets it to "a sound or speech is playing", so the
+   * satellite never wakes on its own voice; app/voice.ts).
+   */
+  mute?: () => boolean;
   #bus: EventBus;
   #config: WakeConfig;
   #ring: Float32Array;
@@ -367,6 +376,20 @@ export class WakeDetector implements FrameStage {
     this.stats.frames++;
     this.#sinceSpeech = frame.speech ? 0 : this.#sinceSpeech + 1;
     if (this.#written % this.#config.strideFrames !== 0) return;
+    if (this.mute?.()) {
+      this.stats.muted += this.tracks.length;
+      for (const track of this.tracks) {
+        track.recent.length = 0;
+        track.raw.length = 0;
+        track.smoothed = 0;
+        if (track.verifyUntil !== -Infinity) {
+          track.vs?.reset();
+          track.verifyUntil = -Infinity;
+          track.verified = 0;
+        }
+      }
+      return;
+    }
     const open = !this.#config.vadGate || this.#sinceSpeech <= GATE_HOLD_FRAMES;
     const sampleEnd = frame.sample + HOP;
     for (const track of this.tracks) {
