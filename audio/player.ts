@@ -294,6 +294,7 @@ export class Player {
         return;
       }
       this.stats.playedMs += Math.round((clip.samples.length / clip.sampleRate) * 1000);
+      this.#lastReport = "";
     } catch (err) {
       this.#fail(`answers.aplay: cannot run ${config.aplay}: ${(err as Error).message}`);
     }

@@ -66,7 +66,7 @@ function refusal(errors: string[]): string {
   if (unknownArea) return `I don't know a room called ${unknownArea[1].replace(/_/g, " ")}`;
   const unknownDevice = /^unknown device "([^"]+)"/.exec(e);
   if (unknownDevice) return `I don't know a device called ${unknownDevice[1].replace(/_/g, " ")}`;
-  if (/^no \w+ in /.test(e)) return `there are ${e.slice(3)}`;
+  if (/^no \w+ in /.test(e)) return `there are ${e}`;
   if (/cannot do \w+ \(no "(\w+)" feature\)/.test(e)) return "that device cannot do that";
   return "sorry, I could not do that";
 }

@@ -147,7 +147,7 @@ export function ttsSayFinished(
 ): OutMessage {
   return {
     topic: "hermes/tts/sayFinished",
-    payload: JSON.stringify({ id: o.id, siteId: o.siteId, sessionId: o.sessionId }),
+    payload: JSON.stringify({ siteId: o.siteId, id: o.id, sessionId: o.sessionId }),
   };
 }
 
