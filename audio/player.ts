@@ -258,7 +258,7 @@ export class Player {
       }
       const out = await child.output();
       if (!out.success || out.stdout.length <= 44) {
-        const why = new TextDecoder().decode(out.stderr).trim().split("\n")[0];
+        const why = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
         this.#fail(`${program} exited with ${out.code}${why ? `: ${why}` : ""}`);
         return null;
       }
@@ -285,7 +285,7 @@ export class Player {
       await w.close().catch(() => {});
       const out = await child.output();
       if (!out.success) {
-        const why = new TextDecoder().decode(out.stderr).trim().split("\n")[0];
+        const why = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
         this.#fail(
           `answers.device ${config.device}: ${config.aplay} exited with ${out.code}${
             why ? `: ${why}` : ""

@@ -127,7 +127,7 @@ Deno.test("a voice the engine lacks and a device ALSA lacks are reported, never 
   assert.equal(badDevice.stats.playedMs, 0);
   // The same failure is reported once in a row.
   assert.equal(reports.filter((r) => r.includes("plughw:99,0")).length, 1, reports.join("\n"));
-  assert.match(reports.at(-1)!, /^answers\.device plughw:99,0: aplay exited with 1/);
+  assert.match(reports.at(-1)!, /^answers\.device plughw:99,0: aplay exited with 1: aplay: /);
   const missing = new Player({
     config: config({ aplay: "/nonexistent/aplay" }),
     engine: null,

@@ -1,0 +1,106 @@
+/**
+ * The satellite never wakes on its own voice: the live pipeline's stages (app/stages.ts, as
+ * app/assistant.ts builds them) with the real wake model hear "hey computer" spoken by the
+ * player's own engine, and wake; while that player is busy (it just spoke, within
+ * `answers.muteTailMs`), the same audio is not scored and does not wake.
+ */
+import assert from "node:assert/strict";
+import { EventBus } from "../../core/bus.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { WakeEvent } from "../../core/events.ts";
+import { resample } from "../../audio/resample.ts";
+import { Pipeline } from "../../pipeline/pipeline.ts";
+import { SileroModel } from "../../pipeline/vad.ts";
+import { WakeDetector } from "../../wake/detector.ts";
+import { createStages } from "../../app/stages.ts";
+import { muteWhilePlaying, startVoice, voiceActive } from "../../app/voice.ts";
+import { neededPermissions } from "../../app/assistant.ts";
+
+const config = parseConfig({
+  audio: { source: "mic" },
+  asr: { enabled: false },
+  answers: { device: "null", muteTailMs: 5000 },
+});
+
+/** The live pipeline path: stages, pipeline, the wake word muted while `voice` plays. */
+async function livePipeline(vad: SileroModel, voice: Awaited<ReturnType<typeof startVoice>>) {
+  const bus = new EventBus();
+  const wakes: WakeEvent[] = [];
+  bus.onType("wake", (e) => wakes.push(e));
+  const stages = await createStages(config, bus);
+  const pipeline = await Pipeline.create(config, bus, { stages, vad });
+  muteWhilePlaying(stages, voice!.player);
+  const detector = stages.find((s): s is WakeDetector => s instanceof WakeDetector)!;
+  return { pipeline, wakes, detector };
+}
+
+async function feed(pipeline: Pipeline, samples: Float32Array): Promise<void> {
+  for (let i = 0; i < samples.length; i += 1600) {
+    await pipeline.push(samples.subarray(i, Math.min(samples.length, i + 1600)));
+  }
+  await pipeline.end();
+}
+
+Deno.test(
+  "the wake word is muted while the satellite speaks (and its tail): its own 'hey computer' does not wake it",
+  { sanitizeResources: false, sanitizeOps: false },
+  async () => {
+    assert.equal(voiceActive(config), true);
+    const voice = await startVoice(config, (m) => assert.fail(m));
+    assert.ok(voice);
+    const own = await voice.player.synthesize("hey computer");
+    assert.ok(own);
+    // Half a second of quiet around the phrase, at 16 kHz, as the microphone would hear it.
+    const phrase = resample(own.samples, own.sampleRate, 16000);
+    const samples = new Float32Array(phrase.length + 16000);
+    samples.set(phrase.map((s) => s * 0.5), 8000);
+    const vad = await SileroModel.load(config.vad.model);
+
+    // Not speaking: the phrase wakes the satellite.
+    const heard = await livePipeline(vad, voice);
+    assert.equal(voice.player.busy, false);
+    await feed(heard.pipeline, samples);
+    await heard.pipeline.close();
+    assert.equal(heard.wakes.length, 1, "the phrase wakes an idle satellite");
+    assert.equal(heard.detector.stats.muted, 0);
+
+    // Speaking: the satellite says "hey computer" and hears itself.
+    const muted = await livePipeline(vad, voice);
+    await voice.voice.play({ text: "hey computer" });
+    assert.equal(voice.player.busy, true, "within answers.muteTailMs after the speech");
+    await feed(muted.pipeline, samples);
+    assert.equal(voice.player.busy, true, "the audio was processed within the tail");
+    await muted.pipeline.close();
+    assert.deepEqual(muted.wakes, [], "no wake on its own voice");
+    assert.ok(muted.detector.stats.muted > 0, "muted strides are counted");
+    assert.equal(muted.detector.stats.inferences, 0, "nothing was scored while muted");
+    assert.deepEqual(Object.values(muted.detector.scores), [0]);
+  },
+);
+
+Deno.test("aplay is a needed permission when the voice is active; files faster than real time stay silent", () => {
+  assert.deepEqual(
+    neededPermissions(config, { devices: false, api: false }).filter((p) => p.name === "run"),
+    [
+      { name: "run", value: "arecord", why: "audio.arecord" },
+      { name: "run", value: "aplay", why: "answers.aplay (answers.enabled)" },
+    ],
+  );
+  const file = parseConfig({ audio: { source: "wav", input: "x.wav" } });
+  assert.equal(voiceActive(file), false);
+  assert.equal(voiceActive(parseConfig({ audio: { source: "wav", realtime: true } })), true);
+  assert.equal(
+    voiceActive(parseConfig({ audio: { source: "mic" }, answers: { enabled: false } })),
+    false,
+  );
+  assert.equal(
+    voiceActive(
+      parseConfig({ audio: { source: "mic" }, answers: { sounds: false, speech: false } }),
+    ),
+    false,
+  );
+  assert.deepEqual(
+    neededPermissions(file, { devices: false, api: false }).filter((p) => p.name === "run"),
+    [],
+  );
+});
