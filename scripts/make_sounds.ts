@@ -1,7 +1,7 @@
 /**
  * Writes the voice-back sounds (assets/sounds/wake.wav, done.wav, error.wav): pure synthesis,
  * deterministic (the same bytes on every run), so the committed files can be checked against
- * this script (tests/audio/sounds_test.ts). 22.05 kHz mono 16-bit; each note a sine with
+ * this script (tests/audio/player_test.ts). 22.05 kHz mono 16-bit; each note a sine with
  * its second harmonic under a raised-cosine attack and an exponential decay.
  *
  * - wake: a rising chirp, 660 -> 1320 Hz in 140 ms ("I am listening").
