@@ -230,7 +230,7 @@ export class Player {
         this.#active--;
         this.#quietAt = this.#now();
       }
-    });
+    }).catch((err) => this.#fail(`answers: ${(err as Error).message}`));
     this.#queue = run;
     return run;
   }

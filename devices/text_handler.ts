@@ -109,7 +109,10 @@ export class TextHandler {
       return this.#answer({ kind: "refused", errors: r.errors }, voice);
     }
     const nameOf = (id: string) => this.#names.device(id)?.name ?? id.replace(/_/g, " ");
-    r.confirmations.then((confirms) => this.#answer(outcome(confirms, r.actions, nameOf), voice));
+    r.confirmations.then(
+      (confirms) => this.#answer(outcome(confirms, r.actions, nameOf), voice),
+      () => this.#answer({ kind: "refused", errors: [] }, voice),
+    );
   }
 
   #notUnderstood(text: string, sessionId: string, voice?: boolean): HandleResult {
