@@ -73,6 +73,8 @@ export interface StatusInfo {
   mqtt?: MqttInfo;
   /** Known devices from the registry (states merge with what the events say). */
   devices?: Record<string, DeviceStatus>;
+  /** The voice back (README "Answers"): engine, device, counters; absent when it is off. */
+  answers?: Record<string, unknown>;
 }
 
 /** An event with the wall-clock time it reached the bus. */
@@ -327,6 +329,7 @@ export function buildStatus(
     },
     models: info.models ?? [],
     mqtt: info.mqtt ?? null,
+    answers: info.answers ?? null,
     ...rest,
     devices,
   };

@@ -25,7 +25,7 @@ import { audioAliveProbe } from "../api/probes.ts";
 import { describeModels } from "../api/models.ts";
 import { audioRunner, textRunner } from "../api/commands.ts";
 import { Waiter } from "../core/async.ts";
-import { muteWhilePlaying, startVoice, voiceActive } from "./voice.ts";
+import { muteWhilePlaying, startVoice, voiceActive, voiceStatus } from "./voice.ts";
 
 /** earshot's version (status API, MQTT discovery). */
 export const VERSION = "0.1.0";
@@ -248,6 +248,7 @@ export async function runAssistant(
           return {
             audio: { kind: config.audio.source, device: config.audio.micDevice },
             models: await describeModels(config, modelDefaults()),
+            ...(voice ? { answers: voiceStatus(voice, stages) } : {}),
             ...(d
               ? {
                 mqtt: {

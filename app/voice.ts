@@ -57,6 +57,22 @@ export async function startVoice(
 }
 
 /**
+ * The voice back for the status API: the engine in use, the ALSA device, the player's counters,
+ * and the wake-word strides the live pipeline muted while it played (`wakeMuted`).
+ */
+export function voiceStatus(v: RunningVoice, stages: FrameStage[]): Record<string, unknown> {
+  const muted = stages.filter((s): s is WakeDetector => s instanceof WakeDetector)
+    .reduce((a, d) => a + d.stats.muted, 0);
+  return {
+    engine: v.player.opts.engine,
+    device: v.player.opts.config.device,
+    ...v.player.stats,
+    wakeMuted: muted,
+    busy: v.player.busy,
+  };
+}
+
+/**
  * Mute the wake word of `stages` (the live pipeline's) while `player` is busy (playing, and
  * `answers.muteTailMs` after): the detector counts those strides in `stats.muted`.
  */

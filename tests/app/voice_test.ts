@@ -13,7 +13,7 @@ import { Pipeline } from "../../pipeline/pipeline.ts";
 import { SileroModel } from "../../pipeline/vad.ts";
 import { WakeDetector } from "../../wake/detector.ts";
 import { createStages } from "../../app/stages.ts";
-import { muteWhilePlaying, startVoice, voiceActive } from "../../app/voice.ts";
+import { muteWhilePlaying, startVoice, voiceActive, voiceStatus } from "../../app/voice.ts";
 import { neededPermissions } from "../../app/assistant.ts";
 
 const config = parseConfig({
@@ -31,7 +31,7 @@ async function livePipeline(vad: SileroModel, voice: Awaited<ReturnType<typeof s
   const pipeline = await Pipeline.create(config, bus, { stages, vad });
   muteWhilePlaying(stages, voice!.player);
   const detector = stages.find((s): s is WakeDetector => s instanceof WakeDetector)!;
-  return { pipeline, wakes, detector };
+  return { pipeline, wakes, detector, stages };
 }
 
 async function feed(pipeline: Pipeline, samples: Float32Array): Promise<void> {
@@ -75,6 +75,15 @@ Deno.test(
     assert.ok(muted.detector.stats.muted > 0, "muted strides are counted");
     assert.equal(muted.detector.stats.inferences, 0, "nothing was scored while muted");
     assert.deepEqual(Object.values(muted.detector.scores), [0]);
+    // The status API's answers block counts them.
+    const status = voiceStatus(voice, muted.stages);
+    assert.equal(status.wakeMuted, muted.detector.stats.muted);
+    assert.deepEqual([status.engine, status.device, status.spoken, status.failed], [
+      "espeak-ng",
+      "null",
+      1,
+      0,
+    ]);
   },
 );
 
