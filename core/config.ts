@@ -355,9 +355,14 @@ export const answersSchema = z.object({
    * leaves sounds only.
    */
   engine: z.enum(["auto", "espeak-ng", "flite", "none"]).default("auto"),
-  /** Voice of the engine (espeak-ng `-v`, flite `-voice`); "" is the engine's default. */
-  voice: z.string().regex(/^[\w.+-]*$/, "letters, digits, '.', '+', '-' and '_' only")
-    .default(""),
+  /**
+   * Voice of the engine (espeak-ng `-v`, flite `-voice`, a .flitevox file too); "" is the
+   * engine's default.
+   */
+  voice: z.string().regex(
+    /^[\w.+/:-]*$/,
+    "a voice name (en-us+f2, slt) or a flite voice file: letters, digits and . + - _ / : only",
+  ).default(""),
   /** Speaking rate in words per minute (espeak-ng `-s`; flite ignores it). */
   rate: z.number().int().min(80).max(450).default(170),
   /** ALSA playback device for aplay `-D` ("default", "plughw:1,0", "null" plays nothing). */

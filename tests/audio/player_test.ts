@@ -202,3 +202,37 @@ Deno.test("a WAV streamed to a pipe (espeak-ng --stdout) gets its real data size
   assert.equal(new DataView(fixed.buffer).getUint32(40, true), fixed.length - 44);
   assert.ok(seconds(clipOf(fixed, "espeak-ng")) > 0.3);
 });
+
+Deno.test("what reaches ALSA is the sound scaled to answers.volume (ALSA's file plugin records it)", async () => {
+  const dir = await Deno.makeTempDir();
+  const clips = await loadSounds("assets/sounds");
+  const played: Record<string, Float32Array> = {};
+  for (const volume of [1, 0.25]) {
+    const file = `${dir}/played_${volume}.wav`;
+    const player = new Player({
+      config: config({ device: `file:'${file}',wav`, volume }),
+      engine: null,
+      sounds: clips,
+    });
+    await player.play({ sound: "wake" });
+    assert.equal(player.stats.failed, 0);
+    played[volume] = clipOf(await Deno.readFile(file), file).samples;
+  }
+  const wake = clips.wake.samples;
+  for (let i = 0; i < wake.length; i++) {
+    assert.ok(Math.abs(played[1][i] - wake[i]) < 1e-4, `sample ${i} at volume 1`);
+    assert.ok(Math.abs(played[0.25][i] - wake[i] * 0.25) < 1e-4, `sample ${i} at volume 0.25`);
+  }
+  // Spoken text reaches ALSA too: as long as espeak-ng's rendering of it.
+  const file = `${dir}/spoken.wav`;
+  const speaker = new Player({
+    config: config({ device: `file:'${file}',wav` }),
+    engine: "espeak-ng",
+  });
+  const rendered = await speaker.synthesize("the kitchen light is on");
+  await speaker.play({ text: "the kitchen light is on" });
+  const heard = clipOf(await Deno.readFile(file), file);
+  assert.ok(seconds(heard) >= seconds(rendered!) && seconds(heard) < seconds(rendered!) + 0.3);
+  assert.ok(voiced(heard) > 0.4);
+  await Deno.remove(dir, { recursive: true });
+});
