@@ -14,7 +14,8 @@ import { SileroModel } from "../../pipeline/vad.ts";
 import { WakeDetector } from "../../wake/detector.ts";
 import { createStages } from "../../app/stages.ts";
 import { muteWhilePlaying, startVoice, voiceActive, voiceStatus } from "../../app/voice.ts";
-import { neededPermissions } from "../../app/assistant.ts";
+import { neededPermissions, runAssistant } from "../../app/assistant.ts";
+import { clipOf, loadSounds } from "../../audio/player.ts";
 
 const config = parseConfig({
   audio: { source: "mic" },
@@ -113,3 +114,70 @@ Deno.test("aplay is a needed permission when the voice is active; files faster t
     [],
   );
 });
+
+Deno.test(
+  "the whole assistant on the microphone path answers: the chirp, then the done sound once the light confirmed",
+  { sanitizeResources: false, sanitizeOps: false },
+  async () => {
+    const dir = await Deno.makeTempDir();
+    // arecord's stand-in (there is no microphone here): raw 16 kHz PCM of assets/demo.wav
+    // ("hey computer ... turn on the kitchen light"), then it waits like an idle microphone.
+    const demo = new URL("../../assets/demo.wav", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/arecord`,
+      `#!/bin/bash\ntrap 'kill $sp 2>/dev/null; exit 0' TERM INT\ntail -c +45 '${demo}'\nsleep 60 & sp=$!; wait $sp\n`,
+    );
+    await Deno.chmod(`${dir}/arecord`, 0o755);
+    const played = `${dir}/played.wav`;
+    const cfg = parseConfig({
+      // No restart for the stand-in's silence after the recording (it is not a stalled microphone).
+      audio: { source: "mic", arecord: `${dir}/arecord`, stallMs: 120000 },
+      devices: { file: new URL("../../devices/example.devices.json", import.meta.url).pathname },
+      mqtt: { embeddedPort: 0, queueFile: "" },
+      api: { port: 0, token: "answers-test-token-0123" },
+      // ALSA's file plugin records what each aplay played (the last one stays in the file).
+      answers: { device: `file:'${played}',wav` },
+    });
+    const bus = new EventBus();
+    const types: string[] = [];
+    bus.on((e) => {
+      if (["wake", "transcript", "intent", "confirm"].includes(e.type)) types.push(e.type);
+    });
+    const stop = new AbortController();
+    const warnings: string[] = [];
+    let apiUrl = "";
+    const run = runAssistant(cfg, bus, {
+      devices: true,
+      api: true,
+      simulateDevices: true,
+      warn: (m) => warnings.push(m),
+      onReady: (info) => apiUrl = info.apiUrl ?? "",
+    }, stop.signal);
+    const deadline = Date.now() + 60000;
+    while (!types.includes("confirm") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The done sound follows the confirmation.
+    await new Promise((r) => setTimeout(r, 1000));
+    // The status API's answers block: the chirp and the done sound, nothing failed.
+    const status = await (await fetch(`${apiUrl}/api/status`, {
+      headers: { Authorization: `Bearer ${cfg.api.token}` },
+    })).json();
+    stop.abort();
+    await run;
+    assert.deepEqual(types, ["wake", "transcript", "intent", "confirm"]);
+    const done = (await loadSounds("assets/sounds")).done.samples;
+    const last = clipOf(await Deno.readFile(played), played).samples;
+    for (let i = 0; i < done.length; i += 50) {
+      assert.ok(Math.abs(last[i] - done[i] * cfg.answers.volume) < 1e-4, `sample ${i}`);
+    }
+    assert.deepEqual(warnings.filter((w) => /answers/.test(w)), []);
+    assert.equal(status.answers.engine, "espeak-ng");
+    assert.deepEqual([status.answers.sounds, status.answers.spoken, status.answers.failed], [
+      2,
+      0,
+      0,
+    ]);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
