@@ -75,6 +75,8 @@ export interface StatusInfo {
   devices?: Record<string, DeviceStatus>;
   /** Remote control: mute, sensitivity, thresholds, wakes suppressed, remote listens. */
   remote?: Record<string, unknown>;
+  /** The voice back (README "Answers"): engine, device, counters; absent when it is off. */
+  answers?: Record<string, unknown>;
 }
 
 /** An event with the wall-clock time it reached the bus. */
@@ -330,6 +332,7 @@ export function buildStatus(
     models: info.models ?? [],
     mqtt: info.mqtt ?? null,
     remote: info.remote ?? null,
+    answers: info.answers ?? null,
     ...rest,
     devices,
   };

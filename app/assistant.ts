@@ -27,6 +27,7 @@ import { audioRunner, textRunner } from "../api/commands.ts";
 import { Waiter } from "../core/async.ts";
 import { RemoteControl } from "../core/remote.ts";
 import { WakeDetector } from "../wake/detector.ts";
+import { muteWhilePlaying, startVoice, voiceActive, voiceStatus } from "./voice.ts";
 
 import { VERSION } from "../core/version.ts";
 export { VERSION };
@@ -74,9 +75,10 @@ const hostPort = (host: string, port: number) =>
 
 /**
  * The network addresses and programs this configuration uses: the API's
- * listening address, the broker (or the embedded one's address) and arecord
- * for the microphone. espeak-ng is left out: it is only asked for words
- * without a pronunciation, and its absence is a warning, not a failure.
+ * listening address, the broker (or the embedded one's address), arecord
+ * for the microphone and aplay for the voice back (answers). espeak-ng and flite are left
+ * out: they are only asked for words without a pronunciation and for spoken replies, and
+ * their absence is a warning (sounds only), not a failure.
  *
  * @example
  * ```ts
@@ -116,6 +118,9 @@ export function neededPermissions(
   }
   if (config.audio.source === "mic") {
     out.push({ name: "run", value: config.audio.arecord, why: "audio.arecord" });
+  }
+  if (voiceActive(config)) {
+    out.push({ name: "run", value: config.answers.aplay, why: "answers.aplay (answers.enabled)" });
   }
   return out;
 }
@@ -190,6 +195,7 @@ export async function runAssistant(
   const status = new StatusCollector(bus);
   const outstanding = trackConfirmations(bus);
   const vad = await SileroModel.load(config.vad.model);
+  const voice = await startVoice(config, options.warn);
   const remote = await RemoteControl.open(bus, {
     sensitivity: config.wake.sensitivity,
     stateFile: options.remoteState === false ? "" : config.remote.stateFile,
@@ -203,7 +209,12 @@ export async function runAssistant(
   let pipeline: Pipeline | undefined;
   try {
     if (options.devices) {
-      devices = await startDevices(config, bus, { warn: options.warn, remote });
+      devices = await startDevices(config, bus, {
+        warn: options.warn,
+        remote,
+        voice: voice?.voice,
+        maxChars: config.answers.maxChars,
+      });
       await devices.ready(5000);
       if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
     }
@@ -211,6 +222,8 @@ export async function runAssistant(
     const stages = await createStages(config, bus, { grammar, warn: options.warn });
     pipeline = await Pipeline.create(config, bus, { stages, vad });
     offRemote = wireRemote(remote, pipeline, config);
+    // The satellite must not wake on its own voice (uploads have their own stages: not muted).
+    if (voice) muteWhilePlaying(stages, voice.player);
     // Imported devices change the grammar: a new recognizer takes over between utterances.
     const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
     if (devices && slot) {
@@ -250,6 +263,7 @@ export async function runAssistant(
           return {
             audio: { kind: config.audio.source, device: config.audio.micDevice },
             models: await describeModels(config, modelDefaults()),
+            ...(voice ? { answers: voiceStatus(voice, stages) } : {}),
             ...(d
               ? {
                 mqtt: {
@@ -300,6 +314,8 @@ export async function runAssistant(
         Math.max(config.devices.confirmTimeoutMs, config.devices.coverConfirmTimeoutMs) + 1000,
       );
     }
+    // The last reply is heard to its end.
+    if (voice && !signal.aborted) await voice.player.idle();
     return pipeline;
   } finally {
     offRemote();

@@ -373,6 +373,49 @@ export const remoteSchema = z.object({
   stateFile: z.string().default(".earshot/remote.json"),
 }).strict();
 
+/** The voice back: sounds on wake, done and failure, and spoken replies (audio/player.ts). */
+export const answersSchema = z.object({
+  /** The off switch: no sound and no speech at all. */
+  enabled: z.boolean().default(true),
+  /** The short sounds (wake chirp, done, error) from `soundsDir`. */
+  sounds: z.boolean().default(true),
+  /** Spoken replies (state answers, "I didn't catch that", Hermes text, hermes/tts/say). */
+  speech: z.boolean().default(true),
+  /**
+   * Speech synthesizer: "auto" takes espeak-ng, else flite, whichever is installed (detected at
+   * start); "none" speaks nothing (sounds only). A named engine that is missing is a warning and
+   * leaves sounds only.
+   */
+  engine: z.enum(["auto", "espeak-ng", "flite", "none"]).default("auto"),
+  /**
+   * Voice of the engine (espeak-ng `-v`, flite `-voice`, a .flitevox file too); "" is the
+   * engine's default.
+   */
+  voice: z.string().regex(
+    /^[\w.+/:-]*$/,
+    "a voice name (en-us+f2, slt) or a flite voice file: letters, digits and . + - _ / : only",
+  ).default(""),
+  /** Speaking rate in words per minute (espeak-ng `-s`; flite ignores it). */
+  rate: z.number().int().min(80).max(450).default(170),
+  /** ALSA playback device for aplay `-D` ("default", "plughw:1,0", "null" plays nothing). */
+  device: z.string().min(1, "needs an ALSA device name, e.g. default").default("default"),
+  /** Volume 0..1: sound samples and speech are scaled by it before they reach aplay. */
+  volume: z.number().min(0).max(1).default(0.8),
+  /** Paths or names of the players and synthesizers (tests point these elsewhere). */
+  aplay: z.string().min(1).default("aplay"),
+  espeak: z.string().min(1).default("espeak-ng"),
+  flite: z.string().min(1).default("flite"),
+  /** Folder of wake.wav, done.wav, error.wav (scripts/make_sounds.ts writes them). */
+  soundsDir: z.string().min(1).default("assets/sounds"),
+  /**
+   * The wake word stays muted this long after a sound or speech ended (the room's echo), on
+   * the live microphone, so the satellite never wakes on its own voice.
+   */
+  muteTailMs: timerMs(0).max(5000, "at most 5000 ms").default(300),
+  /** Longest spoken reply in characters (longer Hermes text is cut at a word). */
+  maxChars: z.number().int().min(20).max(2000).default(300),
+}).strict();
+
 /** The whole configuration. */
 export const configSchema = z.object({
   audio: audioSchema.default(audioSchema.parse({})),
@@ -384,6 +427,7 @@ export const configSchema = z.object({
   mqtt: mqttSchema.default(mqttSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
   remote: remoteSchema.default(remoteSchema.parse({})),
+  answers: answersSchema.default(answersSchema.parse({})),
 }).strict();
 
 /** Validated configuration. */

@@ -28,6 +28,7 @@ import type { TrackedState } from "./state.ts";
 import { devicesStatus } from "./status_snapshot.ts";
 import { TextHandler } from "./text_handler.ts";
 import { WakeSessions } from "./wake_sessions.ts";
+import { replyFor, SILENT, type Voice } from "./answers.ts";
 
 /** What became of one typed or transcribed command. */
 export interface HandleResult {
@@ -113,6 +114,13 @@ export interface StartOptions {
    * default: one in memory at `wake.sensitivity` that listens at the stream time of the bus.
    */
   remote?: RemoteControl;
+  /**
+   * The satellite's voice (app/voice.ts): sounds and spoken replies for the live microphone's
+   * commands and for Hermes text. Absent: silent.
+   */
+  voice?: Voice;
+  /** Longest spoken reply in characters (answers.maxChars). */
+  maxChars?: number;
 }
 
 /**
@@ -186,24 +194,39 @@ async function connectLink(
 }
 
 /**
- * The Hermes dialogue of Hermes apps: endSession/continueSession text, startListening (a
- * wake without the wake word for this site, through the remote control: source "hermes"),
- * hotword toggleOff/On (the remote control's mute).
+ * The Hermes dialogue of Hermes apps: endSession/continueSession text (spoken when the voice
+ * can speak), hermes/tts/say for this site (spoken, then sayFinished), startListening (the
+ * wake chirp, then a wake without the wake word for this site, through the remote control:
+ * source "hermes"), hotword toggleOff/On (the remote control's mute).
  */
-function hermesDialogue(site: Site, remote: RemoteControl): HermesDialogue {
+function hermesDialogue(
+  site: Site,
+  remote: RemoteControl,
+  voice: Voice,
+  maxChars?: number,
+): HermesDialogue {
   const dialogue: HermesDialogue = new HermesDialogue(
     site.siteId,
     site.link,
     (msg) => site.send(msg),
     {
+      ...(voice.canSpeak
+        ? { say: (text: string) => voice.play(replyFor({ kind: "say", text }, maxChars)) }
+        : {}),
       listen: (sessionId, wakewordId) => {
-        try {
-          remote.listen({ source: "hermes", sessionId, wakewordId });
-        } catch (err) {
-          if (!(err instanceof RemoteError)) throw err;
-          site.error("hermes", `hermes/asr/startListening: ${err.message}`, sessionId);
-          dialogue.end(sessionId, "error");
-        }
+        // The chirp first: the recognizer listens from the wake on and must not hear it.
+        voice.play(replyFor({ kind: "listening" })).then(() => {
+          try {
+            remote.listen({ source: "hermes", sessionId, wakewordId });
+          } catch (err) {
+            // After the chirp nothing is left to throw to: every failure is reported.
+            const why = err instanceof RemoteError
+              ? err.message
+              : `failed: ${(err as Error).message}`;
+            site.error("hermes", `hermes/asr/startListening: ${why}`, sessionId);
+            dialogue.end(sessionId, "error");
+          }
+        });
       },
       mute: (muted) => remote.setMuted(muted, "hermes"),
     },
@@ -280,12 +303,15 @@ export async function startDevices(
     remoteMqtt.publishState();
   };
 
-  const dialogue = m.hermes ? hermesDialogue(site, remote) : undefined;
+  const voice = options.voice ?? SILENT;
+  const dialogue = m.hermes ? hermesDialogue(site, remote, voice, options.maxChars) : undefined;
   dialogue?.start();
   const texts = new TextHandler(site, registry, router, {
     area,
     minConfidence: config.devices.minIntentConfidence,
     dialogue,
+    voice,
+    maxChars: options.maxChars,
   }, now);
   const sessions = new WakeSessions(site, texts, {
     topicPrefix: m.topicPrefix,
@@ -294,6 +320,7 @@ export async function startDevices(
     dialogue,
     remote,
     now,
+    voice,
   });
 
   const unsubs = [
@@ -302,6 +329,7 @@ export async function startDevices(
       router.streamTime = site.streamT;
     }),
     bus.onType("wake", (e) => sessions.onWake(e)),
+    bus.onType("vad", (e) => sessions.onVad(e)),
     bus.onType("transcript", (e) => {
       sessions.onTranscript(e).catch((err) =>
         site.error("devices", `transcript handling failed: ${(err as Error).message}`)
