@@ -215,7 +215,9 @@ async function runCommand(
   config: Config,
   opts: { json: boolean; levels: boolean; devices: boolean; api: boolean; simulate: boolean },
 ) {
-  const bus = new EventBus();
+  // With the API on (start), events carry their wall-clock time (`at`) for the dashboard and
+  // SSE clients; `run` output stays reproducible for a file.
+  const bus = new EventBus(opts.api ? { clock: Date.now } : {});
   if (opts.json) bus.on(jsonLines({ exclude: opts.levels ? [] : ["level"] }));
   else {
     bus.on((e) => {

@@ -22,6 +22,7 @@ import { GrammarWatch, openRegistry } from "./registry_store.ts";
 import { Router, type RouteResult } from "./router.ts";
 import { Site } from "./site.ts";
 import type { TrackedState } from "./state.ts";
+import type { Availability } from "./state_text.ts";
 import { devicesStatus } from "./status_snapshot.ts";
 import { TextHandler } from "./text_handler.ts";
 import { WakeSessions } from "./wake_sessions.ts";
@@ -57,9 +58,17 @@ export interface DevicesStatus {
     name: string;
     type: string;
     area?: string;
+    /** The area's spoken name ("living room"). */
+    areaName?: string;
     source: string;
     adapter: string;
     state: TrackedState;
+    /** The state in words ("on, 40%, 2700 K", "closed"; devices/state_text.ts). */
+    stateText: string;
+    /** From the adapter's availability reports. */
+    availability: Availability;
+    /** ISO time of the last report that changed the state; absent before the first report. */
+    changedAt?: string;
   }>;
   areas: Array<{ id: string; name: string }>;
   grammar: { states: number; words: number; sentences: number };

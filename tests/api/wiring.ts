@@ -20,6 +20,7 @@ import type { ApiServices } from "../../api/server.ts";
 import { describeModels } from "../../api/models.ts";
 import { audioRunner, textRunner } from "../../api/commands.ts";
 import { Simulator } from "../../devices/simulator.ts";
+import { statusDevices } from "../../app/status_info.ts";
 
 /** The bundled demo recording. */
 export const DEMO_WAV = new URL("../../assets/demo.wav", import.meta.url).pathname;
@@ -82,9 +83,7 @@ export async function pipelineServices(
           embedded: d.mqtt.embedded,
           queued: d.mqtt.queued,
         },
-        devices: Object.fromEntries(
-          d.devices.map((x) => [x.id, { name: x.name, area: x.area, state: x.state }]),
-        ),
+        devices: statusDevices(d),
       };
     },
     async close() {

@@ -1,0 +1,83 @@
+// earshot dashboard: which timeline an event belongs to, and its two clocks. Pure (no DOM),
+// so tests/api/streams_test.ts runs it in Deno as the page runs it in the browser.
+//
+// Every event has `t`, stream time: seconds into the audio it came from. The live source and
+// each upload start at 0, so their `t` values are on different timelines; events also carry
+// `at`, the wall-clock time they were emitted (core/events.ts). A source is told by `session`:
+// - no session: the live audio source (the microphone);
+// - a session first seen on an audio event (vad, wake, transcript, ...): an upload;
+// - a session whose intent came from typed text: a typed command (no audio, no stream time);
+// - a session whose intent came from speech without audio events of its own: a command the
+//   live source heard (the devices runtime gives every spoken command a session).
+
+/** Event types that come from a pipeline run over audio (their `t` is a position in it). */
+const AUDIO_TYPES = new Set(["source", "vad", "level", "wake", "transcript"]);
+
+/**
+ * Labels of the sources events come from: "live", "upload 1", "typed 2", ..., stable per
+ * session, numbered in the order they first appear.
+ */
+export class StreamLabels {
+  #sessions = new Map();
+  #counts = { upload: 0, typed: 0 };
+
+  /**
+   * The source of `e`: `{ key, kind, label }`, kind "live", "upload", "typed" or "other".
+   * @example
+   * const labels = new StreamLabels();
+   * labels.of({ type: "vad", t: 1 }).label; // "live"
+   * labels.of({ type: "wake", t: 1.2, session: "9f" }).label; // "upload 1"
+   */
+  of(e) {
+    const s = e.session;
+    if (typeof s !== "string" || !s) return { key: "live", kind: "live", label: "live" };
+    const known = this.#sessions.get(s);
+    if (known) return known;
+    let entry;
+    if (AUDIO_TYPES.has(e.type)) entry = this.#numbered(s, "upload");
+    else if (e.type === "intent" && e.origin === "text") entry = this.#numbered(s, "typed");
+    else if (e.type === "intent" && e.origin === "asr") {
+      entry = { key: "live", kind: "live", label: "live" };
+    } else return { key: s, kind: "other", label: `command ${s.slice(0, 8)}` };
+    this.#sessions.set(s, entry);
+    return entry;
+  }
+
+  /** Name an upload after its file once its answer says which session it was. */
+  name(session, name) {
+    const entry = this.#sessions.get(session);
+    if (entry && entry.kind === "upload") entry.label = `${entry.label}: ${name}`;
+  }
+
+  #numbered(session, kind) {
+    const n = ++this.#counts[kind];
+    return { key: session, kind, label: `${kind} ${n}` };
+  }
+}
+
+const pad = (n, w = 2) => String(n).padStart(w, "0");
+
+/**
+ * Local wall-clock time of an event ("14:03:07.250"), or "–" when it has none.
+ * @example
+ * wallTime({ at: "2026-12-03T06:30:00.250Z" }); // "07:30:00.250" in Berlin
+ */
+export function wallTime(e) {
+  const d = typeof e.at === "string" ? new Date(e.at) : null;
+  if (!d || Number.isNaN(d.getTime())) return "–";
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${
+    pad(d.getMilliseconds(), 3)
+  }`;
+}
+
+/**
+ * Stream time of an event on its source's timeline ("12.34 s"), or "–" where `t` is no position
+ * in audio: typed commands, and the commands' publish, confirm and error events (their `t` is
+ * the devices runtime's latest stream time, whichever stream that came from).
+ */
+export function streamTime(e, kind) {
+  if (typeof e.t !== "number" || !Number.isFinite(e.t)) return "–";
+  if (kind === "typed") return "–";
+  const positioned = AUDIO_TYPES.has(e.type) || (e.type === "intent" && e.origin === "asr");
+  return positioned ? `${e.t.toFixed(2)} s` : "–";
+}
