@@ -81,3 +81,18 @@ export function streamTime(e, kind) {
   const positioned = AUDIO_TYPES.has(e.type) || (e.type === "intent" && e.origin === "asr");
   return positioned ? `${e.t.toFixed(2)} s` : "–";
 }
+
+/**
+ * A wall-clock ISO time as people read it: "14:03:07" today, "3 Dec 14:03" on another day,
+ * "–" when absent or unreadable.
+ * @example
+ * clockTime("2026-12-03T06:30:00Z", new Date("2026-12-03T09:00:00Z")); // "07:30:00" in Berlin
+ */
+export function clockTime(iso, now = new Date()) {
+  const d = typeof iso === "string" ? new Date(iso) : null;
+  if (!d || Number.isNaN(d.getTime())) return "–";
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  if (d.toDateString() === now.toDateString()) return time;
+  const month = d.toLocaleString("en", { month: "short" });
+  return `${d.getDate()} ${month} ${time.slice(0, 5)}`;
+}

@@ -42,7 +42,9 @@ export function testConfig(api: Record<string, unknown> = {}): Config {
 export async function pipelineServices(
   config: Config,
   bus: EventBus,
-): Promise<ApiServices & { devices: DeviceRuntime; close(): Promise<void> }> {
+): Promise<
+  ApiServices & { devices: DeviceRuntime; sim: Simulator; vad: SileroModel; close(): Promise<void> }
+> {
   const vad = await SileroModel.load(config.vad.model);
   const devices = await startDevices(config, bus);
   const sim = await Simulator.start(devices.brokerUrl);
@@ -51,6 +53,8 @@ export async function pipelineServices(
     bus,
     version: "test",
     devices,
+    sim,
+    vad,
     // Each upload runs on a private bus forwarded to this one, where the devices runtime turns
     // its transcript into a command; the answer includes that command's events.
     runAudio: audioRunner(
