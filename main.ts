@@ -20,7 +20,7 @@ import { WavError } from "./audio/wav.ts";
 import { RegistryError } from "./home/registry.ts";
 import { TemplateError } from "./intent/template.ts";
 import { TokenError } from "./api/token.ts";
-import { ApiListenError } from "./api/server.ts";
+import { ApiListenError, lanNames } from "./api/server.ts";
 import { runAssistant } from "./app/assistant.ts";
 import { humanLine, jsonLines, writeStdoutLine } from "./app/jsonl.ts";
 import { ModelError } from "./core/ort.ts";
@@ -258,6 +258,15 @@ async function runCommand(
         }
         if (info.apiUrl) {
           console.error(`earshot: status page ${info.apiUrl}/ (token: ${info.tokenSource})`);
+          if (config.api.lan) {
+            const name = lanNames().find((n) => n.endsWith(".local")) ?? "<this machine>";
+            console.error(
+              `earshot: on the network: http://${name}:${
+                new URL(info.apiUrl).port
+              }/?token=<token> ` +
+                `(api.lan; the token is in ${info.tokenSource})`,
+            );
+          }
         }
         if (info.brokerUrl && !opts.json) {
           console.error(`earshot: MQTT broker ${redactUrl(info.brokerUrl)}`);

@@ -11,8 +11,23 @@ import type { DevicesStatus } from "../devices/runtime.ts";
  * Status entries by device id.
  * @example
  * ```ts
- * const devices = statusDevices(runtime.status());
- * devices.kitchen_light.stateText; // "on, 40%, 2700 K"
+ * const devices = statusDevices({
+ *   devices: [{
+ *     id: "kitchen_light",
+ *     name: "kitchen light",
+ *     type: "light",
+ *     area: "kitchen",
+ *     areaName: "kitchen",
+ *     source: "file",
+ *     adapter: "zigbee2mqtt",
+ *     state: { on: true, brightness: 40, changedAt: "2026-12-03T06:30:00.000Z" },
+ *     stateText: "on, 40%",
+ *     availability: "online",
+ *     changedAt: "2026-12-03T06:30:00.000Z",
+ *   }],
+ * });
+ * devices.kitchen_light.stateText; // "on, 40%"
+ * devices.kitchen_light.state; // { on: true, brightness: 40 }
  * ```
  */
 export function statusDevices(d: Pick<DevicesStatus, "devices">): Record<string, DeviceStatus> {
