@@ -268,7 +268,8 @@ export async function startDevices(
 
   const unsubs = [
     bus.on((e) => {
-      if (e.t > site.streamT) site.streamT = e.t;
+      // The live source's stream time: an upload's events count on their own timeline.
+      if (e.stream !== "upload" && e.t > site.streamT) site.streamT = e.t;
       router.streamTime = site.streamT;
     }),
     bus.onType("wake", (e) => sessions.onWake(e)),

@@ -564,9 +564,13 @@ $("audio-form").addEventListener("submit", async (e) => {
     const data = await post("/api/audio", file, { "Content-Type": "audio/wav" });
     if (data.session) {
       streams.name(data.session, file.name);
-      const label = streams.of({ type: "vad", session: data.session }).label;
-      for (const span of $("log").querySelectorAll(`li[data-session="${data.session}"] .source`)) {
-        span.textContent = label;
+      const label = streams.labelOf(data.session) ?? "";
+      if (label) {
+        for (
+          const span of $("log").querySelectorAll(`li[data-session="${data.session}"] .source`)
+        ) {
+          span.textContent = label;
+        }
       }
     }
     showResult(

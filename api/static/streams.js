@@ -3,15 +3,15 @@
 //
 // Every event has `t`, stream time: seconds into the audio it came from. The live source and
 // each upload start at 0, so their `t` values are on different timelines; events also carry
-// `at`, the wall-clock time they were emitted (core/events.ts). A source is told by `session`:
-// - no session: the live audio source (the microphone);
-// - a session first seen on an audio event (vad, wake, transcript, ...): an upload;
-// - a session whose intent came from typed text: a typed command (no audio, no stream time);
-// - a session whose intent came from speech without audio events of its own: a command the
-//   live source heard (the devices runtime gives every spoken command a session).
+// `at`, the wall-clock time they were emitted (core/events.ts). A source is told apart so:
+// - `stream: "upload"`: an uploaded file's own pipeline events, named by their `session`; the
+//   commands its transcripts cause (intent, publish, confirm) carry the same session;
+// - an intent from typed text (origin "text") with a session not seen yet: a typed command;
+// - everything else: the live audio source (a spoken command's session, a Hermes session).
 
 /** Event types that come from a pipeline run over audio (their `t` is a position in it). */
 const AUDIO_TYPES = new Set(["source", "vad", "level", "wake", "transcript"]);
+const LIVE = Object.freeze({ key: "live", kind: "live", label: "live" });
 
 /**
  * Labels of the sources events come from: "live", "upload 1", "typed 2", ..., stable per
@@ -26,21 +26,25 @@ export class StreamLabels {
    * @example
    * const labels = new StreamLabels();
    * labels.of({ type: "vad", t: 1 }).label; // "live"
-   * labels.of({ type: "wake", t: 1.2, session: "9f" }).label; // "upload 1"
+   * labels.of({ type: "wake", t: 1.2, session: "9f", stream: "upload" }).label; // "upload 1"
    */
   of(e) {
     const s = e.session;
-    if (typeof s !== "string" || !s) return { key: "live", kind: "live", label: "live" };
+    if (typeof s !== "string" || !s) return LIVE;
     const known = this.#sessions.get(s);
     if (known) return known;
     let entry;
-    if (AUDIO_TYPES.has(e.type)) entry = this.#numbered(s, "upload");
+    if (e.stream === "upload") entry = this.#numbered(s, "upload");
     else if (e.type === "intent" && e.origin === "text") entry = this.#numbered(s, "typed");
-    else if (e.type === "intent" && e.origin === "asr") {
-      entry = { key: "live", kind: "live", label: "live" };
-    } else return { key: s, kind: "other", label: `command ${s.slice(0, 8)}` };
+    else if (AUDIO_TYPES.has(e.type) || e.type === "intent") entry = LIVE;
+    else return { key: s, kind: "other", label: `command ${s.slice(0, 8)}` };
     this.#sessions.set(s, entry);
     return entry;
+  }
+
+  /** The label of a session seen already, else undefined (remembers nothing). */
+  labelOf(session) {
+    return this.#sessions.get(session)?.label;
   }
 
   /** Name an upload after its file once its answer says which session it was. */

@@ -8,13 +8,14 @@
 import assert from "node:assert/strict";
 import { clockTime, StreamLabels, streamTime, wallTime } from "../../api/static/streams.js";
 
-Deno.test("sources: live, each upload numbered, typed commands numbered, live spoken commands live", () => {
+Deno.test("sources: live, each upload numbered, typed commands numbered, spoken and Hermes sessions live", () => {
   const s = new StreamLabels();
+  const up = { stream: "upload" };
   assert.equal(s.of({ type: "vad", t: 1 }).label, "live");
-  assert.equal(s.of({ type: "wake", t: 0.9, session: "up-1" }).label, "upload 1");
-  assert.equal(s.of({ type: "vad", t: 0.2, session: "up-2" }).label, "upload 2");
+  assert.equal(s.of({ type: "wake", t: 0.9, session: "up-1", ...up }).label, "upload 1");
+  assert.equal(s.of({ type: "vad", t: 0.2, session: "up-2", ...up }).label, "upload 2");
   assert.equal(s.of({ type: "intent", t: 0, origin: "text", session: "cmd-1" }).label, "typed 1");
-  // The upload's intent and publish come later with its session: still upload 1.
+  // The upload's intent and publish come from the devices runtime with its session only.
   assert.equal(s.of({ type: "intent", t: 2, origin: "asr", session: "up-1" }).label, "upload 1");
   assert.equal(s.of({ type: "publish", t: 31, session: "up-1" }).label, "upload 1");
   assert.equal(s.of({ type: "confirm", t: 31, session: "cmd-1" }).label, "typed 1");
@@ -22,13 +23,17 @@ Deno.test("sources: live, each upload numbered, typed commands numbered, live sp
   const live = s.of({ type: "intent", t: 12.5, origin: "asr", session: "wake-7" });
   assert.deepEqual(live, { key: "live", kind: "live", label: "live" });
   assert.equal(s.of({ type: "publish", t: 12.5, session: "wake-7" }).label, "live");
+  // A Hermes startListening wake has a session but is on the live timeline.
+  assert.equal(s.of({ type: "wake", t: 40, session: "hermes-1", model: "hermes" }).label, "live");
   // A session first seen on a device answer (the page opened late): named, not guessed.
   assert.equal(s.of({ type: "confirm", t: 3, session: "0123456789ab" }).label, "command 01234567");
+  assert.equal(s.labelOf("up-2"), "upload 2");
+  assert.equal(s.labelOf("never-seen"), undefined);
 });
 
 Deno.test("an upload can be named after its file once its answer gives the session", () => {
   const s = new StreamLabels();
-  s.of({ type: "vad", t: 0.1, session: "u" });
+  s.of({ type: "vad", t: 0.1, session: "u", stream: "upload" });
   s.name("u", "demo.wav");
   assert.equal(s.of({ type: "wake", t: 1, session: "u" }).label, "upload 1: demo.wav");
   s.name("nobody", "x.wav"); // unknown sessions are ignored
