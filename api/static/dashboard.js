@@ -60,6 +60,11 @@ function slotsText(slots) {
   return Object.entries(slots ?? {}).map(([k, v]) => `${k}=${v}`).join(" ");
 }
 
+/** The registry's spoken name of a device id, once the status told it; else the id. */
+function deviceName(id) {
+  return state.devices.get(id)?.name ?? id;
+}
+
 function describe(e) {
   switch (e.type) {
     case "source":
@@ -75,11 +80,11 @@ function describe(e) {
     case "intent":
       return `${e.name} ${slotsText(e.slots)} · "${e.text}" (${e.origin})`;
     case "publish":
-      return `${e.device} → ${e.topic} ${e.payload}${e.queued ? " (queued)" : ""}`;
+      return `${deviceName(e.device)} → ${e.topic} ${e.payload}${e.queued ? " (queued)" : ""}`;
     case "confirm":
-      return `${e.device} ${e.confirmed ? "confirmed" : "NOT confirmed"} in ${ms(e.latencyMs)}${
-        e.reason ? ` (${e.reason})` : ""
-      }`;
+      return `${deviceName(e.device)} ${e.confirmed ? "confirmed" : "NOT confirmed"} in ${
+        ms(e.latencyMs)
+      }${e.reason ? ` (${e.reason})` : ""}`;
     case "error":
       return `${e.stage}: ${e.message}`;
     default:

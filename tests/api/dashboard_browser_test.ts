@@ -8,7 +8,8 @@
  * sorted by area. At 1280x800 (desktop) and 390x844 (phone): no cell overflows, no word breaks
  * across lines, the page never scrolls sideways. The sign-in link `/?token=` leaves an HttpOnly
  * SameSite=Strict cookie and an address without the token. Screenshots are saved to
- * tests/artifacts/dashboard/ (git-ignored): desktop.png, phone.png.
+ * tests/artifacts/dashboard/ (git-ignored): desktop.png, phone.png (whole pages) and
+ * phone-devices.png, phone-events.png (the two sections).
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -329,6 +330,13 @@ Deno.test(
         assert.ok(Number(left) >= 0 && Number(right) <= 390, `${label}: ${left}..${right}`);
       }
       await page.screenshot({ path: `${ARTIFACTS}phone.png`, fullPage: true });
+      // Close-ups of the two parts this page is read for on a phone.
+      await page.locator('section[aria-labelledby="devices-title"]').screenshot({
+        path: `${ARTIFACTS}phone-devices.png`,
+      });
+      await page.locator('section[aria-labelledby="log-title"]').screenshot({
+        path: `${ARTIFACTS}phone-events.png`,
+      });
       for (const shot of ["desktop.png", "phone.png"]) {
         assert.ok((await Deno.stat(`${ARTIFACTS}${shot}`)).size > 10000, shot);
       }
