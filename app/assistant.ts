@@ -4,7 +4,7 @@
  * on one event bus. main.ts parses the command line and calls {@link runAssistant}.
  * @module
  */
-import { type Config, ConfigError } from "../core/config.ts";
+import { apiBindHost, type Config, ConfigError } from "../core/config.ts";
 import { EventBus } from "../core/bus.ts";
 import { streamTime } from "../core/events.ts";
 import { Pipeline, runAudio } from "../pipeline/pipeline.ts";
@@ -19,6 +19,7 @@ import {
 } from "../audio/sources.ts";
 import { type DeviceRuntime, startDevices } from "../devices/runtime.ts";
 import { Simulator } from "../devices/simulator.ts";
+import { statusDevices } from "./status_info.ts";
 import { type RunningApi, startApi } from "../api/server.ts";
 import { StatusCollector } from "../api/status.ts";
 import { audioAliveProbe } from "../api/probes.ts";
@@ -95,8 +96,8 @@ export function neededPermissions(
   if (options.api && config.api.enabled) {
     out.push({
       name: "net",
-      value: hostPort(config.api.host, config.api.port),
-      why: "api.host:api.port",
+      value: hostPort(apiBindHost(config.api), config.api.port),
+      why: config.api.lan ? "api.lan (api.host:api.port)" : "api.host:api.port",
     });
   }
   if (options.devices) {
@@ -271,9 +272,7 @@ export async function runAssistant(
                   url: d.mqtt.url,
                   queued: d.mqtt.queued,
                 },
-                devices: Object.fromEntries(
-                  d.devices.map((x) => [x.id, { area: x.area, state: x.state }]),
-                ),
+                devices: statusDevices(d),
               }
               : {}),
             remote: { ...remote.status() },

@@ -8,7 +8,7 @@
  * @module
  */
 import type { EventBus } from "../core/bus.ts";
-import type { Config } from "../core/config.ts";
+import { apiBindHost, type Config } from "../core/config.ts";
 import type { ConfirmEvent } from "../core/events.ts";
 import type { CommandGrammar } from "../intent/grammar.ts";
 import type { ParsedIntent } from "../intent/parser.ts";
@@ -25,6 +25,7 @@ import { RemoteMqtt } from "./remote_mqtt.ts";
 import { Router, type RouteResult } from "./router.ts";
 import { Site } from "./site.ts";
 import type { TrackedState } from "./state.ts";
+import type { Availability } from "./state_text.ts";
 import { devicesStatus } from "./status_snapshot.ts";
 import { TextHandler } from "./text_handler.ts";
 import { WakeSessions } from "./wake_sessions.ts";
@@ -61,9 +62,17 @@ export interface DevicesStatus {
     name: string;
     type: string;
     area?: string;
+    /** The area's spoken name ("living room"). */
+    areaName?: string;
     source: string;
     adapter: string;
     state: TrackedState;
+    /** The state in words ("on, 40%, 2700 K", "closed"; devices/state_text.ts). */
+    stateText: string;
+    /** From the adapter's availability reports. */
+    availability: Availability;
+    /** ISO time of the last report that changed the state; absent before the first report. */
+    changedAt?: string;
   }>;
   areas: Array<{ id: string; name: string }>;
   grammar: { states: number; words: number; sentences: number };
@@ -124,12 +133,12 @@ export interface StartOptions {
 }
 
 /**
- * `origin.support_url`: `mqtt.supportUrl`, else this satellite's dashboard (a wildcard
- * `api.host` is replaced by the host name).
+ * `origin.support_url`: `mqtt.supportUrl`, else this satellite's dashboard at the address it
+ * is served on (`api.lan` binds a wildcard, which is replaced by the host name).
  */
 export function supportUrl(config: Config): string {
   if (config.mqtt.supportUrl) return config.mqtt.supportUrl;
-  let host = config.api.host;
+  let host = apiBindHost(config.api);
   if (host === "0.0.0.0" || host === "::") {
     try {
       host = Deno.hostname();
@@ -325,7 +334,8 @@ export async function startDevices(
 
   const unsubs = [
     bus.on((e) => {
-      if (e.t > site.streamT) site.streamT = e.t;
+      // The live source's stream time: an upload's events count on their own timeline.
+      if (e.stream !== "upload" && e.t > site.streamT) site.streamT = e.t;
       router.streamTime = site.streamT;
     }),
     bus.onType("wake", (e) => sessions.onWake(e)),

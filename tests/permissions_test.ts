@@ -86,10 +86,10 @@ Deno.test("neededPermissions: API address, broker (given or embedded), arecord, 
   const c = parseConfig({
     audio: { source: "mic", arecord: "/opt/arecord" },
     mqtt: { url: "mqtts://u:pw@broker.lan" },
-    api: { host: "::", port: 9000 },
+    api: { host: "::", port: 9000, lan: true },
   });
   assert.deepEqual(neededPermissions(c, { devices: true, api: true }), [
-    { name: "net", value: "[::]:9000", why: "api.host:api.port" },
+    { name: "net", value: "[::]:9000", why: "api.lan (api.host:api.port)" },
     { name: "net", value: "broker.lan:8883", why: "mqtt.url broker.lan" },
     { name: "run", value: "/opt/arecord", why: "audio.arecord" },
     // The voice back of the live microphone (README "Answers").
