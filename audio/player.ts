@@ -252,9 +252,11 @@ export class Player {
         stderr: "piped",
       }).spawn();
       if (engine === "espeak-ng") {
+        // espeak-ng may exit before it reads (an unknown voice): the broken pipe is not the
+        // reason, its exit status and stderr are.
         const w = child.stdin.getWriter();
-        await w.write(new TextEncoder().encode(text));
-        await w.close();
+        await w.write(new TextEncoder().encode(text)).catch(() => {});
+        await w.close().catch(() => {});
       }
       const out = await child.output();
       if (!out.success || out.stdout.length <= 44) {

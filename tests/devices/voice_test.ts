@@ -2,8 +2,8 @@
  * The voice back on a real Mosquitto with the real player (aplay on ALSA's null device,
  * espeak-ng): Hermes `tts/say` answered with `tts/sayFinished`, continueSession listening only
  * after its question was spoken, endSession text, the live microphone's chirp, answers,
- * "I didn't catch that" and "did not respond"; silence for arbitration losers, typed commands
- * and uploads.
+ * "I didn't catch that" and "did not respond", remote listens (chirp once, muted wakes silent);
+ * silence for arbitration losers, typed commands and uploads.
  */
 import assert from "node:assert/strict";
 import { EventBus } from "../../core/bus.ts";
@@ -12,6 +12,7 @@ import type { TranscriptEvent, WakeEvent } from "../../core/events.ts";
 import { detectEngine, loadSounds, Player } from "../../audio/player.ts";
 import type { Reply, Voice } from "../../devices/answers.ts";
 import { startDevices } from "../../devices/runtime.ts";
+import { RemoteControl } from "../../core/remote.ts";
 import { Mosquitto, until, Watcher } from "./mosquitto.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -172,6 +173,64 @@ Deno.test(
       // endSession text is spoken.
       await w.publish("hermes/dialogueManager/endSession", '{"sessionId":"s1","text":"goodbye"}');
       await until(() => texts().includes("goodbye"), 3000, "goodbye");
+    } finally {
+      await rt.close();
+      await w.close();
+      await m.stop();
+    }
+  },
+);
+
+Deno.test(
+  "remote listens out loud: the Listen button and POST /api/listen chirp once, a Hermes listen's chirp comes before its wake only; muted, a spoken wake is silent",
+  opts,
+  async () => {
+    const m = await Mosquitto.start();
+    const w = await Watcher.connect(m.url, ["hermes/#"]);
+    const bus = new EventBus();
+    const wakes: { e: WakeEvent; at: number }[] = [];
+    bus.onType("wake", (e) => wakes.push({ e, at: performance.now() }));
+    const { voice, log } = await recordedVoice();
+    const remote = new RemoteControl(bus, { muted: false, sensitivity: 0.5 });
+    let sample = 16000;
+    remote.attach({ sample: () => sample });
+    const rt = await startDevices(
+      parseConfig({
+        devices: { file: example, area: "kitchen", confirmTimeoutMs: 300 },
+        mqtt: { url: m.url, siteId: "kitchen-pi", arbitrationMs: 300, backoffMinMs: 50 },
+      }),
+      bus,
+      { voice, remote },
+    );
+    const replies = () => log.map((l) => l.reply);
+    try {
+      assert.equal(await rt.ready(), true);
+      await new Promise((r) => setTimeout(r, 200));
+      // The Listen button (and POST /api/listen, the same call): a live session, not
+      // arbitrated, so the chirp plays; what follows is answered out loud.
+      remote.listen({ source: "homeassistant" });
+      await until(() => replies().length === 1, 3000, "chirp of the button's listen");
+      assert.deepEqual(replies(), [{ sound: "wake" }]);
+      assert.equal(rt.status().lastArbitration, undefined, "a remote listen is not arbitrated");
+      bus.emit(transcript("turn on the", { t: 2, start: 1, end: 2, rejected: true }));
+      await until(() => replies().length === 2, 3000, "not heard");
+      assert.deepEqual(replies()[1], { sound: "error", text: "I didn't catch that" });
+      // Hermes startListening: the chirp, then the wake (through the remote control, source
+      // "hermes"), and no second chirp for that session.
+      sample = 64000;
+      await w.publish("hermes/asr/startListening", '{"siteId":"kitchen-pi","sessionId":"h1"}');
+      await until(() => wakes.length === 2, 3000, "wake of startListening");
+      assert.deepEqual([wakes[1].e.source, wakes[1].e.session], ["hermes", "h1"]);
+      assert.ok(log[2].end <= wakes[1].at, "the chirp ended before listening began");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(replies().slice(2), [{ sound: "wake" }]);
+      // Muted (the Mute switch): a spoken wake is ignored, no chirp, nothing said after it.
+      remote.setMuted(true, "homeassistant");
+      bus.emit(wake({ t: 8, sample: 128000, phraseEnd: 128000 }));
+      await new Promise((r) => setTimeout(r, 500));
+      bus.emit(transcript("is the kitchen light on", { t: 9, start: 8, end: 9 }));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(replies().length, 3, JSON.stringify(replies().slice(3)));
     } finally {
       await rt.close();
       await w.close();
