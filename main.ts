@@ -20,7 +20,7 @@ import { WavError } from "./audio/wav.ts";
 import { RegistryError } from "./home/registry.ts";
 import { TemplateError } from "./intent/template.ts";
 import { TokenError } from "./api/token.ts";
-import { ApiListenError } from "./api/server.ts";
+import { ApiListenError, lanNames } from "./api/server.ts";
 import { runAssistant } from "./app/assistant.ts";
 import { humanLine, jsonLines, writeStdoutLine } from "./app/jsonl.ts";
 import { ModelError } from "./core/ort.ts";
@@ -222,7 +222,9 @@ async function runCommand(
     remoteState: boolean;
   },
 ) {
-  const bus = new EventBus();
+  // With the API on (start), events carry their wall-clock time (`at`) for the dashboard and
+  // SSE clients; `run` output stays reproducible for a file.
+  const bus = new EventBus(opts.api ? { clock: Date.now } : {});
   if (opts.json) bus.on(jsonLines({ exclude: opts.levels ? [] : ["level"] }));
   else {
     bus.on((e) => {
@@ -264,6 +266,15 @@ async function runCommand(
         }
         if (info.apiUrl) {
           console.error(`earshot: status page ${info.apiUrl}/ (token: ${info.tokenSource})`);
+          if (config.api.lan) {
+            const name = lanNames().find((n) => n.endsWith(".local")) ?? "<this machine>";
+            console.error(
+              `earshot: on the network: http://${name}:${
+                new URL(info.apiUrl).port
+              }/?token=<token> ` +
+                `(api.lan; the token is in ${info.tokenSource})`,
+            );
+          }
         }
         if (info.brokerUrl && !opts.json) {
           console.error(`earshot: MQTT broker ${redactUrl(info.brokerUrl)}`);

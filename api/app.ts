@@ -7,12 +7,14 @@
  * @module
  */
 import { Hono } from "hono";
+import { DEFAULTS } from "../core/config.ts";
 import { type ApiContext, type ApiDeps, type ApiLimits, DEFAULT_LIMITS } from "./deps.ts";
 import { MetricsCollector } from "./metrics.ts";
 import { useAppLayers, useMethodAnswers } from "./middleware.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { commandRoutes } from "./routes/commands.ts";
-import { dashboardRoutes } from "./routes/dashboard.ts";
+import { dashboardRoutes, signInPage } from "./routes/dashboard.ts";
+import { useLanAuth } from "./lan_auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { listenRoutes } from "./routes/listen.ts";
@@ -47,7 +49,8 @@ export interface ApiApp {
 
 /**
  * Build the app. Routes:
- * - `GET /` dashboard (static, offline), `GET /static/:file`
+ * - `GET /` dashboard (static, offline), `GET /static/:file`, `GET /?token=` sign-in cookie
+ * - with `lan`: every route but `/health/live` and `/static/` needs the token (bearer or cookie)
  * - `GET /health` readiness (200/503 with every probe), `GET /health/live` liveness
  * - `GET /api/status` status document, `GET /metrics` Prometheus text
  * - `GET /api/events` SSE (`?types=wake,intent`, `?replay=N`, `Last-Event-ID`)
@@ -93,7 +96,11 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   const app = new Hono();
   useAppLayers(app, { metrics, allowedHosts: deps.allowedHosts ?? [], logError: ctx.logError });
-  dashboardRoutes(app);
+  if (deps.lan) useLanAuth(app, { token: deps.token, signInPage: () => signInPage() });
+  dashboardRoutes(app, {
+    token: deps.token,
+    sessionMaxAgeS: deps.sessionMaxAgeS ?? DEFAULTS.api.sessionMaxAgeS,
+  });
   healthRoutes(app, ctx);
   statusRoutes(app, ctx);
   eventRoutes(app, ctx);

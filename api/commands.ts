@@ -152,7 +152,9 @@ export function audioRunner(
     const forwarded = new WeakSet<EarshotEvent>();
     upload.on((e) => {
       // The upload's id rides on its wake and transcripts; the devices runtime carries it on.
+      // `stream` says their `t` is on the file's own timeline, not the live source's.
       e.session ??= session;
+      e.stream = "upload";
       forwarded.add(e);
       bus.emit(e);
     });

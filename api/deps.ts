@@ -136,6 +136,13 @@ export interface ApiDeps {
   allowedHosts?: string[];
   /** Where server-side errors go (full detail stays here, never in responses). */
   logError?: (message: string) => void;
+  /**
+   * Served on the network (api.lan): every route but `/health/live` and `/static/` needs the
+   * token, as a bearer or as the sign-in cookie of `GET /?token=`.
+   */
+  lan?: boolean;
+  /** Lifetime of the sign-in cookie, seconds (api.sessionMaxAgeS). */
+  sessionMaxAgeS?: number;
 }
 
 /**

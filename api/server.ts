@@ -5,7 +5,7 @@
  * the server to stop.
  * @module
  */
-import type { Config } from "../core/config.ts";
+import { apiBindHost, type Config } from "../core/config.ts";
 import { type ApiApp, type ApiDeps, apiLimits, createApp } from "./app.ts";
 import { sseOptions } from "./sse.ts";
 import {
@@ -46,7 +46,9 @@ export interface RunningApi {
 }
 
 /**
- * Start the API with `config.api` (host, port, token, tokenFile, limits).
+ * Start the API with `config.api` (host, port, lan, token, tokenFile, limits). With `lan` it
+ * binds every interface (or the non-loopback `host`), answers this machine's `.local` name and
+ * wants the token on every route (api/lan_auth.ts).
  * Throws TokenError (api/token.ts) for a bad token or token file and
  * {@link ApiListenError} when the address cannot be bound.
  */
@@ -55,11 +57,14 @@ export async function startApi(
   services: ApiServices,
 ): Promise<RunningApi> {
   const c = config.api;
+  const bindHost = apiBindHost(c);
   const token = await resolveToken({ token: c.token, tokenFile: c.tokenFile });
   const api = createApp({
     ...services,
     token: token.token,
-    allowedHosts: [c.host, ...c.allowedHosts],
+    lan: c.lan,
+    sessionMaxAgeS: c.sessionMaxAgeS,
+    allowedHosts: [c.host, ...c.allowedHosts, ...(c.lan ? lanNames() : [])],
     limits: apiLimits(config),
     sse: sseOptions(config),
   });
@@ -91,7 +96,7 @@ export async function startApi(
   }
   let guard: Guard;
   try {
-    guard = startGuard({ hostname: c.host, port: c.port }, upstream, {
+    guard = startGuard({ hostname: bindHost, port: c.port }, upstream, {
       maxConnections,
       headerTimeoutMs: c.headerTimeoutMs,
       idleTimeoutMs: c.idleTimeoutMs,
@@ -103,7 +108,7 @@ export async function startApi(
     const msg = err instanceof Deno.errors.AddrInUse
       ? "address already in use"
       : (err as Error).message;
-    throw new ApiListenError(`api: cannot listen on ${c.host}:${c.port}: ${msg}`);
+    throw new ApiListenError(`api: cannot listen on ${bindHost}:${c.port}: ${msg}`);
   }
   const addr = guard.addr;
   // A wildcard bind is reached through loopback on this machine.
@@ -135,6 +140,21 @@ export async function startApi(
       return closing;
     },
   };
+}
+
+/**
+ * This machine's names as a phone on the LAN would type them: the host name and its mDNS name
+ * (`raspberrypi`, `raspberrypi.local`), for the Host check.
+ */
+export function lanNames(): string[] {
+  let name: string;
+  try {
+    name = Deno.hostname().toLowerCase();
+  } catch {
+    return [];
+  }
+  const short = name.split(".")[0];
+  return [...new Set([name, short, `${short}.local`])];
 }
 
 function dirOf(path: string): string {

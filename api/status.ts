@@ -54,6 +54,19 @@ export interface MqttInfo {
 
 /** What a device looks like in the status. */
 export interface DeviceStatus {
+  /** Spoken name from the registry ("kitchen light"). */
+  name?: string;
+  /** Area id and its spoken name ("living_room", "living room"). */
+  area?: string;
+  areaName?: string;
+  /** Device type (light, switch, plug, fan, cover, thermostat, scene). */
+  type?: string;
+  /** The state in words ("on, 40%, 2700 K", "closed", "unknown"). */
+  stateText?: string;
+  /** What the device says about being reachable. */
+  availability?: "online" | "offline" | "unknown";
+  /** ISO time of the last report that changed the state. */
+  changedAt?: string;
   /** Last command sent to it. */
   lastCommand?: { topic: string; payload: string; queued: boolean; t: number; at: string };
   /** Last state it reported (from a confirm event or the devices runtime). */
@@ -75,6 +88,8 @@ export interface StatusInfo {
   devices?: Record<string, DeviceStatus>;
   /** Remote control: mute, sensitivity, thresholds, wakes suppressed, remote listens. */
   remote?: Record<string, unknown>;
+  /** The voice back (README "Answers"): engine, device, counters; absent when it is off. */
+  answers?: Record<string, unknown>;
 }
 
 /** An event with the wall-clock time it reached the bus. */
@@ -330,6 +345,7 @@ export function buildStatus(
     models: info.models ?? [],
     mqtt: info.mqtt ?? null,
     remote: info.remote ?? null,
+    answers: info.answers ?? null,
     ...rest,
     devices,
   };

@@ -4,7 +4,7 @@
  * on one event bus. main.ts parses the command line and calls {@link runAssistant}.
  * @module
  */
-import { type Config, ConfigError } from "../core/config.ts";
+import { apiBindHost, type Config, ConfigError } from "../core/config.ts";
 import { EventBus } from "../core/bus.ts";
 import { streamTime } from "../core/events.ts";
 import { Pipeline, runAudio } from "../pipeline/pipeline.ts";
@@ -19,6 +19,7 @@ import {
 } from "../audio/sources.ts";
 import { type DeviceRuntime, startDevices } from "../devices/runtime.ts";
 import { Simulator } from "../devices/simulator.ts";
+import { statusDevices } from "./status_info.ts";
 import { type RunningApi, startApi } from "../api/server.ts";
 import { StatusCollector } from "../api/status.ts";
 import { audioAliveProbe } from "../api/probes.ts";
@@ -27,6 +28,7 @@ import { audioRunner, textRunner } from "../api/commands.ts";
 import { Waiter } from "../core/async.ts";
 import { RemoteControl } from "../core/remote.ts";
 import { WakeDetector } from "../wake/detector.ts";
+import { muteWhilePlaying, startVoice, voiceActive, voiceStatus } from "./voice.ts";
 
 import { VERSION } from "../core/version.ts";
 export { VERSION };
@@ -74,9 +76,10 @@ const hostPort = (host: string, port: number) =>
 
 /**
  * The network addresses and programs this configuration uses: the API's
- * listening address, the broker (or the embedded one's address) and arecord
- * for the microphone. espeak-ng is left out: it is only asked for words
- * without a pronunciation, and its absence is a warning, not a failure.
+ * listening address, the broker (or the embedded one's address), arecord
+ * for the microphone and aplay for the voice back (answers). espeak-ng and flite are left
+ * out: they are only asked for words without a pronunciation and for spoken replies, and
+ * their absence is a warning (sounds only), not a failure.
  *
  * @example
  * ```ts
@@ -93,8 +96,8 @@ export function neededPermissions(
   if (options.api && config.api.enabled) {
     out.push({
       name: "net",
-      value: hostPort(config.api.host, config.api.port),
-      why: "api.host:api.port",
+      value: hostPort(apiBindHost(config.api), config.api.port),
+      why: config.api.lan ? "api.lan (api.host:api.port)" : "api.host:api.port",
     });
   }
   if (options.devices) {
@@ -116,6 +119,9 @@ export function neededPermissions(
   }
   if (config.audio.source === "mic") {
     out.push({ name: "run", value: config.audio.arecord, why: "audio.arecord" });
+  }
+  if (voiceActive(config)) {
+    out.push({ name: "run", value: config.answers.aplay, why: "answers.aplay (answers.enabled)" });
   }
   return out;
 }
@@ -190,6 +196,7 @@ export async function runAssistant(
   const status = new StatusCollector(bus);
   const outstanding = trackConfirmations(bus);
   const vad = await SileroModel.load(config.vad.model);
+  const voice = await startVoice(config, options.warn);
   const remote = await RemoteControl.open(bus, {
     sensitivity: config.wake.sensitivity,
     stateFile: options.remoteState === false ? "" : config.remote.stateFile,
@@ -203,7 +210,12 @@ export async function runAssistant(
   let pipeline: Pipeline | undefined;
   try {
     if (options.devices) {
-      devices = await startDevices(config, bus, { warn: options.warn, remote });
+      devices = await startDevices(config, bus, {
+        warn: options.warn,
+        remote,
+        voice: voice?.voice,
+        maxChars: config.answers.maxChars,
+      });
       await devices.ready(5000);
       if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
     }
@@ -211,6 +223,8 @@ export async function runAssistant(
     const stages = await createStages(config, bus, { grammar, warn: options.warn });
     pipeline = await Pipeline.create(config, bus, { stages, vad });
     offRemote = wireRemote(remote, pipeline, config);
+    // The satellite must not wake on its own voice (uploads have their own stages: not muted).
+    if (voice) muteWhilePlaying(stages, voice.player);
     // Imported devices change the grammar: a new recognizer takes over between utterances.
     const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
     if (devices && slot) {
@@ -250,6 +264,7 @@ export async function runAssistant(
           return {
             audio: { kind: config.audio.source, device: config.audio.micDevice },
             models: await describeModels(config, modelDefaults()),
+            ...(voice ? { answers: voiceStatus(voice, stages) } : {}),
             ...(d
               ? {
                 mqtt: {
@@ -257,9 +272,7 @@ export async function runAssistant(
                   url: d.mqtt.url,
                   queued: d.mqtt.queued,
                 },
-                devices: Object.fromEntries(
-                  d.devices.map((x) => [x.id, { area: x.area, state: x.state }]),
-                ),
+                devices: statusDevices(d),
               }
               : {}),
             remote: { ...remote.status() },
@@ -300,6 +313,8 @@ export async function runAssistant(
         Math.max(config.devices.confirmTimeoutMs, config.devices.coverConfirmTimeoutMs) + 1000,
       );
     }
+    // The last reply is heard to its end.
+    if (voice && !signal.aborted) await voice.player.idle();
     return pipeline;
   } finally {
     offRemote();

@@ -23,10 +23,32 @@ function redacted(event: EarshotEvent): EarshotEvent {
 /** A listener for events. */
 export type Listener = (event: EarshotEvent) => void;
 
-/** Typed event hub shared by stages and sinks. */
+/** Options of {@link EventBus}. */
+export interface BusOptions {
+  /**
+   * Wall-clock milliseconds (e.g. `Date.now`): when given, every event emitted without `at`
+   * gets `at`, the ISO time of its emission (an event forwarded from another bus keeps its own).
+   */
+  clock?: () => number;
+}
+
+/**
+ * Typed event hub shared by stages and sinks.
+ * @example
+ * ```ts
+ * const bus = new EventBus({ clock: Date.now });
+ * bus.on((e) => console.log(e.type, e.t, e.at)); // "vad" 1.2 "2026-12-03T06:20:00.000Z"
+ * bus.emit({ type: "vad", t: 1.2, state: "start", sample: 19200, probability: 0.9 });
+ * ```
+ */
 export class EventBus {
   #listeners = new Set<Listener>();
   #failed = new WeakSet<Listener>();
+  #clock?: () => number;
+
+  constructor(options: BusOptions = {}) {
+    this.#clock = options.clock;
+  }
 
   /** Subscribe; returns the function that unsubscribes. */
   on(listener: Listener): () => void {
@@ -46,10 +68,12 @@ export class EventBus {
 
   /**
    * Deliver an event to every listener, in subscription order (credentials in
-   * URLs of error and source texts are removed first).
+   * URLs of error and source texts are removed first; a bus with a clock stamps `at`
+   * on the event itself, so listeners that track events by identity still find it).
    */
   emit(event: EarshotEvent): void {
     event = redacted(event);
+    if (this.#clock && event.at === undefined) event.at = new Date(this.#clock()).toISOString();
     for (const listener of this.#listeners) {
       try {
         listener(event);

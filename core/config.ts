@@ -31,6 +31,33 @@ function crossCheck(
 const timerMs = (min: number, exclusive = false) =>
   (exclusive ? z.number().positive() : z.number().min(min)).max(MAX_TIMER_MS, TIMER_TEXT);
 
+/**
+ * Whether a host name or address reaches this machine only: 127.0.0.0/8, ::1, localhost.
+ * @example
+ * ```ts
+ * isLoopbackHost("127.0.0.1"); // true
+ * isLoopbackHost("0.0.0.0"); // false (every interface)
+ * ```
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" ||
+    /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The address the API binds: `api.host`, or every interface (0.0.0.0) when `api.lan` is on and
+ * `api.host` was left at a loopback address.
+ * @example
+ * ```ts
+ * apiBindHost({ host: "127.0.0.1", lan: true }); // "0.0.0.0"
+ * apiBindHost({ host: "192.168.1.20", lan: true }); // "192.168.1.20"
+ * ```
+ */
+export function apiBindHost(api: { host: string; lan: boolean }): string {
+  return api.lan && isLoopbackHost(api.host) ? "0.0.0.0" : api.host;
+}
+
 /** Audio input. */
 export const audioSchema = z.object({
   /** "wav" reads `input`; "stdin" reads raw s16le PCM; "mic" runs arecord. */
@@ -295,7 +322,7 @@ export const mqttSchema = z.object({
   haPrefix: z.string().default("homeassistant"),
   /**
    * `origin.support_url` of earshot's Home Assistant discovery configs; unset: this
-   * satellite's dashboard (`http://<api.host>:<api.port>/`).
+   * satellite's dashboard (`http://<api.host>:<api.port>/`; with `api.lan` the host name).
    */
   supportUrl: z.string().url().optional(),
 }).strict().superRefine((v, ctx) => {
@@ -310,11 +337,21 @@ export const mqttSchema = z.object({
 /** Status API and dashboard. */
 export const apiSchema = z.object({
   enabled: z.boolean().default(true),
+  /** Address to bind: loopback unless `lan` (then a non-loopback address, or every interface). */
   host: z.string().default("127.0.0.1"),
   port: z.number().int().min(0).max(65535).default(8089),
-  /** Bearer token for mutating endpoints; unset reads/creates tokenFile. */
+  /**
+   * Serve the status page on the network (a phone on the LAN): binds `host` when it is a
+   * non-loopback address, else every interface (0.0.0.0); every route but `/health/live` then
+   * needs the token (bearer, or the page's cookie from `/?token=`), and this machine's host
+   * name and `<name>.local` are answered (api.allowedHosts).
+   */
+  lan: z.boolean().default(false),
+  /** Bearer token for mutating endpoints (and every route with `lan`); unset reads/creates tokenFile. */
   token: z.string().min(16).optional(),
   tokenFile: z.string().default(".earshot/token"),
+  /** How long the status page's sign-in cookie (from `/?token=`) lasts, seconds (30 days). */
+  sessionMaxAgeS: z.number().int().min(60).max(400 * 86400).default(30 * 86400),
   /** Largest accepted WAV upload in bytes. */
   maxAudioBytes: z.number().int().positive().default(10 * 1024 * 1024),
   /** Largest accepted JSON body in bytes. */
@@ -354,6 +391,14 @@ export const apiSchema = z.object({
   /** A connection idle both ways this long is closed, ms (keep above the other API timeouts). */
   idleTimeoutMs: timerMs(0, true).default(130000),
 }).strict().superRefine((v, ctx) => {
+  crossCheck(
+    ctx,
+    v.lan || isLoopbackHost(v.host),
+    "host",
+    `${JSON.stringify(v.host)} is not a loopback address: set api.lan to true to serve the ` +
+      "status page on the network (every page then needs the API token; README.md, " +
+      '"The status page from a phone")',
+  );
   for (const field of ["commandTimeoutMs", "audioTimeoutMs", "sseKeepAliveMs"] as const) {
     crossCheck(
       ctx,
@@ -373,6 +418,49 @@ export const remoteSchema = z.object({
   stateFile: z.string().default(".earshot/remote.json"),
 }).strict();
 
+/** The voice back: sounds on wake, done and failure, and spoken replies (audio/player.ts). */
+export const answersSchema = z.object({
+  /** The off switch: no sound and no speech at all. */
+  enabled: z.boolean().default(true),
+  /** The short sounds (wake chirp, done, error) from `soundsDir`. */
+  sounds: z.boolean().default(true),
+  /** Spoken replies (state answers, "I didn't catch that", Hermes text, hermes/tts/say). */
+  speech: z.boolean().default(true),
+  /**
+   * Speech synthesizer: "auto" takes espeak-ng, else flite, whichever is installed (detected at
+   * start); "none" speaks nothing (sounds only). A named engine that is missing is a warning and
+   * leaves sounds only.
+   */
+  engine: z.enum(["auto", "espeak-ng", "flite", "none"]).default("auto"),
+  /**
+   * Voice of the engine (espeak-ng `-v`, flite `-voice`, a .flitevox file too); "" is the
+   * engine's default.
+   */
+  voice: z.string().regex(
+    /^[\w.+/:-]*$/,
+    "a voice name (en-us+f2, slt) or a flite voice file: letters, digits and . + - _ / : only",
+  ).default(""),
+  /** Speaking rate in words per minute (espeak-ng `-s`; flite ignores it). */
+  rate: z.number().int().min(80).max(450).default(170),
+  /** ALSA playback device for aplay `-D` ("default", "plughw:1,0", "null" plays nothing). */
+  device: z.string().min(1, "needs an ALSA device name, e.g. default").default("default"),
+  /** Volume 0..1: sound samples and speech are scaled by it before they reach aplay. */
+  volume: z.number().min(0).max(1).default(0.8),
+  /** Paths or names of the players and synthesizers (tests point these elsewhere). */
+  aplay: z.string().min(1).default("aplay"),
+  espeak: z.string().min(1).default("espeak-ng"),
+  flite: z.string().min(1).default("flite"),
+  /** Folder of wake.wav, done.wav, error.wav (scripts/make_sounds.ts writes them). */
+  soundsDir: z.string().min(1).default("assets/sounds"),
+  /**
+   * The wake word stays muted this long after a sound or speech ended (the room's echo), on
+   * the live microphone, so the satellite never wakes on its own voice.
+   */
+  muteTailMs: timerMs(0).max(5000, "at most 5000 ms").default(300),
+  /** Longest spoken reply in characters (longer Hermes text is cut at a word). */
+  maxChars: z.number().int().min(20).max(2000).default(300),
+}).strict();
+
 /** The whole configuration. */
 export const configSchema = z.object({
   audio: audioSchema.default(audioSchema.parse({})),
@@ -384,6 +472,7 @@ export const configSchema = z.object({
   mqtt: mqttSchema.default(mqttSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
   remote: remoteSchema.default(remoteSchema.parse({})),
+  answers: answersSchema.default(answersSchema.parse({})),
 }).strict();
 
 /** Validated configuration. */
@@ -412,6 +501,7 @@ export const ENV_VARS: Record<string, string> = {
   EARSHOT_API_TOKEN: "api.token",
   EARSHOT_API_PORT: "api.port",
   EARSHOT_API_HOST: "api.host",
+  EARSHOT_API_LAN: "api.lan",
   EARSHOT_API_TOKEN_FILE: "api.tokenFile",
   EARSHOT_DEVICES: "devices.file",
   EARSHOT_AREA: "devices.area",
@@ -478,6 +568,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
 
 /** Coerce an environment string to the type the schema field expects. */
 function coerceEnv(path: string, raw: string): unknown {
+  if (path === "api.lan") {
+    return raw === "true" || raw === "1" ? true : raw === "false" || raw === "0" ? false : raw;
+  }
   return /port$/i.test(path) ? Number(raw) : raw;
 }
 

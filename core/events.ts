@@ -21,6 +21,20 @@ export interface EventBase {
    * concurrent commands apart. Absent on events of no particular command.
    */
   session?: string;
+  /**
+   * The timeline `t` is on when it is not the live audio source's: "upload" on the events of an
+   * uploaded file's own pipeline run (source, vad, level, wake, transcript, error; with the
+   * upload's `session`), whose `t` counts from 0 in that file. Absent: the live source.
+   */
+  stream?: "upload";
+  /**
+   * Wall-clock time (ISO 8601, UTC) the event was emitted, stamped once by a bus made with a
+   * clock (`new EventBus({ clock: Date.now })`: the assistant's bus whenever the API is on, as
+   * under `start`, so SSE, the dashboard and the API answers carry it). Absent from `run`
+   * output, which stays reproducible for a file. Never used inside the pipeline (its time is
+   * `t`).
+   */
+  at?: string;
 }
 
 /** The audio source started, ended, or is being restarted. */

@@ -123,7 +123,9 @@ export function intentNotRecognized(
 }
 
 /** `hermes/tts/say`: the answer to a query, for a Hermes text-to-speech service. */
-export function ttsSay(o: { text: string; siteId: string; sessionId: string }): OutMessage {
+export function ttsSay(
+  o: { text: string; siteId: string; sessionId: string; id?: string },
+): OutMessage {
   return {
     topic: "hermes/tts/say",
     payload: JSON.stringify({
@@ -131,8 +133,21 @@ export function ttsSay(o: { text: string; siteId: string; sessionId: string }): 
       siteId: o.siteId,
       sessionId: o.sessionId,
       lang: null,
-      id: null,
+      id: o.id ?? null,
     }),
+  };
+}
+
+/**
+ * `hermes/tts/sayFinished` (rhasspy-hermes TtsSayFinished: `id`, `siteId`, `sessionId`): the
+ * reply of the satellite's speech to a `hermes/tts/say` once it was spoken.
+ */
+export function ttsSayFinished(
+  o: { id: string | null; siteId: string; sessionId: string | null },
+): OutMessage {
+  return {
+    topic: "hermes/tts/sayFinished",
+    payload: JSON.stringify({ siteId: o.siteId, id: o.id, sessionId: o.sessionId }),
   };
 }
 
@@ -180,6 +195,7 @@ export const HERMES_REQUESTS = [
   "hermes/asr/startListening",
   "hermes/hotword/toggleOn",
   "hermes/hotword/toggleOff",
+  "hermes/tts/say",
 ] as const;
 
 /** A request from a Hermes app, read from one of {@link HERMES_REQUESTS}. */
@@ -193,7 +209,8 @@ export type HermesRequest =
     customData?: string | null;
   }
   | { kind: "startListening"; siteId: string; sessionId?: string; wakewordId?: string }
-  | { kind: "hotword"; on: boolean; siteId: string; reason?: string };
+  | { kind: "hotword"; on: boolean; siteId: string; reason?: string }
+  | { kind: "say"; text: string; siteId: string; id: string | null; sessionId: string | null };
 
 /** A Hermes message earshot cannot read; the message names topic and field. */
 export class HermesPayloadError extends Error {
@@ -202,7 +219,7 @@ export class HermesPayloadError extends Error {
 
 /**
  * Read a Hermes request (the fields of rhasspy-hermes' DialogueEndSession,
- * DialogueContinueSession, AsrStartListening, HotwordToggleOn/Off); null for other topics.
+ * DialogueContinueSession, AsrStartListening, HotwordToggleOn/Off, TtsSay); null for other topics.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -261,6 +278,14 @@ export function parseHermes(topic: string, payload: string): HermesRequest | nul
         customData: str("customData"),
       };
     }
+    case "hermes/tts/say":
+      return {
+        kind: "say",
+        text: str("text", true)!,
+        siteId: str("siteId") ?? "default",
+        id: str("id") ?? null,
+        sessionId: str("sessionId") ?? null,
+      };
     case "hermes/asr/startListening":
       return {
         kind: "startListening",
@@ -316,8 +341,11 @@ export function rawValues(intent: ParsedIntent, names: Names): Record<string, st
 
 /** What the satellite does for Hermes requests (wired by the device runtime). */
 export interface HermesHandlers {
-  /** Speak or show `text` (the runtime also publishes `hermes/tts/say`). */
-  say?(text: string, sessionId: string): void;
+  /**
+   * Speak `text` on this satellite; resolves once it was spoken (continueSession listens only
+   * then). Absent: nothing is spoken here (a Hermes TTS service may speak the `hermes/tts/say`).
+   */
+  say?(text: string, sessionId: string | null): Promise<void>;
   /** Start listening for a command without the wake word. */
   listen(sessionId: string, wakewordId?: string): void;
   /** hermes/hotword/toggleOff (true) / toggleOn (false). */
@@ -334,8 +362,10 @@ export interface HermesLink {
  * (`sessionStarted`/`sessionEnded`), and the requests of Hermes apps: `endSession` (its text
  * is spoken: `hermes/tts/say`), `continueSession` (text spoken, then listening again in the same
  * session), `asr/startListening` (listening without the wake word, this siteId only),
- * `hotword/toggleOff|On` (wake word muted / back). Requests for sessions of other satellites
- * are ignored; malformed ones go to `report`.
+ * `hotword/toggleOff|On` (wake word muted / back), and, when this satellite speaks (`say`
+ * handler), `tts/say` for its siteId: spoken, then `tts/sayFinished` with the same id. The
+ * satellite's own `tts/say` messages carry ids it remembers and does not speak twice.
+ * Requests for sessions of other satellites are ignored; malformed ones go to `report`.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -361,6 +391,8 @@ export class HermesDialogue {
   /** Sessions of this satellite, newest last (ended ones are kept a while for late replies). */
   #sessions = new Map<string, { open: boolean }>();
   #unsubs: Array<() => void> = [];
+  /** Ids of the `hermes/tts/say` messages this satellite published itself (newest last). */
+  #ownSays: string[] = [];
 
   constructor(
     readonly siteId: string,
@@ -415,11 +447,21 @@ export class HermesDialogue {
         if (r.text) this.#say(r.text, r.sessionId);
         this.end(r.sessionId, "nominal", r.customData);
         return;
-      case "continueSession":
+      case "continueSession": {
         if (!this.has(r.sessionId)) return;
-        if (r.text) this.#say(r.text, r.sessionId);
         this.#sessions.set(r.sessionId, { open: true });
-        this.handlers.listen(r.sessionId);
+        const id = r.sessionId;
+        // Listening starts once the question was spoken: the recognizer must not hear it.
+        const spoken = r.text ? this.#say(r.text, id) : Promise.resolve();
+        spoken.then(() => this.handlers.listen(id));
+        return;
+      }
+      case "say":
+        if (r.siteId !== this.siteId || !this.handlers.say) return;
+        if (r.id !== null && this.#ownSays.includes(r.id)) return;
+        this.handlers.say(r.text, r.sessionId).then(() =>
+          this.send(ttsSayFinished({ id: r.id, siteId: this.siteId, sessionId: r.sessionId }))
+        );
         return;
       case "startListening": {
         if (r.siteId !== this.siteId) return;
@@ -435,9 +477,22 @@ export class HermesDialogue {
     }
   }
 
-  #say(text: string, sessionId: string): void {
-    this.send(ttsSay({ text, siteId: this.siteId, sessionId }));
-    this.handlers.say?.(text, sessionId);
+  /**
+   * Publish `hermes/tts/say` for this satellite's own text (with an id remembered so it is not
+   * spoken again when it comes back from the broker); returns the id.
+   */
+  announce(text: string, sessionId: string): string {
+    const id = crypto.randomUUID();
+    this.#ownSays.push(id);
+    if (this.#ownSays.length > 50) this.#ownSays.shift();
+    this.send(ttsSay({ text, siteId: this.siteId, sessionId, id }));
+    return id;
+  }
+
+  /** Announce `text` and speak it here (when this satellite speaks); resolves once spoken. */
+  #say(text: string, sessionId: string): Promise<void> {
+    this.announce(text, sessionId);
+    return this.handlers.say?.(text, sessionId) ?? Promise.resolve();
   }
 
   close(): void {

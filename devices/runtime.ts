@@ -8,7 +8,7 @@
  * @module
  */
 import type { EventBus } from "../core/bus.ts";
-import type { Config } from "../core/config.ts";
+import { apiBindHost, type Config } from "../core/config.ts";
 import type { CommandGrammar } from "../intent/grammar.ts";
 import { SAMPLE_RATE } from "../core/units.ts";
 import { RemoteControl, RemoteError } from "../core/remote.ts";
@@ -25,6 +25,7 @@ import { Site } from "./site.ts";
 import { type DevicesStatus, devicesStatus } from "./status_snapshot.ts";
 import { type HandleResult, TextHandler } from "./text_handler.ts";
 import { WakeSessions } from "./wake_sessions.ts";
+import { replyFor, SILENT, type Voice } from "./answers.ts";
 
 export type { HandleResult } from "./text_handler.ts";
 export type { DevicesStatus } from "./status_snapshot.ts";
@@ -72,15 +73,22 @@ export interface StartOptions {
    * default: one in memory at `wake.sensitivity` that listens at the stream time of the bus.
    */
   remote?: RemoteControl;
+  /**
+   * The satellite's voice (app/voice.ts): sounds and spoken replies for the live microphone's
+   * commands and for Hermes text. Absent: silent.
+   */
+  voice?: Voice;
+  /** Longest spoken reply in characters (answers.maxChars). */
+  maxChars?: number;
 }
 
 /**
- * `origin.support_url`: `mqtt.supportUrl`, else this satellite's dashboard (a wildcard
- * `api.host` is replaced by the host name).
+ * `origin.support_url`: `mqtt.supportUrl`, else this satellite's dashboard at the address it
+ * is served on (`api.lan` binds a wildcard, which is replaced by the host name).
  */
 export function supportUrl(config: Config): string {
   if (config.mqtt.supportUrl) return config.mqtt.supportUrl;
-  let host = config.api.host;
+  let host = apiBindHost(config.api);
   if (host === "0.0.0.0" || host === "::") {
     try {
       host = Deno.hostname();
@@ -145,24 +153,39 @@ async function connectLink(
 }
 
 /**
- * The Hermes dialogue of Hermes apps: endSession/continueSession text, startListening (a
- * wake without the wake word for this site, through the remote control: source "hermes"),
- * hotword toggleOff/On (the remote control's mute).
+ * The Hermes dialogue of Hermes apps: endSession/continueSession text (spoken when the voice
+ * can speak), hermes/tts/say for this site (spoken, then sayFinished), startListening (the
+ * wake chirp, then a wake without the wake word for this site, through the remote control:
+ * source "hermes"), hotword toggleOff/On (the remote control's mute).
  */
-function hermesDialogue(site: Site, remote: RemoteControl): HermesDialogue {
+function hermesDialogue(
+  site: Site,
+  remote: RemoteControl,
+  voice: Voice,
+  maxChars?: number,
+): HermesDialogue {
   const dialogue: HermesDialogue = new HermesDialogue(
     site.siteId,
     site.link,
     (msg) => site.send(msg),
     {
+      ...(voice.canSpeak
+        ? { say: (text: string) => voice.play(replyFor({ kind: "say", text }, maxChars)) }
+        : {}),
       listen: (sessionId, wakewordId) => {
-        try {
-          remote.listen({ source: "hermes", sessionId, wakewordId });
-        } catch (err) {
-          if (!(err instanceof RemoteError)) throw err;
-          site.error("hermes", `hermes/asr/startListening: ${err.message}`, sessionId);
-          dialogue.end(sessionId, "error");
-        }
+        // The chirp first: the recognizer listens from the wake on and must not hear it.
+        voice.play(replyFor({ kind: "listening" })).then(() => {
+          try {
+            remote.listen({ source: "hermes", sessionId, wakewordId });
+          } catch (err) {
+            // After the chirp nothing is left to throw to: every failure is reported.
+            const why = err instanceof RemoteError
+              ? err.message
+              : `failed: ${(err as Error).message}`;
+            site.error("hermes", `hermes/asr/startListening: ${why}`, sessionId);
+            dialogue.end(sessionId, "error");
+          }
+        });
       },
       mute: (muted) => remote.setMuted(muted, "hermes"),
     },
@@ -248,12 +271,15 @@ export async function startDevices(
     remoteMqtt.publishState();
   };
 
-  const dialogue = m.hermes ? hermesDialogue(site, remote) : undefined;
+  const voice = options.voice ?? SILENT;
+  const dialogue = m.hermes ? hermesDialogue(site, remote, voice, options.maxChars) : undefined;
   dialogue?.start();
   const texts = new TextHandler(site, registry, router, {
     area,
     minConfidence: config.devices.minIntentConfidence,
     dialogue,
+    voice,
+    maxChars: options.maxChars,
   }, now);
   const sessions = new WakeSessions(site, texts, {
     topicPrefix: m.topicPrefix,
@@ -262,14 +288,17 @@ export async function startDevices(
     dialogue,
     remote,
     now,
+    voice,
   });
 
   const unsubs = [
     bus.on((e) => {
-      if (e.t > site.streamT) site.streamT = e.t;
+      // The live source's stream time: an upload's events count on their own timeline.
+      if (e.stream !== "upload" && e.t > site.streamT) site.streamT = e.t;
       router.streamTime = site.streamT;
     }),
     bus.onType("wake", (e) => sessions.onWake(e)),
+    bus.onType("vad", (e) => sessions.onVad(e)),
     bus.onType("transcript", (e) => {
       sessions.onTranscript(e).catch((err) =>
         site.error("devices", `transcript handling failed: ${(err as Error).message}`)

@@ -6,9 +6,23 @@
  */
 import type { Command, DeviceState } from "./adapters/types.ts";
 
-/** A tracked state with the wall-clock time of the last report. */
+/** A tracked state with the wall-clock times of the last report and the last change. */
 export interface TrackedState extends DeviceState {
+  /** ISO time of the last report (a report repeating the state counts). */
   updatedAt?: string;
+  /** ISO time of the last report that changed a field. */
+  changedAt?: string;
+}
+
+/** Whether merging `partial` into `before` changes a field (availableBy compared by value). */
+function changes(before: DeviceState | undefined, partial: DeviceState): boolean {
+  if (!before) return true;
+  return Object.entries(partial).some(([k, v]) => {
+    const old = (before as Record<string, unknown>)[k];
+    return typeof v === "object" && v !== null
+      ? JSON.stringify(v) !== JSON.stringify(old)
+      : v !== old;
+  });
 }
 
 /** Whether the merged state (after a report carrying `partial`) shows the command took effect. */
@@ -62,7 +76,7 @@ interface Waiter {
 
 /** Latest state per device id, with change listeners and expectation waiters. */
 export class DeviceStates {
-  #states = new Map<string, { state: DeviceState; updatedAt: number }>();
+  #states = new Map<string, { state: DeviceState; updatedAt: number; changedAt: number }>();
   #waiters = new Set<Waiter>();
   #listeners = new Set<(id: string, state: DeviceState, partial: DeviceState) => void>();
 
@@ -73,8 +87,10 @@ export class DeviceStates {
 
   /** Merge a report into a device's state and wake matching waiters. */
   update(id: string, partial: DeviceState, now = Date.now()): void {
-    const state = { ...this.#states.get(id)?.state, ...partial };
-    this.#states.set(id, { state, updatedAt: now });
+    const prev = this.#states.get(id);
+    const state = { ...prev?.state, ...partial };
+    const changedAt = prev && !changes(prev.state, partial) ? prev.changedAt : now;
+    this.#states.set(id, { state, updatedAt: now, changedAt });
     for (const w of [...this.#waiters]) {
       if (w.id === id && w.expect(state, partial)) {
         this.#waiters.delete(w);
@@ -108,11 +124,15 @@ export class DeviceStates {
     return this.#waiters.size;
   }
 
-  /** All states with their report times. */
+  /** All states with their report and change times. */
   snapshot(): Record<string, TrackedState> {
     const out: Record<string, TrackedState> = {};
-    for (const [id, { state, updatedAt }] of this.#states) {
-      out[id] = { ...state, updatedAt: new Date(updatedAt).toISOString() };
+    for (const [id, { state, updatedAt, changedAt }] of this.#states) {
+      out[id] = {
+        ...state,
+        updatedAt: new Date(updatedAt).toISOString(),
+        changedAt: new Date(changedAt).toISOString(),
+      };
     }
     return out;
   }

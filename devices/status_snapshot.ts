@@ -1,6 +1,6 @@
 /**
  * The devices part of the status API: site, MQTT link, listening, every device with its
- * tracked state, areas, the grammar's size, the last command and arbitration.
+ * tracked state (also in words, with its availability and last change), areas, the grammar's size, the last command and arbitration.
  * @module
  */
 import { grammarWords } from "../core/grammar.ts";
@@ -9,6 +9,7 @@ import type { Registry } from "../home/registry.ts";
 import type { LinkStatus } from "./mqtt.ts";
 import type { Router } from "./router.ts";
 import type { TrackedState } from "./state.ts";
+import { type Availability, availabilityOf, describeState } from "./state_text.ts";
 
 /** Devices status for the status API. */
 export interface DevicesStatus {
@@ -21,9 +22,17 @@ export interface DevicesStatus {
     name: string;
     type: string;
     area?: string;
+    /** The area's spoken name ("living room"). */
+    areaName?: string;
     source: string;
     adapter: string;
     state: TrackedState;
+    /** The state in words ("on, 40%, 2700 K", "closed"; devices/state_text.ts). */
+    stateText: string;
+    /** From the adapter's availability reports. */
+    availability: Availability;
+    /** ISO time of the last report that changed the state; absent before the first report. */
+    changedAt?: string;
   }>;
   areas: Array<{ id: string; name: string }>;
   grammar: { states: number; words: number; sentences: number };
@@ -83,20 +92,28 @@ export interface StatusSources {
 export function devicesStatus(src: StatusSources): DevicesStatus {
   const g = buildCommandGrammar(src.registry);
   const states = src.router.states.snapshot();
+  const areaNames = new Map(src.registry.areas.map((a) => [a.id, a.name]));
   return {
     siteId: src.siteId,
     area: src.area,
     mqtt: { ...src.link.status(), embedded: src.embedded },
     listening: src.listening,
-    devices: src.registry.devices.map((d) => ({
-      id: d.id,
-      name: d.name,
-      type: d.type,
-      area: d.area,
-      source: d.source,
-      adapter: d.adapter.type,
-      state: states[d.id] ?? {},
-    })),
+    devices: src.registry.devices.map((d) => {
+      const state = states[d.id] ?? {};
+      return {
+        id: d.id,
+        name: d.name,
+        type: d.type,
+        area: d.area,
+        areaName: d.area === undefined ? undefined : areaNames.get(d.area) ?? d.area,
+        source: d.source,
+        adapter: d.adapter.type,
+        state,
+        stateText: describeState(d.type, state),
+        availability: availabilityOf(state),
+        changedAt: state.changedAt,
+      };
+    }),
     areas: src.registry.areas.map((a) => ({ id: a.id, name: a.name })),
     grammar: { states: g.arcs.length, words: grammarWords(g).size, sentences: countSentences(g) },
     lastCommand: src.lastCommand,

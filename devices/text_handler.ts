@@ -20,6 +20,7 @@ import {
 import type { Router } from "./router.ts";
 import type { RouteResult } from "./router.ts";
 import type { DevicesStatus } from "./status_snapshot.ts";
+import { type AnswerEvent, outcome, replyFor, type Voice } from "./answers.ts";
 import type { Site } from "./site.ts";
 
 /** What became of one typed or transcribed command. */
@@ -58,6 +59,11 @@ export interface HandleOptions {
    * unless it names a device or area the registry no longer has (decoded before an import).
    */
   decoded?: GrammarCommand;
+  /**
+   * Answer out loud (the live microphone's commands): the done or error sound, the state
+   * answer, "I didn't catch that", "which ...?", "the patio heater did not respond".
+   */
+  voice?: boolean;
 }
 
 const NONE = (): Promise<ConfirmEvent[]> => Promise.resolve([]);
@@ -104,7 +110,15 @@ export class TextHandler {
     readonly site: Site,
     readonly registry: Registry,
     readonly router: Router,
-    readonly opts: { area?: string; minConfidence: number; dialogue?: HermesDialogue },
+    readonly opts: {
+      area?: string;
+      minConfidence: number;
+      dialogue?: HermesDialogue;
+      /** Plays the spoken answers (HandleOptions.voice); absent: silent. */
+      voice?: Voice;
+      /** Longest spoken answer (answers.maxChars). */
+      maxChars?: number;
+    },
     readonly now: () => number = Date.now,
   ) {
     this.#names = {
@@ -139,12 +153,33 @@ export class TextHandler {
         minConfidence: this.opts.minConfidence,
       });
     if (this.site.listening) this.site.setListening(false);
-    if (!intent) return this.#notUnderstood(text, sessionId);
+    if (!intent) return this.#notUnderstood(text, sessionId, opts.voice);
     return this.#carryOut(text, intent, opts, sessionId);
   }
 
-  #notUnderstood(text: string, sessionId: string): HandleResult {
+  /** Play the reply to `e` when this command is answered out loud. */
+  #answer(e: AnswerEvent, voice: boolean | undefined): void {
+    if (voice && this.opts.voice) this.opts.voice.play(replyFor(e, this.opts.maxChars));
+  }
+
+  /** Out loud: the query's answer, the "which ...?" question, the refusal, or the outcome. */
+  #speakResult(intent: ParsedIntent, r: ReturnType<Router["route"]>, voice?: boolean): void {
+    if (!voice || !this.opts.voice) return;
+    if (intent.problem) return this.#answer({ kind: "ambiguous", problem: intent.problem }, voice);
+    if (r.answer) return this.#answer({ kind: "answer", text: r.answer }, voice);
+    if (!r.actions.length) {
+      return this.#answer({ kind: "refused", errors: r.errors }, voice);
+    }
+    const nameOf = (id: string) => this.#names.device(id)?.name ?? id.replace(/_/g, " ");
+    r.confirmations.then(
+      (confirms) => this.#answer(outcome(confirms, r.actions, nameOf), voice),
+      () => this.#answer({ kind: "refused", errors: [] }, voice),
+    );
+  }
+
+  #notUnderstood(text: string, sessionId: string, voice?: boolean): HandleResult {
     const { site } = this;
+    this.#answer({ kind: "notUnderstood" }, voice);
     if (site.hermes) {
       site.send(intentNotRecognized({ input: text, siteId: site.siteId, sessionId }));
     }
@@ -212,8 +247,10 @@ export class TextHandler {
     });
     for (const e of r.errors) site.error("router", e, sessionId);
     if (site.hermes && r.answer) {
-      site.send(ttsSay({ text: r.answer, siteId: site.siteId, sessionId }));
+      if (this.opts.dialogue) this.opts.dialogue.announce(r.answer, sessionId);
+      else site.send(ttsSay({ text: r.answer, siteId: site.siteId, sessionId }));
     }
+    this.#speakResult(intent, r, opts.voice);
     this.opts.dialogue?.end(sessionId, "nominal");
     return {
       session: sessionId,

@@ -6,10 +6,18 @@
  * session goes to the {@link TextHandler}. A wake with a `source` (listening asked for
  * remotely, core/remote.ts) is not announced as a hotword, not arbitrated (it is this
  * satellite's) and never muted here (the remote control already refused what mute forbids).
+ *
+ * Out loud (sessions of the live microphone, remote listens included, with a `voice`): the
+ * winner's wake chirp (never a loser's), "I didn't catch that" for a rejected transcript or a
+ * listen timeout. The chirp waits for the end of the wake phrase's speech: a command said in the
+ * same breath is decoded from the audio already heard, and the chirp then plays once its
+ * transcript came ({@link wakeChirp}), so it never lands in the middle of the command. A Hermes
+ * listen (startListening, continueSession) had its chirp before the wake (devices/runtime.ts).
  * @module
  */
-import type { TranscriptEvent, WakeEvent } from "../core/events.ts";
+import type { TranscriptEvent, VadEvent, WakeEvent } from "../core/events.ts";
 import type { RemoteControl } from "../core/remote.ts";
+import { type AnswerEvent, replyFor, type Voice, wakeChirp } from "./answers.ts";
 import { Arbiter, type Decision, parseClaim } from "./arbitration.ts";
 import {
   type HermesDialogue,
@@ -27,6 +35,12 @@ interface Session {
   /** Why this session's transcript is ignored (lost arbitration, muted). */
   suppressed?: string;
   decided: Promise<Decision>;
+  /** A session of the live microphone (answered out loud), not of an upload. */
+  live: boolean;
+  /** Where the wake phrase ended (stream sample). */
+  phraseEnd: number;
+  /** The wake chirp: waiting for the phrase's speech to end / for the transcript / played. */
+  chirp?: "speechEnd" | "transcript" | "played";
 }
 
 /**
@@ -92,6 +106,8 @@ export class WakeSessions {
   #arbiter: Arbiter;
   #listenTimer: ReturnType<typeof setTimeout> | undefined;
   #unsubClaims: () => void;
+  /** Whether the live microphone's VAD hears speech now. */
+  #speaking = false;
 
   constructor(
     readonly site: Site,
@@ -104,6 +120,8 @@ export class WakeSessions {
       /** Its mute silences wake words (those of uploads too). */
       remote?: RemoteControl;
       now?: () => number;
+      /** Plays the chirp and the error replies of live sessions; absent: silent. */
+      voice?: Voice;
     },
   ) {
     const claimTopic = `${opts.topicPrefix}/arbitration/claim`;
@@ -135,12 +153,16 @@ export class WakeSessions {
     // An upload's wake carries the upload's id: its transcript then finds this session.
     const id = e.session ?? crypto.randomUUID();
     const requested = e.source !== undefined;
+    // An upload's wake carries its upload id; the live microphone's none (a remote listen's
+    // is its own, on the live pipeline).
+    const live = e.session === undefined || requested;
+    const phraseEnd = e.phraseEnd ?? e.sample;
     if (opts.remote?.muted && !requested) {
       // Muted (the mute switch, hermes/hotword/toggleOff): the wake is ignored and so is what
       // follows it.
       const never = new Promise<Decision>(() => {});
       const suppressed = "the wake word is muted";
-      this.#session = { id, suppressed, decided: never };
+      this.#session = { id, suppressed, decided: never, live, phraseEnd };
       return;
     }
     if (site.hermes && !requested) {
@@ -159,7 +181,15 @@ export class WakeSessions {
     const decided = requested
       ? Promise.resolve<Decision>({ sessionId: id, won: true, winner: own, claims: [own] })
       : this.#arbiter.wake(id, e.score);
-    const s: Session = { id, wakewordId: e.model, decided };
+    // A Hermes request to listen had its chirp before the wake (devices/runtime.ts).
+    const s: Session = {
+      id,
+      wakewordId: e.model,
+      decided,
+      live,
+      phraseEnd,
+      chirp: e.source === "hermes" ? "played" : undefined,
+    };
     this.#session = s;
     decided.then((d) => this.#decided(s, d, e.score, !requested));
   }
@@ -184,13 +214,36 @@ export class WakeSessions {
     if (this.#session !== s) return;
     opts.dialogue?.begin(s.id);
     site.setListening(true);
+    if (s.live && !s.chirp) {
+      s.chirp = this.#speaking ? "speechEnd" : "played";
+      if (s.chirp === "played") this.#answer({ kind: "listening" });
+    }
     clearTimeout(this.#listenTimer);
     this.#listenTimer = setTimeout(() => {
       if (this.#session === s && site.listening) {
         site.setListening(false);
         opts.dialogue?.end(s.id, "timeout");
+        if (s.live) this.#answer({ kind: "notHeard" });
       }
     }, opts.listenTimeoutMs);
+  }
+
+  #answer(e: AnswerEvent): void {
+    this.opts.voice?.play(replyFor(e));
+  }
+
+  /**
+   * The live microphone's speech starts and ends (VAD events without a session): a chirp
+   * waiting for the wake phrase's speech to end plays now, or after the transcript when the
+   * speech ran on into a command ({@link wakeChirp}).
+   */
+  onVad(e: VadEvent): void {
+    if (e.session !== undefined) return;
+    this.#speaking = e.state === "start";
+    const s = this.#session;
+    if (e.state !== "end" || s?.chirp !== "speechEnd") return;
+    s.chirp = wakeChirp(s.phraseEnd, e.sample) === "now" ? "played" : "transcript";
+    if (s.chirp === "played") this.#answer({ kind: "listening" });
   }
 
   /** A transcript: after its session's arbitration, to the text handler (unless silenced). */
@@ -202,7 +255,14 @@ export class WakeSessions {
     if (s && !s.suppressed) await s.decided;
     const sessionId = e.session ?? s?.id ?? crypto.randomUUID();
     if (s?.suppressed) return;
+    const live = s?.live ?? e.session === undefined;
+    if (s && s.chirp !== "played" && s.live) {
+      // The command was said in the wake phrase's breath: its audio is decoded; chirp now.
+      s.chirp = "played";
+      this.#answer({ kind: "listening" });
+    }
     if (e.rejected) {
+      if (live) this.#answer({ kind: "notHeard" });
       if (site.hermes) {
         site.send(intentNotRecognized({ input: e.text, siteId: site.siteId, sessionId }));
       }
@@ -228,6 +288,7 @@ export class WakeSessions {
       sessionId,
       wakewordId: this.wakewordId,
       decoded: e.intent,
+      voice: live,
     });
   }
 

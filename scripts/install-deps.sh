@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 DENO_VERSION=2.9.6
 APT_PACKAGES=(
   mosquitto mosquitto-clients openssl    # real broker for the MQTT tests (and TLS certificates)
-  sox alsa-utils                         # audio conversion; arecord for the microphone source
+  sox alsa-utils                         # audio conversion; arecord (microphone), aplay (answers)
   espeak-ng flite festival               # TTS voices for synthesized test and training audio
   festvox-kallpc16k festvox-us-slt-hts festvox-kdlpc16k   # kdlpc16k: held-out voice of the evaluations
   asterisk-core-sounds-en-wav            # real recordings (one speaker, prompts)

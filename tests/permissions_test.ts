@@ -1,6 +1,6 @@
 /**
  * Issue 13 item 15: the tasks run with scoped permissions (`--allow-net` to
- * loopback, `--allow-run=arecord,espeak-ng`). The `start` and `run` tasks'
+ * loopback, `--allow-run=arecord,aplay,espeak-ng,flite`). The `start` and `run` tasks'
  * exact flags from deno.json run the assistant on real audio (assets/demo.wav
  * through a fake `arecord` found on PATH, and as a file) with a real
  * Mosquitto; a broker the permissions do not cover is refused at start with
@@ -79,19 +79,21 @@ Deno.test("the tasks' permissions are scoped: no bare --allow-net or --allow-run
     assert.ok(!words.includes("--allow-all") && !words.includes("-A"), name);
   }
   assert.ok(TASKS.start.includes("--allow-net=127.0.0.1,localhost,[::1] "));
-  assert.ok(TASKS.start.includes("--allow-run=arecord,espeak-ng "));
+  assert.ok(TASKS.start.includes("--allow-run=arecord,aplay,espeak-ng,flite "));
 });
 
-Deno.test("neededPermissions: API address, broker (given or embedded), arecord", () => {
+Deno.test("neededPermissions: API address, broker (given or embedded), arecord, aplay", () => {
   const c = parseConfig({
     audio: { source: "mic", arecord: "/opt/arecord" },
     mqtt: { url: "mqtts://u:pw@broker.lan" },
-    api: { host: "::", port: 9000 },
+    api: { host: "::", port: 9000, lan: true },
   });
   assert.deepEqual(neededPermissions(c, { devices: true, api: true }), [
-    { name: "net", value: "[::]:9000", why: "api.host:api.port" },
+    { name: "net", value: "[::]:9000", why: "api.lan (api.host:api.port)" },
     { name: "net", value: "broker.lan:8883", why: "mqtt.url broker.lan" },
     { name: "run", value: "/opt/arecord", why: "audio.arecord" },
+    // The voice back of the live microphone (README "Answers").
+    { name: "run", value: "aplay", why: "answers.aplay (answers.enabled)" },
   ]);
   const e = parseConfig({ audio: { source: "wav" } });
   assert.deepEqual(neededPermissions(e, { devices: true, api: false }), [

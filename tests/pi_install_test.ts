@@ -68,7 +68,14 @@ Deno.test("install.sh --dry-run prints every step and changes nothing", async ()
   const out = r.stdout;
   assert.match(out, /dry run: nothing is changed/);
   assert.match(out, /machine linux\/arm64/);
-  assert.match(out, /apt: alsa-utils and node already installed|apt-get install .*alsa-utils/);
+  assert.match(
+    out,
+    /apt: alsa-utils, espeak-ng and node already installed|apt-get install .*(alsa-utils|espeak-ng)/,
+  );
+  // aplay (alsa-utils) and espeak-ng speak the answers (README "Answers").
+  const script = await Deno.readTextFile(INSTALL);
+  assert.match(script, /installed alsa-utils \|\| apt_missing\+=\(alsa-utils\)/);
+  assert.match(script, /installed espeak-ng \|\| apt_missing\+=\(espeak-ng\)/);
   assert.match(out, /deno 2\.9\.6 already installed|npm install -g --silent deno@2\.9\.6/);
   assert.match(out, /would run: deno install --frozen/);
   assert.match(out, /would keep bin\/napi-v6\/linux\/arm64, would remove/);
@@ -127,7 +134,7 @@ Deno.test("earshot.service: its ExecStart command line runs the assistant", asyn
   const exec = lines.find((l) => l.startsWith("ExecStart="))!.slice("ExecStart=".length)
     .replace(/\$\{(\w+)\}/g, (_, k) => env.get(k) ?? "");
   assert.match(exec, /--allow-net=127\.0\.0\.1,localhost,\[::1\] /, "loopback only by default");
-  assert.match(exec, /--allow-run=arecord,espeak-ng /);
+  assert.match(exec, /--allow-run=arecord,aplay,espeak-ng,flite /);
   // Same binary, flags and permissions; the demo in place of `start` (no microphone here), the
   // state directory in a temporary one.
   const args = exec.replace("start --config /etc/earshot/config.json", "demo")

@@ -256,6 +256,8 @@ export interface WakeStats {
   candidates: number;
   /** Wakes detected while muted and not emitted. */
   muted: number;
+  /** Scoring opportunities skipped because the wake word was muted (the satellite spoke). */
+  speakingMuted: number;
 }
 
 /** The wake-word stage. */
@@ -269,10 +271,18 @@ export class WakeDetector implements FrameStage {
     verifications: 0,
     candidates: 0,
     muted: 0,
+    speakingMuted: 0,
   };
   /** While true a detection is counted in `stats.muted` and not emitted (remote mute). */
   muted = false;
   #sensitivity = 0.5;
+  /**
+   * While this returns true the wake word is muted: no window is scored and the smoothing
+   * starts afresh after (the live pipeline sets it to "a sound or speech is playing", so the
+   * satellite never wakes on its own voice; app/voice.ts). Skipped strides are counted in
+   * `stats.speakingMuted`.
+   */
+  mute?: () => boolean;
   #bus: EventBus;
   #config: WakeConfig;
   #ring: Float32Array;
@@ -414,6 +424,20 @@ export class WakeDetector implements FrameStage {
     this.stats.frames++;
     this.#sinceSpeech = frame.speech ? 0 : this.#sinceSpeech + 1;
     if (this.#written % this.#config.strideFrames !== 0) return;
+    if (this.mute?.()) {
+      this.stats.speakingMuted += this.tracks.length;
+      for (const track of this.tracks) {
+        track.recent.length = 0;
+        track.raw.length = 0;
+        track.smoothed = 0;
+        if (track.verifyUntil !== -Infinity) {
+          track.vs?.reset();
+          track.verifyUntil = -Infinity;
+          track.verified = 0;
+        }
+      }
+      return;
+    }
     const open = !this.#config.vadGate || this.#sinceSpeech <= GATE_HOLD_FRAMES;
     const sampleEnd = frame.sample + HOP;
     for (const track of this.tracks) {

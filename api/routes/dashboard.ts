@@ -1,22 +1,41 @@
 /**
  * `GET /` (the dashboard page) and `GET /static/:file` (its script and style), read
- * once from api/static/ and served offline.
+ * once from api/static/ and served offline; `GET /?token=<API token>` signs a browser in
+ * (the api/session.ts cookie, then a redirect to the same address without the token).
  * @module
  */
 import type { Hono } from "hono";
 import { HttpError } from "../http.ts";
+import { sessionCookie, sessionValue } from "../session.ts";
+import { tokensEqual } from "../token.ts";
 
 const STATIC_FILES: Record<string, string> = {
   "dashboard.js": "text/javascript; charset=utf-8",
   "dashboard.css": "text/css; charset=utf-8",
+  "streams.js": "text/javascript; charset=utf-8",
 };
 
 function loadStatic(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const name of ["index.html", ...Object.keys(STATIC_FILES)]) {
+  for (const name of ["index.html", "signin.html", ...Object.keys(STATIC_FILES)]) {
     files.set(name, Deno.readTextFileSync(new URL(`../static/${name}`, import.meta.url)));
   }
   return files;
+}
+
+/** The sign-in page, with a fixed message in place of `<!--message-->` (never request text). */
+export function signInPage(message?: string): string {
+  const page = STATIC_PAGES.get("signin.html")!;
+  return page.replace("<!--message-->", message ? `<p class="error">${message}</p>` : "");
+}
+
+const STATIC_PAGES = loadStatic();
+
+/** What the sign-in needs: the API token and the cookie's lifetime. */
+export interface SignInOptions {
+  token: string;
+  /** Seconds the cookie lasts (api.sessionMaxAgeS). */
+  sessionMaxAgeS: number;
 }
 
 /**
@@ -26,15 +45,33 @@ function loadStatic(): Map<string, string> {
  * import assert from "node:assert/strict";
  * import { Hono } from "hono";
  * const app = new Hono();
- * dashboardRoutes(app);
+ * dashboardRoutes(app, { token: "s3cret-token-0123456789", sessionMaxAgeS: 86400 });
  * const page = await app.request("/");
  * assert.equal(page.headers.get("content-type"), "text/html; charset=UTF-8");
  * assert.match(await page.text(), /<html/i);
+ * const signIn = await app.request("/?token=s3cret-token-0123456789");
+ * assert.equal(signIn.status, 303); // with Set-Cookie, to the address without the token
  * ```
  */
-export function dashboardRoutes(app: Hono): void {
-  const files = loadStatic();
-  app.get("/", (c) => {
+export function dashboardRoutes(app: Hono, signIn: SignInOptions): void {
+  const files = STATIC_PAGES;
+  app.get("/", async (c) => {
+    const given = c.req.query("token");
+    if (given !== undefined) {
+      if (!(await tokensEqual(given, signIn.token))) {
+        return c.html(signInPage("That token is not the API token."), 401, {
+          "Cache-Control": "no-store",
+        });
+      }
+      const value = await sessionValue(signIn.token, Date.now() + signIn.sessionMaxAgeS * 1000);
+      const url = new URL(c.req.url);
+      url.searchParams.delete("token");
+      return c.body(null, 303, {
+        Location: url.pathname + url.search,
+        "Set-Cookie": sessionCookie(value, signIn.sessionMaxAgeS),
+        "Cache-Control": "no-store",
+      });
+    }
     c.header("Cache-Control", "no-cache");
     return c.html(files.get("index.html")!);
   });

@@ -2,6 +2,7 @@
 // Live data comes from the SSE stream /api/events; /api/status and /health are
 // polled for what events do not carry (models, MQTT, counters).
 // Every untrusted string is written with textContent, never as HTML.
+import { clockTime, StreamLabels, streamTime, wallTime } from "./streams.js";
 
 const $ = (id) => document.getElementById(id);
 const PLOT_SECONDS = 10;
@@ -22,7 +23,12 @@ const state = {
   lastIntent: null,
   devices: new Map(),
   drawPending: false,
+  // The plot follows one source: an upload while its levels arrive, else the live one.
+  plotKey: "live",
+  plotLabel: "live",
+  lastUploadLevel: 0,
 };
+const streams = new StreamLabels();
 
 // ---------- token ----------
 const TOKEN_KEY = "earshot-token";
@@ -34,6 +40,8 @@ function readToken() {
   }
   $("token").value = sessionStorage.getItem(TOKEN_KEY) ?? "";
 }
+// A link to #token=... on the open page changes only the fragment: read it then too.
+globalThis.addEventListener("hashchange", readToken);
 $("token").addEventListener("input", () => {
   sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
 });
@@ -52,6 +60,11 @@ function slotsText(slots) {
   return Object.entries(slots ?? {}).map(([k, v]) => `${k}=${v}`).join(" ");
 }
 
+/** The registry's spoken name of a device id, once the status told it; else the id. */
+function deviceName(id) {
+  return state.devices.get(id)?.name ?? id;
+}
+
 function describe(e) {
   switch (e.type) {
     case "source":
@@ -67,11 +80,11 @@ function describe(e) {
     case "intent":
       return `${e.name} ${slotsText(e.slots)} · "${e.text}" (${e.origin})`;
     case "publish":
-      return `${e.device} → ${e.topic} ${e.payload}${e.queued ? " (queued)" : ""}`;
+      return `${deviceName(e.device)} → ${e.topic} ${e.payload}${e.queued ? " (queued)" : ""}`;
     case "confirm":
-      return `${e.device} ${e.confirmed ? "confirmed" : "NOT confirmed"} in ${ms(e.latencyMs)}${
-        e.reason ? ` (${e.reason})` : ""
-      }`;
+      return `${deviceName(e.device)} ${e.confirmed ? "confirmed" : "NOT confirmed"} in ${
+        ms(e.latencyMs)
+      }${e.reason ? ` (${e.reason})` : ""}`;
     case "error":
       return `${e.stage}: ${e.message}`;
     default:
@@ -80,10 +93,23 @@ function describe(e) {
 }
 
 // ---------- event log ----------
+// Each row: wall-clock time, the source (live, upload n, typed n), the stream time on that
+// source's own timeline, the type and what happened. Sources never share a timeline.
 function logEvent(e) {
-  const li = el("li", undefined, { "data-type": e.type });
-  li.append(el("span", `${fmt(e.t, 2)} s`), el("span", e.type, { class: "type" }));
-  li.append(el("span", describe(e)));
+  const src = streams.of(e);
+  const li = el("li", undefined, {
+    "data-type": e.type,
+    "data-source": src.label,
+    "data-kind": src.kind,
+    ...(e.session ? { "data-session": e.session } : {}),
+  });
+  li.append(
+    el("time", wallTime(e), { class: "wall", ...(e.at ? { datetime: e.at, title: e.at } : {}) }),
+    el("span", src.label, { class: `source ${src.kind}`, title: e.session ?? "live audio source" }),
+    el("span", streamTime(e, src.kind), { class: "stream", title: `stream time on ${src.label}` }),
+    el("span", e.type, { class: "type" }),
+    el("span", describe(e), { class: "what" }),
+  );
   if ((e.type === "vad" || e.type === "source") && !$("show-vad").checked) {
     li.classList.add("hidden");
   }
@@ -103,7 +129,11 @@ function setFact(id, text) {
 }
 function onWake(e) {
   state.lastWake = e;
-  setFact("last-wake", `${e.phrase || e.model} · score ${fmt(e.score)} · at ${fmt(e.t)} s`);
+  const src = streams.of(e);
+  setFact(
+    "last-wake",
+    `${e.phrase || e.model} · score ${fmt(e.score)} · ${src.label} at ${fmt(e.t)} s`,
+  );
 }
 function onTranscript(e) {
   state.lastTranscript = e;
@@ -116,34 +146,77 @@ function onTranscript(e) {
 }
 function onIntent(e) {
   state.lastIntent = e;
-  const sinceWake = e.origin === "asr" && state.lastWake && e.t >= state.lastWake.t
-    ? ` · wake→intent ${ms((e.t - state.lastWake.t) * 1000)}`
+  // Wake and intent on the same timeline only: an upload's wake says nothing of a live intent.
+  const wake = state.lastWake;
+  const same = wake && streams.of(wake).key === streams.of(e).key;
+  const sinceWake = e.origin === "asr" && same && e.t >= wake.t
+    ? ` · wake→intent ${ms((e.t - wake.t) * 1000)}`
     : "";
   setFact("last-intent", `${e.name} ${slotsText(e.slots)} (${e.origin})${sinceWake}`);
 }
 
 // ---------- devices ----------
+// Names and areas are the registry's (the words people say); the state comes in words from
+// the server (devices/state_text.ts), never as JSON.
+const DEVICE_COLUMNS = [
+  "Device",
+  "Area",
+  "Type",
+  "State",
+  "Availability",
+  "Changed",
+  "Last command",
+];
+function commandText(d) {
+  if (!d.lastCommand) return "–";
+  const when = clockTime(d.lastCommand.at);
+  const prefix = when === "–" ? "" : `${when} · `;
+  if (d.lastCommand.queued && d.confirmed === undefined) return `${prefix}queued (broker down)`;
+  if (d.confirmed === undefined || d.confirmed === null) return `${prefix}waiting`;
+  if (d.confirmed) {
+    return `${prefix}confirmed${typeof d.latencyMs === "number" ? ` in ${ms(d.latencyMs)}` : ""}`;
+  }
+  return `${prefix}not confirmed${d.reason ? ` (${d.reason})` : ""}`;
+}
+function byAreaThenName(a, b) {
+  const areaA = a.areaName ?? a.area;
+  const areaB = b.areaName ?? b.area;
+  if (areaA !== areaB) {
+    if (areaA === undefined) return 1;
+    if (areaB === undefined) return -1;
+    return areaA.localeCompare(areaB);
+  }
+  return (a.name ?? a.id).localeCompare(b.name ?? b.id);
+}
 function renderDevices() {
   const body = $("devices").tBodies[0];
   body.replaceChildren();
   if (!state.devices.size) {
     const tr = el("tr", undefined, { class: "empty" });
-    tr.append(el("td", "no device activity yet", { colspan: "4", class: "muted" }));
+    tr.append(
+      el("td", "no devices yet", { colspan: String(DEVICE_COLUMNS.length), class: "muted" }),
+    );
     body.append(tr);
     return;
   }
-  for (const [name, d] of [...state.devices.entries()].sort()) {
-    const tr = el("tr", undefined, { "data-device": name });
-    const cmd = d.lastCommand
-      ? `${d.lastCommand.payload}${d.lastCommand.queued ? " (queued)" : ""}`
-      : "–";
-    const st = d.state && Object.keys(d.state).length ? JSON.stringify(d.state) : "–";
-    const conf = d.confirmed === undefined || d.confirmed === null
-      ? (d.lastCommand ? "waiting" : "–")
-      : `${d.confirmed ? "yes" : "no"}${
-        typeof d.latencyMs === "number" ? ` (${ms(d.latencyMs)})` : ""
-      }`;
-    tr.append(el("td", name), el("td", cmd), el("td", st), el("td", conf));
+  const rows = [...state.devices.entries()].map(([id, d]) => ({ ...d, id }));
+  for (const d of rows.sort(byAreaThenName)) {
+    const tr = el("tr", undefined, { "data-device": d.id });
+    const availability = ["online", "offline"].includes(d.availability)
+      ? d.availability
+      : "unknown";
+    const cells = [
+      el("td", d.name ?? d.id, { title: d.id }),
+      el("td", d.areaName ?? d.area ?? "–"),
+      el("td", d.type ?? "–"),
+      el("td", typeof d.stateText === "string" ? d.stateText : "unknown", { class: "state" }),
+      el("td"),
+      el("td", clockTime(d.changedAt), d.changedAt ? { title: d.changedAt } : {}),
+      el("td", commandText(d)),
+    ];
+    cells[4].append(el("span", availability, { class: `avail ${availability}` }));
+    cells.forEach((td, i) => td.setAttribute("data-label", DEVICE_COLUMNS[i]));
+    tr.append(...cells);
     body.append(tr);
   }
 }
@@ -156,7 +229,21 @@ function deviceOf(name) {
 function onLevel(e) {
   state.levelCount++;
   document.body.dataset.levels = String(state.levelCount);
-  // A new stream (upload, restarted source) starts again at t = 0.
+  const src = streams.of(e);
+  const now = Date.now();
+  if (src.kind !== "live") state.lastUploadLevel = now;
+  // An upload takes the plot while its levels arrive; the live source gets it back after.
+  const follow = src.key === state.plotKey ||
+    src.kind !== "live" || now - state.lastUploadLevel > 3000;
+  if (!follow) return;
+  if (src.key !== state.plotKey) {
+    state.plotKey = src.key;
+    state.plotLabel = src.label;
+    state.levels = [];
+    state.lastT = 0;
+  }
+  $("plot-source").textContent = src.label;
+  // A restarted source starts again at t = 0.
   if (e.t + 0.5 < state.lastT) state.levels = [];
   state.lastT = e.t;
   state.levels.push(e);
@@ -277,7 +364,7 @@ function onEvent(e) {
       break;
     case "publish": {
       const d = deviceOf(e.device);
-      d.lastCommand = { payload: e.payload, topic: e.topic, queued: e.queued };
+      d.lastCommand = { payload: e.payload, topic: e.topic, queued: e.queued, at: e.at };
       d.confirmed = undefined;
       setFact("last-publish", `${e.device} → ${e.payload}${e.queued ? " (queued)" : ""}`);
       renderDevices();
@@ -287,7 +374,7 @@ function onEvent(e) {
       const d = deviceOf(e.device);
       d.confirmed = e.confirmed;
       d.latencyMs = e.latencyMs;
-      if (e.state) d.state = e.state;
+      d.reason = e.reason;
       setFact("last-confirm", describe(e));
       renderDevices();
       break;
@@ -480,6 +567,17 @@ $("audio-form").addEventListener("submit", async (e) => {
   showResult(`processing ${file.name}…`);
   try {
     const data = await post("/api/audio", file, { "Content-Type": "audio/wav" });
+    if (data.session) {
+      streams.name(data.session, file.name);
+      const label = streams.labelOf(data.session) ?? "";
+      if (label) {
+        for (
+          const span of $("log").querySelectorAll(`li[data-session="${data.session}"] .source`)
+        ) {
+          span.textContent = label;
+        }
+      }
+    }
     showResult(
       `${file.name}: ${fmt(data.file.seconds, 1)} s of audio in ${ms(data.wallMs)} (RTF ${
         fmt(data.realTimeFactor, 3)

@@ -9,7 +9,8 @@
 #                                           node_modules/onnxruntime-node), nothing else
 #
 # Steps (each skipped when already done, so running it again is safe):
-#   1. apt: alsa-utils (arecord), and nodejs + npm when node is missing
+#   1. apt: alsa-utils (arecord, aplay), espeak-ng (spoken answers, words without a
+#      pronunciation), and nodejs + npm when node is missing
 #   2. Deno (pinned) from npm: npm install -g deno@VERSION
 #   3. the npm packages of deno.json / deno.lock: deno install --frozen
 #   4. onnxruntime-node: delete the binaries of other systems (darwin, win32, linux/x64 on a Pi)
@@ -96,12 +97,13 @@ say "earshot in $ROOT, machine linux/$ARCH"
 apt_missing=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 installed alsa-utils || apt_missing+=(alsa-utils)
+installed espeak-ng || apt_missing+=(espeak-ng)
 command -v node >/dev/null 2>&1 || apt_missing+=(nodejs npm)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}"
 else
-  say "apt: alsa-utils and node already installed"
+  say "apt: alsa-utils, espeak-ng and node already installed"
 fi
 
 # 2. Deno from npm (the npm package brings the binary for this machine).

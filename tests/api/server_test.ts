@@ -170,7 +170,9 @@ Deno.test("real port: an oversized upload is refused with 413 before it is proce
 
 Deno.test("real port: a wildcard bind is reported and reachable through loopback", async () => {
   const server = await startApi(
-    parseConfig({ api: { host: "0.0.0.0", port: 0, token: "abcdefghijklmnopqrstuvwxyz" } }),
+    parseConfig({
+      api: { host: "0.0.0.0", lan: true, port: 0, token: "abcdefghijklmnopqrstuvwxyz" },
+    }),
     { bus: new EventBus() },
   );
   try {

@@ -20,6 +20,7 @@ import type { ApiServices } from "../../api/server.ts";
 import { describeModels } from "../../api/models.ts";
 import { audioRunner, textRunner } from "../../api/commands.ts";
 import { Simulator } from "../../devices/simulator.ts";
+import { statusDevices } from "../../app/status_info.ts";
 
 /** The bundled demo recording. */
 export const DEMO_WAV = new URL("../../assets/demo.wav", import.meta.url).pathname;
@@ -41,7 +42,9 @@ export function testConfig(api: Record<string, unknown> = {}): Config {
 export async function pipelineServices(
   config: Config,
   bus: EventBus,
-): Promise<ApiServices & { devices: DeviceRuntime; close(): Promise<void> }> {
+): Promise<
+  ApiServices & { devices: DeviceRuntime; sim: Simulator; vad: SileroModel; close(): Promise<void> }
+> {
   const vad = await SileroModel.load(config.vad.model);
   const devices = await startDevices(config, bus);
   const sim = await Simulator.start(devices.brokerUrl);
@@ -50,6 +53,8 @@ export async function pipelineServices(
     bus,
     version: "test",
     devices,
+    sim,
+    vad,
     // Each upload runs on a private bus forwarded to this one, where the devices runtime turns
     // its transcript into a command; the answer includes that command's events.
     runAudio: audioRunner(
@@ -82,9 +87,7 @@ export async function pipelineServices(
           embedded: d.mqtt.embedded,
           queued: d.mqtt.queued,
         },
-        devices: Object.fromEntries(
-          d.devices.map((x) => [x.id, { name: x.name, area: x.area, state: x.state }]),
-        ),
+        devices: statusDevices(d),
       };
     },
     async close() {

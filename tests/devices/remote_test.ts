@@ -110,8 +110,16 @@ Deno.test("support_url: mqtt.supportUrl, else the satellite's dashboard address"
     supportUrl(parseConfig({ mqtt: { supportUrl: "https://help.example/earshot" } })),
     "https://help.example/earshot",
   );
-  assert.match(supportUrl(parseConfig({ api: { host: "0.0.0.0" } })), /^http:\/\/[^/]+:8089\/$/);
-  assert.doesNotMatch(supportUrl(parseConfig({ api: { host: "0.0.0.0" } })), /0\.0\.0\.0/);
+  // api.lan serves the network (README "The status page from a phone"): the host's name.
+  for (const api of [{ lan: true }, { lan: true, host: "0.0.0.0" }]) {
+    const url = supportUrl(parseConfig({ api }));
+    assert.match(url, /^http:\/\/[^/]+:8089\/$/);
+    assert.doesNotMatch(url, /0\.0\.0\.0|127\.0\.0\.1/);
+  }
+  assert.equal(
+    supportUrl(parseConfig({ api: { lan: true, host: "192.168.1.20" } })),
+    "http://192.168.1.20:8089/",
+  );
 });
 
 Deno.test("command payloads: PRESS, ON/OFF and numbers are read; anything else is a clear error", () => {

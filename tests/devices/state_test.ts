@@ -60,3 +60,19 @@ Deno.test("DeviceStates merges reports and wakes the matching waiter only", asyn
   s.update("lamp", { on: true });
   assert.equal(seen, 1);
 });
+
+Deno.test("DeviceStates: changedAt moves only when a report changes a field", () => {
+  const s = new DeviceStates();
+  const at = (ms: number) => new Date(ms).toISOString();
+  s.update("lamp", { on: true, brightness: 40 }, 1000);
+  s.update("lamp", { on: true }, 2000); // a periodic report repeating the state
+  assert.deepEqual([s.snapshot().lamp.updatedAt, s.snapshot().lamp.changedAt], [
+    at(2000),
+    at(1000),
+  ]);
+  s.update("lamp", { brightness: 60 }, 3000);
+  assert.equal(s.snapshot().lamp.changedAt, at(3000));
+  s.update("lamp", { available: true, availableBy: { a: true } }, 4000);
+  s.update("lamp", { availableBy: { a: true } }, 5000);
+  assert.equal(s.snapshot().lamp.changedAt, at(4000));
+});
