@@ -26,8 +26,19 @@ export async function signedIn(c: Context, token: string): Promise<boolean> {
  * is the HTML answered to a browser asking for `/` without signing in.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * const app = new Hono();
  * useLanAuth(app, { token: "s3cret-token-0123456789", signInPage: () => "<p>sign in</p>" });
- * (await app.request("/api/status")).status; // 401
+ * app.get("/", (c) => c.text("dashboard"));
+ * app.get("/api/status", (c) => c.json({ ok: true }));
+ * app.get("/health/live", (c) => c.text("ok"));
+ * assert.equal((await app.request("/api/status")).status, 401);
+ * const page = await app.request("/");
+ * assert.deepEqual([page.status, await page.text()], [401, "<p>sign in</p>"]);
+ * assert.equal((await app.request("/health/live")).status, 200); // public
+ * const auth = { Authorization: "Bearer s3cret-token-0123456789" };
+ * assert.equal((await app.request("/api/status", { headers: auth })).status, 200);
  * ```
  */
 export function useLanAuth(

@@ -372,7 +372,11 @@ export interface HermesLink {
  * const sent: string[] = [];
  * const said: string[] = [];
  * const link = { subscribe: () => () => {} }; // the runtime's MqttLink
- * const handlers = { say: (text: string) => said.push(text), listen() {}, mute() {} };
+ * const handlers: HermesHandlers = {
+ *   say: (text) => Promise.resolve(void said.push(text)), // resolves once spoken
+ *   listen() {},
+ *   mute() {},
+ * };
  * const send = (m: { topic: string }) => sent.push(m.topic);
  * const d = new HermesDialogue("kitchen", link, send, handlers, console.error);
  * d.start();

@@ -31,8 +31,12 @@ const shown = (p: string) => JSON.stringify(p.length > 40 ? `${p.slice(0, 40)}..
  * @throws RemoteCommandError for an unknown payload, a non-numeric or out-of-range number.
  * @example
  * ```ts
- * parseRemoteCommand("sensitivity", "earshot/pi/sensitivity/set", "0.65");
- * // { kind: "sensitivity", value: 0.65 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   parseRemoteCommand("sensitivity", "earshot/pi/sensitivity/set", "0.65"),
+ *   { kind: "sensitivity", value: 0.65 },
+ * );
+ * assert.throws(() => parseRemoteCommand("mute", "earshot/pi/mute/set", "maybe"), RemoteCommandError);
  * ```
  */
 export function parseRemoteCommand(
@@ -76,9 +80,32 @@ export function formatSensitivity(value: number): string {
  * The MQTT side of the remote control for one satellite.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../core/bus.ts";
+ * import { RemoteControl } from "../core/remote.ts";
+ * import { siteTopics } from "./announce.ts";
+ * import { startEmbeddedBroker } from "./broker.ts";
+ * import { MqttLink } from "./mqtt.ts";
+ * import { Site } from "./site.ts";
+ * const broker = await startEmbeddedBroker("127.0.0.1", 0);
+ * const link = await MqttLink.connect({ url: broker.url });
+ * await link.waitConnected();
+ * const bus = new EventBus();
+ * const site = new Site(bus, "kitchen", siteTopics("earshot", "kitchen"), false);
+ * site.attach(link);
+ * const remote = await RemoteControl.open(bus, { sensitivity: 0.5 });
  * const r = new RemoteMqtt(site, remote);
  * r.start(); // subscribes; publishes the state on every change
  * r.publishState(); // after each (re)connection
+ * const muted = new Promise((resolve) => {
+ *   link.subscribe("earshot/kitchen/mute", (_topic, payload) => payload === "ON" && resolve(payload));
+ * });
+ * link.publish("earshot/kitchen/mute/set", "ON", { qos: 1 }); // Home Assistant's switch
+ * assert.equal(await muted, "ON"); // the retained state, published back
+ * assert.equal(remote.state.muted, true);
+ * r.close();
+ * await link.close();
+ * await broker.close();
  * ```
  */
 export class RemoteMqtt {

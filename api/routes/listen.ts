@@ -15,9 +15,25 @@ import { requireToken } from "../middleware.ts";
  * Register the listen route. The request body is not read.
  * @example
  * ```ts
- * listenRoutes(app, ctx);
- * await app.request("/api/listen", { method: "POST", headers: { Authorization: `Bearer ${token}` } });
- * // 200 {"listening":true,"session":"...","t":12.34,"sample":197440}
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../../core/bus.ts";
+ * import { RemoteControl } from "../../core/remote.ts";
+ * import { createApp } from "../app.ts";
+ * // createApp mounts the routes (listenRoutes(app, ctx)) with the injected listener.
+ * const bus = new EventBus();
+ * const remote = await RemoteControl.open(bus, { sensitivity: 0.5 });
+ * remote.attach({ sample: () => 197440 }); // the live pipeline's position (app/assistant.ts)
+ * const api = createApp({ bus, token: "s3cret", listen: () => remote.listen({ source: "http" }) });
+ * const listen = (token = "s3cret") =>
+ *   api.app.request("/api/listen", { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+ * const res = await listen();
+ * assert.equal(res.status, 200);
+ * const body = await res.json();
+ * assert.deepEqual([body.listening, body.t, body.sample], [true, 12.34, 197440]);
+ * assert.equal((await listen("wrong")).status, 401);
+ * remote.setMuted(true, "http");
+ * assert.equal((await listen()).status, 409); // muted
+ * api.close();
  * ```
  */
 export function listenRoutes(app: Hono, ctx: ApiContext): void {
