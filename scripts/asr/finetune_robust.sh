@@ -4,7 +4,7 @@
 # evaluation's voices stay held out) with heavy voice augmentation (pitch +-5 st, tempo
 # 0.85-1.2x, spectral tilt +-6 dB, speed 0.9-1.15x: render.py voice_effects) and noise that
 # includes multi-talker babble made from other training renders, at 0-20 dB SNR; then
-# fine-tuning models/asr/asr_fp32.onnx (BatchNorm frozen: model.py init_from_onnx).
+# fine-tuning models/asr/mfcc/asr_fp32.onnx (BatchNorm frozen: model.py init_from_onnx).
 # Output: data/asr/robust/asr_fp32.onnx and asr_int8.onnx (not copied into models/: compare
 # them first with scripts/asr/eval_onebreath.ts --asr-model).
 # Usage: scripts/asr/finetune_robust.sh [train minutes, default 25]
@@ -44,6 +44,6 @@ deno task features "$D/list_robust.txt" "$D/feat_robust" --skip-bad --quiet
 
 $PY -m earshot_train.asr.train --features "$D/feat_robust" --manifest "$D/robust_manifest.tsv" \
   --targets "$D/robust_targets.tsv" --channels 192 --out "$D/robust" --minutes "$MIN" \
-  --lr 4e-4 --init-onnx models/asr/asr_fp32.onnx
+  --lr 4e-4 --init-onnx models/asr/mfcc/asr_fp32.onnx
 $PY -m earshot_train.asr.quantize --checkpoint "$D/robust/asr.pt" --fp32 "$D/robust/asr_fp32.onnx" \
   --features "$D/feat_robust" --out "$D/robust/asr_int8.onnx"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces models/asr/asr_fp32.onnx and models/asr/asr_int8.onnx (see models/asr/README.md).
+# Reproduces models/asr/mfcc/asr_fp32.onnx and models/asr/mfcc/asr_int8.onnx (see models/asr/README.md).
 # Needs: espeak-ng flite festival sox ffmpeg asterisk-core-sounds-en-g722 (apt), /usr/bin/python3 with torch + onnx, deno.
 # Generated data goes to data/asr/ (git-ignored). About 1.5 h on 2 shared cores.
 set -euo pipefail
@@ -98,16 +98,16 @@ F="$D/feat_train1 $D/feat_train2 $D/feat_train3 $D/feat_train4 $D/feat_train5"
 $PY -m earshot_train.asr.train --features $F "$D/feat_train6" "$D/feat_train6" $T --out "$D/stage6" \
   --minutes 16 --lr 8e-4 --resume "$D/stage5/asr.pt"
 S=stage6
-cp "$D/$S/asr_fp32.onnx" models/asr/asr_fp32.onnx
+cp "$D/$S/asr_fp32.onnx" models/asr/mfcc/asr_fp32.onnx
 
 # 5. INT8 static PTQ with 200 calibration utterances.
-$PY -m earshot_train.asr.quantize --checkpoint "$D/$S/asr.pt" --fp32 models/asr/asr_fp32.onnx \
-  --features "$D/feat_train1" --out models/asr/asr_int8.onnx
+$PY -m earshot_train.asr.quantize --checkpoint "$D/$S/asr.pt" --fp32 models/asr/mfcc/asr_fp32.onnx \
+  --features "$D/feat_train1" --out models/asr/mfcc/asr_int8.onnx
 
 # 6. Evaluation (tunes the decoder's phone bonus and fits the confidence calibration on half of
 #    the eval set, writes both next to the models).
 deno run -A scripts/asr/eval.ts --data "$D" --out docs/asr_eval.json --md docs/asr_eval.md \
-  --write-calibration
-deno run -A scripts/asr/latency.ts --data "$D" --n 150
+  --fp32 models/asr/mfcc/asr_fp32.onnx --int8 models/asr/mfcc/asr_int8.onnx --write-calibration
+deno run -A scripts/asr/latency.ts --data "$D" --n 150 --model models/asr/mfcc/asr_int8.onnx
 # PocketSphinx side by side (same audio, same grammars as FSG; docs/asr_pocketsphinx.md).
 deno run -A scripts/asr/peer_pocketsphinx.ts --data "$D" --out docs/asr_pocketsphinx.json

@@ -66,7 +66,7 @@ class AsrNet(nn.Module):
         The Convs of the graph map in order onto the Conv1d layers; every BatchNorm becomes a
         frozen identity, so the network computes exactly what the ONNX graph computes.
 
-        Example: `net = AsrNet(channels=192); net.init_from_onnx("models/asr/asr_fp32.onnx")`
+        Example: `net = AsrNet(channels=192); net.init_from_onnx("models/asr/mfcc/asr_fp32.onnx")`
         """
         import onnx
         from onnx import numpy_helper

@@ -4,7 +4,7 @@ evaluation (scripts/asr/eval_onebreath.ts).
 
 Usage: PYTHONPATH=scripts/train /usr/bin/python3 -m earshot_train.asr.per
          --targets data/asr/probe_targets.tsv
-         (--onnx models/asr/asr_fp32.onnx | --checkpoint data/asr/embed/asr.pt)
+         (--onnx models/asr/mfcc/asr_fp32.onnx | --checkpoint data/asr/embed/asr.pt)
          --sets data/asr/mfcc_probe_flite_slt ...
 A checkpoint from `train.py --front embed` reads mel features (features.ts --oww-mel); an MFCC
 model reads MFCC. Each set directory holds index.tsv from `deno task features`; utterance ids
