@@ -3,8 +3,10 @@
  *
  *   deno bench --allow-read --allow-env --allow-ffi=./node_modules --allow-sys bench/asr_bench.ts
  *
- * - "chunk": one streaming run of 8 MFCC frames (80 ms of audio) with state;
- * - "utterance": 3 s of audio (300 frames) in one run;
+ * - "chunk": one streaming run of 80 ms of audio with state (8 hops: 8 MFCC frames, or for the
+ *   shipped speech-embedding model 1280 samples, whose mel the stream computes on 20 ms steps);
+ * - "utterance": 3 s of audio (300 hops) in one run;
+ * - the previous MFCC model (models/asr/mfcc/) in the same groups, for comparison;
  * - "decoder": grammar-constrained beam search over 150 frames of a real
  *   command grammar (example registry).
  * Each group's baseline is fp32, so `deno bench` prints the INT8 speed-up.
@@ -19,26 +21,39 @@ import { NUM_LABELS } from "../core/phones.ts";
 import { loadRegistry } from "../home/registry.ts";
 import { buildCommandGrammar } from "../intent/index.ts";
 
-const MODELS = { fp32: "models/asr/asr_fp32.onnx", int8: "models/asr/asr_int8.onnx" };
+const MODELS = {
+  fp32: "models/asr/asr_fp32.onnx",
+  int8: "models/asr/asr_int8.onnx",
+  "mfcc int8": "models/asr/mfcc/asr_int8.onnx",
+};
 
-function frames(n: number, seed: number): Float32Array[] {
+/** n hops of input for `model`: MFCC-like vectors, or 160 samples of a vowel-like signal. */
+function frames(model: AcousticModel, n: number, seed: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let t = 0; t < n; t++) {
     out.push(
-      new Float32Array(13).map((_, i) =>
-        (i === 0 ? 40 : 0) + 8 * Math.sin(0.37 * t * (i + 1) + seed)
-      ),
+      model.input === "audio"
+        ? new Float32Array(160).map((_, i) =>
+          0.1 * Math.sin(
+              2 * Math.PI * (150 + 40 * Math.sin(0.05 * t + seed)) * (t * 160 + i) /
+                16000,
+            ) + 0.05 * Math.sin(2 * Math.PI * 1200 * (t * 160 + i) / 16000)
+        )
+        : new Float32Array(13).map((_, i) =>
+          (i === 0 ? 40 : 0) + 8 * Math.sin(0.37 * t * (i + 1) + seed)
+        ),
     );
   }
   return out;
 }
 
 for (const [name, path] of Object.entries(MODELS)) {
-  const chunkModel = (await AcousticModel.load(path, { chunkFrames: 8 })).stream();
+  const loaded = await AcousticModel.load(path, { chunkFrames: 8 });
+  const chunkModel = loaded.stream();
   const uttModel = (await AcousticModel.load(path, { chunkFrames: 300 })).stream();
-  const chunk = frames(8, 1);
-  const utt = frames(300, 2);
-  chunkModel.reset();
+  const chunk = frames(loaded, 8, 1);
+  const utt = frames(loaded, 300, 2);
+  await chunkModel.reset();
   Deno.bench(
     { name: `asr ${name} chunk (8 frames)`, group: "chunk", baseline: name === "fp32" },
     async () => {
@@ -50,7 +65,7 @@ for (const [name, path] of Object.entries(MODELS)) {
     group: "utterance",
     baseline: name === "fp32",
   }, async () => {
-    uttModel.reset();
+    await uttModel.reset();
     for (const f of utt) await uttModel.push(f);
   });
 }
