@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 from earshot_train.asr.model import CONTEXT, AsrNet
 from earshot_train.asr import render
 
-SHIPPED = os.path.join(HERE, "..", "..", "..", "models", "asr", "asr_fp32.onnx")
+MFCC_MODEL = os.path.join(HERE, "..", "..", "..", "models", "asr", "mfcc", "asr_fp32.onnx")
 
 
 class InitFromOnnx(unittest.TestCase):
@@ -24,14 +24,14 @@ class InitFromOnnx(unittest.TestCase):
         import onnx
         from onnx import numpy_helper
         net = AsrNet(channels=192)
-        net.init_from_onnx(SHIPPED)
+        net.init_from_onnx(MFCC_MODEL)
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "re.onnx")
             net.eval()
             torch.onnx.export(net, (torch.zeros(1, CONTEXT + 16, 13),), path, opset_version=17,
                               do_constant_folding=True, input_names=["feats"],
                               output_names=["logprobs"])
-            a = {i.name: numpy_helper.to_array(i) for i in onnx.load(SHIPPED).graph.initializer}
+            a = {i.name: numpy_helper.to_array(i) for i in onnx.load(MFCC_MODEL).graph.initializer}
             b = [numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer]
         shipped = sorted(a.values(), key=lambda w: (w.shape, float(w.ravel()[0])))
         again = sorted(b, key=lambda w: (w.shape, float(w.ravel()[0])))
@@ -41,7 +41,7 @@ class InitFromOnnx(unittest.TestCase):
 
     def test_batchnorm_stays_frozen_in_training(self):
         net = AsrNet(channels=192)
-        net.init_from_onnx(SHIPPED)
+        net.init_from_onnx(MFCC_MODEL)
         net.train()
         bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm1d)]
         self.assertTrue(bns and all(not m.training for m in bns))
@@ -54,7 +54,7 @@ class InitFromOnnx(unittest.TestCase):
 
     def test_wrong_width_is_named(self):
         with self.assertRaisesRegex(ValueError, "--channels"):
-            AsrNet(channels=160).init_from_onnx(SHIPPED)
+            AsrNet(channels=160).init_from_onnx(MFCC_MODEL)
 
 
 class Augmentation(unittest.TestCase):
