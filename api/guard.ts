@@ -27,6 +27,9 @@
  * ```
  * @module
  */
+import { relayConnection, type RelayContext } from "./guard_relay.ts";
+
+export { closingResponseLength } from "./guard_relay.ts";
 
 /** Connection limits. */
 export interface GuardLimits {
@@ -99,23 +102,6 @@ export function fittingConnections(wanted: number, softLimit: number | undefined
   return Math.max(1, Math.min(wanted, Math.floor((softLimit - FD_RESERVE) / 2)));
 }
 
-/** How long a connection the server hung up on is drained before it is closed, ms. */
-const LINGER_MS = 1000;
-
-const HEADER_END = [13, 10, 13, 10];
-
-function hasHeaderEnd(buf: Uint8Array, len: number, state: { matched: number }): boolean {
-  for (let i = 0; i < len; i++) {
-    state.matched = buf[i] === HEADER_END[state.matched]
-      ? state.matched + 1
-      : buf[i] === 13
-      ? 1
-      : 0;
-    if (state.matched === 4) return true;
-  }
-  return false;
-}
-
 /**
  * Listen on `listen` and forward every admitted connection to `upstream`.
  * Throws what `Deno.listen` throws (AddrInUse, PermissionDenied).
@@ -140,109 +126,14 @@ export function startGuard(
   const relayed = new Set<Promise<void>>();
   let closed = false;
 
-  const handle = async (client: Deno.Conn) => {
-    let upstreamConn: Deno.Conn | undefined;
-    let done = false;
-    const serverEnded = Promise.withResolvers<void>();
-    let lastActivity = performance.now();
-    let headersSeen = false;
-    const acceptedAt = lastActivity;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearInterval(timer);
-      try {
-        client.close();
-      } catch { /* already closed */ }
-      try {
-        upstreamConn?.close();
-      } catch { /* already closed */ }
-    };
-    conns.add(finish);
-    const tick = Math.max(5, Math.min(limits.headerTimeoutMs, limits.idleTimeoutMs) / 4);
-    const timer = setInterval(() => {
-      const now = performance.now();
-      if (!headersSeen && now - acceptedAt >= limits.headerTimeoutMs) {
-        stats.headerTimeouts++;
-        finish();
-      } else if (now - lastActivity >= limits.idleTimeoutMs) {
-        stats.idleTimeouts++;
-        finish();
-      }
-    }, tick);
-    try {
-      // Wait for the first complete request headers before opening the upstream connection.
-      const first: Uint8Array[] = [];
-      const state = { matched: 0 };
-      while (!headersSeen) {
-        const buf = new Uint8Array(16 * 1024);
-        const n = await client.read(buf);
-        if (n === null) return;
-        lastActivity = performance.now();
-        first.push(buf.subarray(0, n));
-        headersSeen = hasHeaderEnd(buf, n, state);
-        if (!headersSeen && first.reduce((s, b) => s + b.length, 0) > 64 * 1024) {
-          stats.headerTimeouts++;
-          return; // 64 KiB without a header end: not HTTP.
-        }
-      }
-      upstreamConn = upstream.transport === "unix"
-        ? await Deno.connect({ transport: "unix", path: upstream.path })
-        : await Deno.connect({ hostname: upstream.hostname, port: upstream.port });
-      if (done) return;
-      relayed.add(serverEnded.promise);
-      const up = upstreamConn;
-      for (const b of first) await writeAll(up, b);
-      const pump = async (from: Deno.Conn, to: Deno.Conn, watchClose: boolean) => {
-        const buf = new Uint8Array(64 * 1024);
-        let closeIn: number | undefined;
-        while (true) {
-          const n = await from.read(buf);
-          if (n === null) break;
-          lastActivity = performance.now();
-          const chunk = buf.subarray(0, n);
-          // Deno.serve ignores `Connection: close` on a response; honour it here so a refused
-          // body (413, 408) cannot be read as the next request.
-          if (watchClose && closeIn === undefined) closeIn = closingResponseLength(chunk);
-          await writeAll(to, chunk);
-          lastActivity = performance.now();
-          if (closeIn !== undefined && (closeIn -= n) <= 0) break;
-        }
-      };
-      // Either side ending ends the connection (HTTP/1.1 has no useful half-close here).
-      const ended = await Promise.race([
-        pump(client, up, false).then(() => "client", () => "client"),
-        pump(up, client, true).then(() => "server", () => "server"),
-      ]);
-      serverEnded.resolve();
-      if (ended === "server" && !done) {
-        // Lingering close: the server answered (a 401 or 413 before reading the body) and hung
-        // up. Closing with unread client bytes would send a reset that can destroy the answer in
-        // flight, so send FIN and drain what the client still sends, for a moment.
-        await client.closeWrite().catch(() => {});
-        const until = performance.now() + LINGER_MS;
-        const sink = new Uint8Array(64 * 1024);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        while (!done && performance.now() < until) {
-          const n = await Promise.race([
-            client.read(sink).catch(() => null),
-            new Promise<null>((r) => timer = setTimeout(() => r(null), LINGER_MS)),
-          ]);
-          clearTimeout(timer);
-          if (n === null) break;
-        }
-      }
-    } catch (err) {
-      if (!done && !closed && !(err instanceof Deno.errors.BadResource)) {
-        onError(`api connection: ${(err as Error).message}`);
-      }
-    } finally {
-      serverEnded.resolve();
-      relayed.delete(serverEnded.promise);
-      finish();
-      conns.delete(finish);
-      stats.open--;
-    }
+  const ctx: RelayContext = {
+    upstream,
+    limits,
+    stats,
+    conns,
+    relayed,
+    isClosed: () => closed,
+    onError,
   };
 
   const acceptLoop = (async () => {
@@ -269,7 +160,7 @@ export function startGuard(
         continue;
       }
       stats.open++;
-      handle(conn);
+      relayConnection(conn, ctx);
     }
   })();
 
@@ -297,27 +188,4 @@ export function startGuard(
       for (const finish of [...conns]) finish();
     },
   };
-}
-
-/**
- * When `chunk` starts a response head (hyper writes each head at the start of
- * a write) that says `connection: close` and has a Content-Length, the bytes
- * of that whole response; otherwise undefined.
- */
-export function closingResponseLength(chunk: Uint8Array): number | undefined {
-  if (chunk.length < 12 || chunk[0] !== 0x48 /* H */) return undefined;
-  const text = new TextDecoder().decode(chunk.subarray(0, Math.min(chunk.length, 4096)));
-  if (!text.startsWith("HTTP/1.1 ")) return undefined;
-  const end = text.indexOf("\r\n\r\n");
-  if (end < 0) return undefined;
-  const head = text.slice(0, end).toLowerCase();
-  if (!/\r\nconnection:\s*close\s*(\r\n|$)/.test(head)) return undefined;
-  const m = /\r\ncontent-length:\s*(\d+)/.exec(head);
-  if (!m) return undefined;
-  return new TextEncoder().encode(text.slice(0, end + 4)).length + Number(m[1]);
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < data.length) at += await conn.write(data.subarray(at));
 }

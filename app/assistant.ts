@@ -5,10 +5,11 @@
  * @module
  */
 import { apiBindHost, type Config, ConfigError } from "../core/config.ts";
-import { EventBus } from "../core/bus.ts";
+import type { EventBus } from "../core/bus.ts";
 import { streamTime } from "../core/events.ts";
-import { Pipeline, runAudio } from "../pipeline/pipeline.ts";
-import { buildRecognizer, createStages, modelDefaults, RecognizerSlot } from "./stages.ts";
+import { Pipeline } from "../pipeline/pipeline.ts";
+import type { FrameStage } from "../pipeline/frame.ts";
+import { buildRecognizer, createStages, RecognizerSlot } from "./stages.ts";
 import { SileroModel } from "../pipeline/vad.ts";
 import {
   micSource,
@@ -19,16 +20,13 @@ import {
 } from "../audio/sources.ts";
 import { type DeviceRuntime, startDevices } from "../devices/runtime.ts";
 import { Simulator } from "../devices/simulator.ts";
-import { statusDevices } from "./status_info.ts";
 import { type RunningApi, startApi } from "../api/server.ts";
 import { StatusCollector } from "../api/status.ts";
-import { audioAliveProbe } from "../api/probes.ts";
-import { describeModels } from "../api/models.ts";
-import { audioRunner, textRunner } from "../api/commands.ts";
 import { Waiter } from "../core/async.ts";
 import { RemoteControl } from "../core/remote.ts";
 import { WakeDetector } from "../wake/detector.ts";
-import { muteWhilePlaying, startVoice, voiceActive, voiceStatus } from "./voice.ts";
+import { muteWhilePlaying, type RunningVoice, startVoice, voiceActive } from "./voice.ts";
+import { assistantApiServices } from "./api_services.ts";
 
 import { VERSION } from "../core/version.ts";
 export { VERSION };
@@ -210,14 +208,7 @@ export async function runAssistant(
   let pipeline: Pipeline | undefined;
   try {
     if (options.devices) {
-      devices = await startDevices(config, bus, {
-        warn: options.warn,
-        remote,
-        voice: voice?.voice,
-        maxChars: config.answers.maxChars,
-      });
-      await devices.ready(5000);
-      if (options.simulateDevices) simulator = await Simulator.start(devices.brokerUrl);
+      ({ devices, simulator } = await startDeviceSide(config, bus, options, remote, voice));
     }
     const grammar = devices?.grammar();
     const stages = await createStages(config, bus, { grammar, warn: options.warn });
@@ -225,72 +216,27 @@ export async function runAssistant(
     offRemote = wireRemote(remote, pipeline, config);
     // The satellite must not wake on its own voice (uploads have their own stages: not muted).
     if (voice) muteWhilePlaying(stages, voice.player);
-    // Imported devices change the grammar: a new recognizer takes over between utterances.
-    const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
-    if (devices && slot) {
-      offGrammar = devices.onGrammarChange((g) => {
-        slot.replace(() => buildRecognizer(config, g, options.warn)).catch((err) =>
-          bus.emit({
-            type: "error",
-            t: pipeline?.seconds ?? 0,
-            stage: "asr",
-            message: `cannot rebuild the recognizer for the new grammar: ${(err as Error).message}`,
-          })
-        );
+    if (devices) {
+      offGrammar = swapRecognizerOnGrammarChange(devices, stages, config, bus, {
+        seconds: () => pipeline?.seconds ?? 0,
+        warn: options.warn,
       });
     }
     if (options.api && config.api.enabled) {
-      api = await startApi(config, {
-        bus,
-        status,
-        version: VERSION,
-        realTimeFactor: () => pipeline?.realTimeFactor ?? 0,
-        liveAudioSeconds: () => pipeline?.seconds ?? 0,
-        ...(devices ? { mqtt: () => devices!.status().mqtt } : {}),
-        probes: {
-          audio: audioAliveProbe(status),
-          models: () => ({ ok: true, detail: `vad + ${stages.length} model stages loaded` }),
-          ...(devices
-            ? {
-              mqtt: () => {
-                const m = devices!.status().mqtt;
-                return { ok: m.state === "connected", detail: `${m.state} ${m.url}` };
-              },
-            }
-            : {}),
-        },
-        info: async () => {
-          const d = devices?.status();
-          return {
-            audio: { kind: config.audio.source, device: config.audio.micDevice },
-            models: await describeModels(config, modelDefaults()),
-            ...(voice ? { answers: voiceStatus(voice, stages) } : {}),
-            ...(d
-              ? {
-                mqtt: {
-                  connected: d.mqtt.state === "connected",
-                  url: d.mqtt.url,
-                  queued: d.mqtt.queued,
-                },
-                devices: statusDevices(d),
-              }
-              : {}),
-            remote: { ...remote.status() },
-          };
-        },
-        runText: devices ? textRunner(devices, bus) : undefined,
-        listen: () => remote.listen({ source: "http" }),
-        runAudio: audioRunner(
-          (bytes, upload) =>
-            runAudio(bytes, config, {
-              bus: upload,
-              vad,
-              makeStages: (b) => createStages(config, b, { grammar: devices?.grammar() }),
-            }),
+      api = await startApi(
+        config,
+        assistantApiServices({
+          config,
           bus,
-          { confirmWaitMs: config.devices.confirmTimeoutMs + 500 },
-        ),
-      });
+          status,
+          vad,
+          stages,
+          pipeline,
+          remote,
+          devices,
+          voice,
+        }),
+      );
     }
     options.onReady?.({
       apiUrl: api?.url,
@@ -304,17 +250,7 @@ export async function runAssistant(
       if (signal.aborted) break;
     }
     await pipeline.end();
-    // Let commands from the last utterance reach the devices and their confirmations arrive
-    // (not after a stop signal: shutdown must be quick; the MQTT link still flushes what it
-    // already sent and publishes "offline").
-    if (devices && !signal.aborted) {
-      await outstanding.settled(
-        config.mqtt.arbitrationMs + 1000,
-        Math.max(config.devices.confirmTimeoutMs, config.devices.coverConfirmTimeoutMs) + 1000,
-      );
-    }
-    // The last reply is heard to its end.
-    if (voice && !signal.aborted) await voice.player.idle();
+    if (!signal.aborted) await letLastCommandFinish(config, outstanding, devices, voice);
     return pipeline;
   } finally {
     offRemote();
@@ -326,6 +262,74 @@ export async function runAssistant(
     await simulator?.close();
     await devices?.close();
   }
+}
+
+/**
+ * Start the devices runtime (intents -> MQTT) with spoken answers and the remote control, wait
+ * up to 5 s for it, and (the demo) the simulated example devices on its broker.
+ */
+async function startDeviceSide(
+  config: Config,
+  bus: EventBus,
+  options: AssistantOptions,
+  remote: RemoteControl,
+  voice: RunningVoice | null,
+): Promise<{ devices: DeviceRuntime; simulator?: Simulator }> {
+  const devices = await startDevices(config, bus, {
+    warn: options.warn,
+    remote,
+    voice: voice?.voice,
+    maxChars: config.answers.maxChars,
+  });
+  await devices.ready(5000);
+  const simulator = options.simulateDevices ? await Simulator.start(devices.brokerUrl) : undefined;
+  return { devices, simulator };
+}
+
+/**
+ * Imported devices change the grammar: a new recognizer takes over between utterances (in the
+ * pipeline's {@link RecognizerSlot}; none, nothing to do). A failed rebuild is an `error` event
+ * of stage "asr" at the pipeline's `seconds()`. Returns the release.
+ */
+function swapRecognizerOnGrammarChange(
+  devices: DeviceRuntime,
+  stages: FrameStage[],
+  config: Config,
+  bus: EventBus,
+  opts: { seconds: () => number; warn?: (message: string) => void },
+): () => void {
+  const slot = stages.find((s): s is RecognizerSlot => s instanceof RecognizerSlot);
+  if (!slot) return () => {};
+  return devices.onGrammarChange((g) => {
+    slot.replace(() => buildRecognizer(config, g, opts.warn)).catch((err) =>
+      bus.emit({
+        type: "error",
+        t: opts.seconds(),
+        stage: "asr",
+        message: `cannot rebuild the recognizer for the new grammar: ${(err as Error).message}`,
+      })
+    );
+  });
+}
+
+/**
+ * After the source ended (not after a stop signal: shutdown must be quick; the MQTT link still
+ * flushes what it already sent and publishes "offline"): let commands from the last utterance
+ * reach the devices and their confirmations arrive, and the last reply be heard to its end.
+ */
+async function letLastCommandFinish(
+  config: Config,
+  outstanding: ReturnType<typeof trackConfirmations>,
+  devices: DeviceRuntime | undefined,
+  voice: RunningVoice | null,
+): Promise<void> {
+  if (devices) {
+    await outstanding.settled(
+      config.mqtt.arbitrationMs + 1000,
+      Math.max(config.devices.confirmTimeoutMs, config.devices.coverConfirmTimeoutMs) + 1000,
+    );
+  }
+  if (voice) await voice.player.idle();
 }
 
 /**

@@ -632,24 +632,7 @@ export function importTasmotaDiscovery(
   const state = Array.isArray(c.state) ? c.state : [];
   const ltSt = typeof c.lt_st === "number" ? c.lt_st : 0;
   const reducedCt = so["82"] === 1;
-  const base = {
-    type: "tasmota" as const,
-    topic: c.t,
-    fullTopic: c.ft,
-    cmndPrefix: tp[0] as string,
-    statPrefix: tp[1] as string,
-    telePrefix: tp[2] as string,
-    shutter: 1,
-    ...(typeof c.hn === "string" ? { hostname: c.hn } : {}),
-    ...(typeof c.mac === "string" && /^[0-9A-Fa-f]{12}$/.test(c.mac) ? { mac: c.mac } : {}),
-    setOption4: so["4"] === 1,
-    ...(typeof state[0] === "string" && typeof state[1] === "string"
-      ? { stateText: [state[0], state[1]] as [string, string] }
-      : {}),
-    ...(typeof c.ofln === "string" && typeof c.onln === "string"
-      ? { lwt: [c.ofln, c.onln] as [string, string] }
-      : {}),
-  };
+  const base = tasmotaAdapterBase(c, c.t, c.ft, tp as string[], so, state);
   const lights = rl.map((v, i) => v === 2 ? i : -1).filter((i) => i >= 0);
   rl.forEach((kind, i) => {
     if (kind !== 1 && kind !== 2) {
@@ -700,6 +683,38 @@ export function importTasmotaDiscovery(
   const keep = new Set(out.devices.map((d) => d.id));
   out.remove.push(...before.filter((id) => !keep.has(id)));
   return out;
+}
+
+/**
+ * The adapter fields every relay of one Tasmota discovery config shares (hatasmota's
+ * TasmotaDiscoveryMsg): topics, prefixes, host, MAC, SetOption4, state texts and LWT.
+ */
+function tasmotaAdapterBase(
+  c: Record<string, unknown>,
+  topic: string,
+  fullTopic: string,
+  tp: string[],
+  so: Record<string, unknown>,
+  state: unknown[],
+) {
+  return {
+    type: "tasmota" as const,
+    topic,
+    fullTopic,
+    cmndPrefix: tp[0] as string,
+    statPrefix: tp[1] as string,
+    telePrefix: tp[2] as string,
+    shutter: 1,
+    ...(typeof c.hn === "string" ? { hostname: c.hn } : {}),
+    ...(typeof c.mac === "string" && /^[0-9A-Fa-f]{12}$/.test(c.mac) ? { mac: c.mac } : {}),
+    setOption4: so["4"] === 1,
+    ...(typeof state[0] === "string" && typeof state[1] === "string"
+      ? { stateText: [state[0], state[1]] as [string, string] }
+      : {}),
+    ...(typeof c.ofln === "string" && typeof c.onln === "string"
+      ? { lwt: [c.ofln, c.onln] as [string, string] }
+      : {}),
+  };
 }
 
 /** The part of the MQTT link the importer needs. */

@@ -291,20 +291,7 @@ export async function startDevices(
     voice,
   });
 
-  const unsubs = [
-    bus.on((e) => {
-      // The live source's stream time: an upload's events count on their own timeline.
-      if (e.stream !== "upload" && e.t > site.streamT) site.streamT = e.t;
-      router.streamTime = site.streamT;
-    }),
-    bus.onType("wake", (e) => sessions.onWake(e)),
-    bus.onType("vad", (e) => sessions.onVad(e)),
-    bus.onType("transcript", (e) => {
-      sessions.onTranscript(e).catch((err) =>
-        site.error("devices", `transcript handling failed: ${(err as Error).message}`)
-      );
-    }),
-  ];
+  const unsubs = followBus(bus, site, router, sessions);
 
   return {
     registry,
@@ -342,4 +329,30 @@ export async function startDevices(
       await broker?.close();
     },
   };
+}
+
+/**
+ * The live pipeline's events the runtime acts on: stream time (for the site and the router),
+ * wake, VAD and transcripts (to the wake sessions). Returns the unsubscribers.
+ */
+function followBus(
+  bus: EventBus,
+  site: Site,
+  router: Router,
+  sessions: WakeSessions,
+): Array<() => void> {
+  return [
+    bus.on((e) => {
+      // The live source's stream time: an upload's events count on their own timeline.
+      if (e.stream !== "upload" && e.t > site.streamT) site.streamT = e.t;
+      router.streamTime = site.streamT;
+    }),
+    bus.onType("wake", (e) => sessions.onWake(e)),
+    bus.onType("vad", (e) => sessions.onVad(e)),
+    bus.onType("transcript", (e) => {
+      sessions.onTranscript(e).catch((err) =>
+        site.error("devices", `transcript handling failed: ${(err as Error).message}`)
+      );
+    }),
+  ];
 }
