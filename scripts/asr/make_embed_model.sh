@@ -61,3 +61,16 @@ $PY.train --front embed --threads 2 --features "$D/front_robust" "$D/front_train
 # 4. INT8: every Conv of front and head a QLinearConv (static PTQ on 200 mel utterances).
 $PY.quantize --checkpoint "$OUT/asr.pt" --fp32 "$OUT/asr_fp32.onnx" --features "$D/mel_robust" \
   --out "$OUT/asr_int8.onnx"
+
+# 5. Decoder settings (phone bonus, confidence calibration) on the evaluation render of
+#    make_model.sh (held-out voices of the training engines: data/asr/eval, eval_cmds.tsv,
+#    eval_registries): 240 commands and 120 out-of-grammar sentences, tuned on the even half.
+mkdir -p data/asr_cal/eval
+ln -sfn ../asr/eval_cmds.tsv data/asr_cal/eval_cmds.tsv
+ln -sfn ../asr/eval_registries data/asr_cal/eval_registries
+(grep -v "^og" "$D/eval/manifest.tsv" | head -240; grep "^og" "$D/eval/manifest.tsv" | head -120) \
+  > data/asr_cal/eval/manifest.tsv
+deno run -A scripts/asr/eval.ts --data data/asr_cal --fp32 "$OUT/asr_fp32.onnx" \
+  --int8 "$OUT/asr_int8.onnx" --write-calibration --out "$OUT/eval.json" --md "$OUT/eval.md"
+# Then compare with the shipped model on unseen engines before copying into models/asr/:
+#   deno run -A scripts/asr/eval_onebreath.ts --neg-minutes 0 --asr-model "$OUT/asr_int8.onnx"
