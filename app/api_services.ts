@@ -4,12 +4,9 @@
  * and audio-upload runners, each built from the running parts. The API layer
  * imports none of them itself (app/ injects them).
  *
- * @example
- * ```ts
- * const api = await startApi(config, assistantApiServices({
- *   config, bus, status, vad, stages, pipeline, remote, devices, voice,
- * }));
- * ```
+ * app/assistant.ts hands them to the API as
+ * `startApi(config, assistantApiServices({ config, bus, status, vad, stages, pipeline, remote,
+ * devices, voice }))`; tests/app/api_services_test.ts builds them from real parts.
  * @module
  */
 import type { Config } from "../core/config.ts";
