@@ -680,7 +680,8 @@ export function importTasmotaDiscovery(
         return;
       }
       if (ltSt >= 1) features.push("brightness");
-      if (ltSt === 2 || ltSt === 5) {
+      // RGBW (lt_st 4) has no CT channel; SetOption106 makes Tasmota emulate one from RGB + W.
+      if (ltSt === 2 || ltSt === 5 || (ltSt === 4 && so["106"] === 1)) {
         features.push("colorTemp");
         // hatasmota: 153..500 mired, SetOption82 (reduced CT range) 200..380.
         colorTempRange = reducedCt ? [2632, 5000] : [2000, 6536];
