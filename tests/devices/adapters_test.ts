@@ -547,7 +547,11 @@ Deno.test("homeassistant: json schema light and value templates", () => {
     adapter: {
       type: "homeassistant",
       component: "switch",
-      discovery: { cmd_t: "w/set", stat_t: "w/state", val_tpl: "{% if x %}on{% endif %}" },
+      discovery: {
+        cmd_t: "w/set",
+        stat_t: "w/state",
+        val_tpl: "{% for x in value %}on{% endfor %}",
+      },
     },
   });
   assert.throws(() => dec(weird, "w/state", "x"), /unsupported value template/);
