@@ -38,6 +38,7 @@ export const ABBREVIATIONS: Record<string, string> = {
   bri_cmd_t: "brightness_command_topic",
   bri_scl: "brightness_scale",
   bri_stat_t: "brightness_state_topic",
+  b_tpl: "blue_template",
   bri_tpl: "brightness_template",
   bri_val_tpl: "brightness_value_template",
   clr_temp_cmd_tpl: "color_temp_command_template",
@@ -67,6 +68,8 @@ export const ABBREVIATIONS: Record<string, string> = {
   fan_mode_stat_tpl: "fan_mode_state_template",
   fan_mode_stat_t: "fan_mode_state_topic",
   fx_cmd_t: "effect_command_topic",
+  fx_tpl: "effect_template",
+  g_tpl: "green_template",
   fx_list: "effect_list",
   ic: "icon",
   json_attr: "json_attributes",
@@ -126,6 +129,7 @@ export const ABBREVIATIONS: Record<string, string> = {
   stat_open: "state_open",
   stat_opening: "state_opening",
   stat_stopped: "state_stopped",
+  r_tpl: "red_template",
   stat_t: "state_topic",
   stat_tpl: "state_template",
   stat_val_tpl: "state_value_template",
@@ -350,7 +354,8 @@ function templateLightCommand(d: Device, c: Disc, cmd: Command): OutMessage[] {
     default:
       throw new AdapterError(`${d.id}: a light cannot ${cmd.kind}`);
   }
-  return [{ topic: need(d, c, "command_topic"), payload }];
+  // HA's Template.async_render strips the rendered text (folded YAML leaves a newline).
+  return [{ topic: need(d, c, "command_topic"), payload: payload.trim() }];
 }
 
 /** State of a template-schema light from state_topic through state/brightness/color_temp templates. */

@@ -205,6 +205,20 @@ function toNumber(v: unknown, dflt?: unknown): number {
   throw new TemplateError(`expected a number, got ${JSON.stringify(v === UNDEFINED ? null : v)}`);
 }
 
+/** The filters {@link applyFilter} knows (checked by {@link supported} before any value exists). */
+const FILTERS = [
+  "default",
+  "d",
+  "int",
+  "float",
+  "round",
+  "string",
+  "lower",
+  "upper",
+  "tojson",
+  "to_json",
+];
+
 function applyFilter(name: string, v: unknown, args: unknown[]): unknown {
   switch (name) {
     case "default":
@@ -345,8 +359,15 @@ export function supported(tpl: unknown): boolean {
         const srcs = n.k === "expr" ? [n.src] : n.branches.map((b) => b.cond);
         for (const src of srcs) {
           if (src === undefined) continue;
+          const toks = tokenize(src);
+          toks.forEach((t, i) => {
+            const prev = toks[i - 1];
+            if (prev?.k === "p" && prev.v === "|" && (t.k !== "id" || !FILTERS.includes(t.v))) {
+              throw new TemplateError(`filter "${t.v}" is not supported`);
+            }
+          });
           try {
-            const e = new Expr(tokenize(src), any);
+            const e = new Expr(toks, any);
             if (n.k === "expr") e.run();
             else e.condition();
           } catch (err) {

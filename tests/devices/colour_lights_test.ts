@@ -14,30 +14,53 @@ import { Mosquitto, until, Watcher } from "./mosquitto.ts";
 import { type Device, parseRegistry } from "../../home/registry.ts";
 
 /**
- * The template-schema example of Home Assistant's MQTT light docs
- * (home-assistant.io/integrations/light.mqtt, "Template schema - Examples", "Simple string
- * payload"/"JSON payload"): command_on_template
- * `{"state": "on" {%- if brightness is defined -%} , "brightness": {{ brightness }} {%- endif -%} ... }`,
- * command_off_template `'{"state": "off"}'`, state_template `'{{ value_json.state }}'`,
- * brightness_template `'{{ value_json.brightness }}'`, written with discovery abbreviations.
+ * The "JSON payload" example of Home Assistant's MQTT light docs, "Template schema - Examples"
+ * (home-assistant.io source/_integrations/light.mqtt.markdown), written as discovery with
+ * abbreviations. Its YAML `command_on_template: >` is folded: lines joined by spaces.
  */
+const docsOnTemplate = [
+  '{"state": "on"',
+  "{%- if brightness is defined -%}",
+  ', "brightness": {{ brightness }}',
+  "{%- endif -%}",
+  "{%- if red is defined and green is defined and blue is defined -%}",
+  ', "color": [{{ red }}, {{ green }}, {{ blue }}]',
+  "{%- endif -%}",
+  "{%- if hue is defined and sat is defined -%}",
+  ', "huesat": [{{ hue }}, {{ sat }}]',
+  "{%- endif -%}",
+  "{%- if effect is defined -%}",
+  ', "effect": "{{ effect }}"',
+  "{%- endif -%}",
+  "}",
+].join(" ") + "\n";
 const haTemplateLight = {
   topic: "homeassistant/light/rgb1/config",
   payload: {
     name: "Porch Strip",
     uniq_id: "rgb1_light",
     schema: "template",
+    fx_list: ["rainbow", "colorloop"],
     cmd_t: "home/rgb1/set",
-    stat_t: "home/rgb1/state",
-    cmd_on_tpl:
-      '{"state": "on"\n{%- if brightness is defined -%}\n, "brightness": {{ brightness }}\n' +
-      '{%- endif -%}\n{%- if color_temp is defined -%}\n, "color_temp": {{ color_temp }}\n' +
-      "{%- endif -%}\n}",
+    stat_t: "home/rgb1/status",
+    cmd_on_tpl: docsOnTemplate,
     cmd_off_tpl: '{"state": "off"}',
     stat_tpl: "{{ value_json.state }}",
     bri_tpl: "{{ value_json.brightness }}",
-    clr_temp_tpl: "{{ value_json.color_temp }}",
+    r_tpl: "{{ value_json.color[0] }}",
+    g_tpl: "{{ value_json.color[1] }}",
+    b_tpl: "{{ value_json.color[2] }}",
+    fx_tpl: "{{ value_json.effect }}",
   },
+};
+/** The same light with a colour temperature block and clr_temp_tpl (mired, as HA sends it). */
+const withColorTemp = {
+  ...haTemplateLight.payload,
+  cmd_on_tpl: docsOnTemplate.replace(
+    "}\n",
+    '{%- if color_temp is defined -%} , "color_temp": {{ color_temp }} {%- endif -%} }',
+  ),
+  clr_temp_tpl: "{{ value_json.color_temp }}",
 };
 
 const reg = () => parseRegistry({ areas: [{ name: "porch" }, { name: "study" }] }, "test.json");
@@ -56,7 +79,10 @@ function importOne(payload: Record<string, unknown>): { d?: Device; problems: st
 Deno.test(
   "HA template light (cmd_on_tpl / cmd_off_tpl / stat_tpl / bri_tpl / clr_temp_tpl): imported, commands rendered, state read",
   () => {
-    const { d, problems } = importOne(haTemplateLight.payload);
+    const docs = importOne(haTemplateLight.payload);
+    assert.deepEqual(docs.problems, []);
+    assert.deepEqual(docs.d?.features, ["onoff", "brightness"]); // no color_temp in its template
+    const { d, problems } = importOne(withColorTemp);
     assert.deepEqual(problems, []);
     assert.ok(d);
     assert.deepEqual([d.id, d.name, d.area, d.type, d.features], [
@@ -65,6 +91,10 @@ Deno.test(
       "porch",
       "light",
       ["onoff", "brightness", "colorTemp"],
+    ]);
+    // Rendered as Jinja does (whitespace control, output stripped as HA's Template.async_render).
+    assert.deepEqual(enc(docs.d!, { kind: "brightness", value: 100 }), [
+      { topic: "home/rgb1/set", payload: '{"state": "on", "brightness": 255}' },
     ]);
     // HA schema_template: turn_on renders command_on_template with state "on" and brightness
     // 0..255 when given; turn_off renders command_off_template.
@@ -83,30 +113,42 @@ Deno.test(
       payload: '{"state": "off"}',
     }]);
     assert.deepEqual(enc(d, { kind: "brightness", value: 0 })[0].payload, '{"state": "off"}');
-    assert.deepEqual(adapterFor(d).stateTopics(d), ["home/rgb1/state"]);
+    assert.deepEqual(adapterFor(d).stateTopics(d), ["home/rgb1/status"]);
+    // The docs' state format: {"state": "on", "brightness": 255, "color": [255, 255, 255], "effect": "rainbow"}.
+    assert.deepEqual(
+      dec(
+        docs.d!,
+        "home/rgb1/status",
+        '{"state": "on", "brightness": 255, "color": [255, 255, 255], "effect": "rainbow"}',
+      ),
+      { on: true, brightness: 100 },
+    );
     // state_template gives "on"/"off"; brightness_template 0..255; color_temp_template mired.
     assert.deepEqual(
-      dec(d, "home/rgb1/state", '{"state": "on", "brightness": 255, "color_temp": 250}'),
+      dec(d, "home/rgb1/status", '{"state": "on", "brightness": 255, "color_temp": 250}'),
       { on: true, brightness: 100, colorTemp: 4000 },
     );
-    assert.deepEqual(dec(d, "home/rgb1/state", '{"state": "off"}'), { on: false });
+    assert.deepEqual(dec(d, "home/rgb1/status", '{"state": "off"}'), { on: false });
     assert.equal(dec(d, "home/other", '{"state": "on"}'), null);
     // Bad payloads are named by topic and template.
-    assert.throws(() => dec(d, "home/rgb1/state", "on"), /home\/rgb1\/state: payload is not JSON/);
     assert.throws(
-      () => dec(d, "home/rgb1/state", '{"state": "maybe"}'),
-      /home\/rgb1\/state: state_template: expected "on" or "off", got "maybe"/,
+      () => dec(d, "home/rgb1/status", "on"),
+      /home\/rgb1\/status: payload is not JSON/,
     );
     assert.throws(
-      () => dec(d, "home/rgb1/state", '{"state": "on", "brightness": 300}'),
-      /home\/rgb1\/state: brightness_template: expected 0..255, got 300/,
+      () => dec(d, "home/rgb1/status", '{"state": "maybe"}'),
+      /home\/rgb1\/status: state_template: expected "on" or "off", got "maybe"/,
     );
     assert.throws(
-      () => dec(d, "home/rgb1/state", '{"brightness": "dim"}'),
+      () => dec(d, "home/rgb1/status", '{"state": "on", "brightness": 300}'),
+      /home\/rgb1\/status: brightness_template: expected 0..255, got 300/,
+    );
+    assert.throws(
+      () => dec(d, "home/rgb1/status", '{"brightness": "dim"}'),
       /brightness_template: expected a number, got "dim"/,
     );
     assert.throws(
-      () => dec(d, "home/rgb1/state", '{"color_temp": 0}'),
+      () => dec(d, "home/rgb1/status", '{"color_temp": 0}'),
       /color_temp_template: must be positive/,
     );
   },
@@ -125,6 +167,29 @@ Deno.test(
         JSON.stringify('{"state": "on"{% for k in [1] %}{{ k }}{% endfor %}}')
       } uses template syntax earshot does not evaluate; skipped`,
     ]);
+    // The docs' "Simple string payload" example reads `value.split(',')` (a method call) and its
+    // "CCT light" example uses multiply/max/min and `==`: neither is evaluated, both are skipped.
+    const simple = importOne({
+      ...haTemplateLight.payload,
+      cmd_on_tpl:
+        "on,{{ brightness|d }},{{ red|d }}-{{ green|d }}-{{ blue|d }},{{ hue|d }}-{{ sat|d }}",
+      cmd_off_tpl: "off",
+      stat_tpl: "{{ value.split(',')[0] }}",
+      bri_tpl: "{{ value.split(',')[1] }}",
+    });
+    assert.equal(simple.d, undefined);
+    assert.match(
+      simple.problems[0],
+      /"porch strip": state_template "\{\{ value.split\(','\)\[0\] \}\}" .* skipped/,
+    );
+    const cct = importOne({
+      ...haTemplateLight.payload,
+      cmd_on_tpl:
+        '{"turn": "on", "mode": "white" {%- if brightness is defined -%} , "brightness": ' +
+        "{{brightness | float | multiply(0.39215686) | round(0)}} {%- endif -%} }",
+    });
+    assert.equal(cct.d, undefined);
+    assert.match(cct.problems[0], /"porch strip": command_on_template .* skipped/);
     const compare = importOne({
       ...haTemplateLight.payload,
       stat_tpl: "{% if value_json.power == 1 %}on{% else %}off{% endif %}",
@@ -172,7 +237,7 @@ Deno.test(
     const unsubRegistry = registry.onChange(() => router.watchStates());
     try {
       await link.waitConnected();
-      await peer.publish(haTemplateLight.topic, JSON.stringify(haTemplateLight.payload), true);
+      await peer.publish(haTemplateLight.topic, JSON.stringify(withColorTemp), true);
       router.watchStates();
       const stop = startImport(registry, link, (m) => problems.push(m));
       await until(() => registry.devices.length >= 2, 8000, "template light imported");
@@ -198,21 +263,21 @@ Deno.test(
           "turn on the porch strip",
           "home/rgb1/set",
           '{"state": "on"}',
-          "home/rgb1/state",
+          "home/rgb1/status",
           '{"state": "on", "brightness": 255}',
         ],
         [
           "set the porch strip to 20 percent",
           "home/rgb1/set",
           '{"state": "on", "brightness": 51}',
-          "home/rgb1/state",
+          "home/rgb1/status",
           '{"state": "on", "brightness": 51}',
         ],
         [
           "turn off the porch strip",
           "home/rgb1/set",
           '{"state": "off"}',
-          "home/rgb1/state",
+          "home/rgb1/status",
           '{"state": "off", "brightness": 51}',
         ],
       ];
