@@ -300,6 +300,9 @@ function parse(tpl: string): Node[] {
       }
       const word = n.v.split(/\s+/)[0];
       if (until.includes(word)) return [out, n.v];
+      if (["elif", "else", "endif"].includes(word)) {
+        throw new TemplateError(`{% ${n.v} %} without {% if %}`);
+      }
       if (word !== "if") throw new TemplateError(`{% ${n.v} %} is not supported`);
       const branches: Array<{ cond?: string; body: Node[] }> = [];
       let cond: string | undefined = n.v.slice(2).trim();
@@ -320,9 +323,7 @@ function parse(tpl: string): Node[] {
     }
     return [out, undefined];
   };
-  const [nodes, stray] = block([]);
-  if (stray !== undefined) throw new TemplateError(`{% ${stray} %} without {% if %}`);
-  return nodes;
+  return block([])[0];
 }
 
 function run(nodes: Node[], scope: Scope, all = false): string {
