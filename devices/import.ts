@@ -76,6 +76,40 @@ const COMMAND_TEMPLATES = [
   "percentage_command_template",
 ];
 
+/** Templates of a `schema: template` light (HA's schema_template.py). */
+const TEMPLATE_LIGHT = [
+  "command_on_template",
+  "command_off_template",
+  "state_template",
+  "brightness_template",
+  "color_temp_template",
+];
+
+/**
+ * Check a template-schema light: both command templates present and every template one
+ * earshot evaluates; otherwise say so naming the entity and return false (it is skipped,
+ * so a half-understood template never sends garbage).
+ */
+function templateLight(out: ImportResult, where: string, name: string, c: Disc): boolean {
+  for (const k of ["command_on_template", "command_off_template"]) {
+    if (typeof c[k] !== "string") {
+      out.problems.push(`${where}: template light "${name}" has no ${k}; skipped`);
+      return false;
+    }
+  }
+  for (const k of TEMPLATE_LIGHT) {
+    if (c[k] !== undefined && !supportedTemplate(c[k])) {
+      out.problems.push(
+        `${where}: template light "${name}": ${k} ${
+          JSON.stringify(c[k])
+        } uses template syntax earshot does not evaluate; skipped`,
+      );
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Convert one Home Assistant discovery message into devices (or removals): a single
  * entity (`<prefix>/<component>/[<node>/]<object>/config`) or a device with components
@@ -222,7 +256,13 @@ function haEntity(
   switch (component) {
     case "light":
       features.push("onoff");
-      if (c.schema === "json") {
+      if (c.schema === "template") {
+        if (!templateLight(out, where, name, c)) return;
+        // Only what command_on_template can carry is commandable.
+        const onTpl = String(c.command_on_template);
+        if (/\bbrightness\b/.test(onTpl)) features.push("brightness");
+        if (/\bcolor_temp\b/.test(onTpl)) features.push("colorTemp");
+      } else if (c.schema === "json") {
         if (c.brightness === true || modes.some((x) => x !== "onoff")) features.push("brightness");
         if (c.color_temp === true || modes.includes("color_temp")) features.push("colorTemp");
       } else {
@@ -663,7 +703,8 @@ export function importTasmotaDiscovery(
         return;
       }
       if (ltSt >= 1) features.push("brightness");
-      if (ltSt === 2 || ltSt === 5) {
+      // RGBW (lt_st 4) has no CT channel; SetOption106 makes Tasmota emulate one from RGB + W.
+      if (ltSt === 2 || ltSt === 5 || (ltSt === 4 && so["106"] === 1)) {
         features.push("colorTemp");
         // hatasmota: 153..500 mired, SetOption82 (reduced CT range) 200..380.
         colorTempRange = reducedCt ? [2632, 5000] : [2000, 6536];

@@ -1,7 +1,7 @@
 /**
  * Home Assistant MQTT entities: the discovery config (abbreviated keys and
- * `~` allowed) names the command and state topics. Supports light (default
- * and json schema), switch, climate, cover, fan, scene and button, and simple
+ * `~` allowed) names the command and state topics. Supports light (default,
+ * json and template schema), switch, climate, cover, fan, scene and button, and simple
  * value templates (`{{ value }}`, `{{ value_json.a.b }}`, `{{ value_json['x'] }}`).
  * @module
  */
@@ -38,6 +38,7 @@ export const ABBREVIATIONS: Record<string, string> = {
   bri_cmd_t: "brightness_command_topic",
   bri_scl: "brightness_scale",
   bri_stat_t: "brightness_state_topic",
+  b_tpl: "blue_template",
   bri_tpl: "brightness_template",
   bri_val_tpl: "brightness_value_template",
   clr_temp_cmd_tpl: "color_temp_command_template",
@@ -67,6 +68,8 @@ export const ABBREVIATIONS: Record<string, string> = {
   fan_mode_stat_tpl: "fan_mode_state_template",
   fan_mode_stat_t: "fan_mode_state_topic",
   fx_cmd_t: "effect_command_topic",
+  fx_tpl: "effect_template",
+  g_tpl: "green_template",
   fx_list: "effect_list",
   ic: "icon",
   json_attr: "json_attributes",
@@ -126,6 +129,7 @@ export const ABBREVIATIONS: Record<string, string> = {
   stat_open: "state_open",
   stat_opening: "state_opening",
   stat_stopped: "state_stopped",
+  r_tpl: "red_template",
   stat_t: "state_topic",
   stat_tpl: "state_template",
   stat_val_tpl: "state_value_template",
@@ -307,6 +311,81 @@ function availabilityTopics(c: Disc): Availability[] {
 }
 
 const isJson = (component: string, c: Disc) => component === "light" && c.schema === "json";
+/** A `schema: template` light: command_on/off_template render the payloads of command_topic. */
+export const isTemplateLight = (component: string, c: Disc): boolean =>
+  component === "light" && c.schema === "template";
+
+/**
+ * Payload of a template-schema light (HA's schema_template.py): on and brightness render
+ * command_on_template with `state` "on" and `brightness` 0..255 (never brightness_scale) or
+ * `color_temp` (mired, kelvin with color_temp_kelvin); off renders command_off_template.
+ */
+function templateLightCommand(d: Device, c: Disc, cmd: Command): OutMessage[] {
+  for (const k of ["command_on_template", "command_off_template"]) {
+    if (typeof c[k] !== "string") {
+      throw new AdapterError(`${d.id}: the Home Assistant template light has no ${k}`);
+    }
+  }
+  const on = (vars: Record<string, unknown>) =>
+    commandTemplate(d, "command_on_template", c.command_on_template, {
+      state: "on",
+      ...vars,
+    });
+  const off = () =>
+    commandTemplate(d, "command_off_template", c.command_off_template, {
+      state: "off",
+    });
+  let payload: string;
+  switch (cmd.kind) {
+    case "on":
+      payload = on({});
+      break;
+    case "off":
+      payload = off();
+      break;
+    case "brightness":
+      payload = cmd.value <= 0
+        ? off()
+        : on({ brightness: clampInt((cmd.value * 255) / 100, 1, 255) });
+      break;
+    case "colorTemp":
+      payload = on({ color_temp: kelvinMode(c) ? Math.round(cmd.value) : toMired(cmd.value) });
+      break;
+    default:
+      throw new AdapterError(`${d.id}: a light cannot ${cmd.kind}`);
+  }
+  // HA's Template.async_render strips the rendered text (folded YAML leaves a newline).
+  return [{ topic: need(d, c, "command_topic"), payload: payload.trim() }];
+}
+
+/** State of a template-schema light from state_topic through state/brightness/color_temp templates. */
+function templateLightState(topic: string, c: Disc, payload: string): DeviceState {
+  const s: DeviceState = {};
+  const read = (k: string): string | undefined => {
+    if (c[k] === undefined) return undefined;
+    const v = applyTemplate(topic, c[k], payload);
+    const t = v === undefined || v === null ? "" : String(v).trim();
+    return t === "" || t === "None" ? undefined : t;
+  };
+  const state = read("state_template");
+  // HA: "on" -> on, "off" -> off, "None" -> unknown, anything else is an error.
+  if (state !== undefined) s.on = onOffField(topic, "state_template", state, "on", "off");
+  const bri = read("brightness_template");
+  if (bri !== undefined) {
+    const v = numField(topic, "brightness_template", bri);
+    if (v < 0 || v > 255) {
+      throw new StatePayloadError(`${topic}: brightness_template: expected 0..255, got ${v}`);
+    }
+    s.brightness = Math.round((v * 100) / 255);
+  }
+  const ct = read("color_temp_template");
+  if (ct !== undefined) {
+    const v = numField(topic, "color_temp_template", ct);
+    if (v <= 0) throw new StatePayloadError(`${topic}: color_temp_template: must be positive`);
+    s.colorTemp = kelvinMode(c) ? v : toKelvin(v);
+  }
+  return s;
+}
 const kelvinMode = (c: Disc) => c.color_temp_kelvin === true;
 
 /** HA's fan speed range (speed_range_min..max, default 1..100). */
@@ -336,6 +415,7 @@ export const homeassistant: Adapter = {
           value: payload,
         }),
       );
+    if (isTemplateLight(component, c)) return templateLightCommand(d, c, cmd);
     if (isJson(component, c)) {
       const scale = num(c, "brightness_scale", 255);
       let body: Record<string, unknown>;
@@ -473,6 +553,10 @@ export const homeassistant: Adapter = {
       if (avail.length > 1) s.availableBy = by;
       s.available = mode === "all" ? all.every(Boolean) : mode === "any" ? all.some(Boolean) : ok;
       matched = true;
+    }
+    if (isTemplateLight(component, c)) {
+      if (topic !== c.state_topic) return matched ? s : null;
+      return { ...s, ...templateLightState(topic, c, payload) };
     }
     if (isJson(component, c) && topic === c.state_topic) {
       const o = jsonObject(topic, payload);

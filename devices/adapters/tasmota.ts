@@ -152,10 +152,15 @@ export const tasmota: Adapter = {
     const pw = o[key] ?? (c.relay === 1 ? o.POWER : undefined);
     if (pw !== undefined) s.on = onOffField(topic, key, pw, on, off);
     if (o.Dimmer !== undefined) s.brightness = numField(topic, "Dimmer", o.Dimmer);
+    const colour = colourFields(topic, o);
     if (o.CT !== undefined) {
       const ct = numField(topic, "CT", o.CT);
-      if (ct <= 0) throw new StatePayloadError(`${topic}: CT: must be positive, got ${ct}`);
-      s.colorTemp = toKelvin(ct);
+      if (ct < 153 || ct > 500) {
+        throw new StatePayloadError(`${topic}: CT: expected 153..500 mired, got ${ct}`);
+      }
+      // An RGB(W/CCT) bulb showing a colour (White 0, HSBColor saturation > 0) still reports its
+      // last CT; that is not the colour temperature it shows, so it is not taken.
+      if (!colour.showsColour) s.colorTemp = toKelvin(ct);
     }
     if (o.TempTargetSet !== undefined) {
       s.temperature = numField(topic, "TempTargetSet", o.TempTargetSet);
@@ -177,3 +182,57 @@ export const tasmota: Adapter = {
   },
   refresh: (d) => d.type === "scene" ? [] : [{ topic: cmnd(cfg(d), "STATE"), payload: "" }],
 };
+
+const inRange = (topic: string, field: string, v: unknown, lo: number, hi: number): number => {
+  const n = numField(topic, field, v);
+  if (n < lo || n > hi) {
+    throw new StatePayloadError(`${topic}: ${field}: expected ${lo}..${hi}, got ${n}`);
+  }
+  return n;
+};
+
+/**
+ * Check Tasmota's colour fields of a light (RGB, RGBW, RGBCCT): `Color` (2 hex digits per
+ * channel, 1..5 channels, or decimals "255,128,0" with SetOption17), `HSBColor` ("h,s,b",
+ * 0..360, 0..100, 0..100), `White` (0..100) and `Channel` (1..5 percentages). Throws
+ * {@link StatePayloadError} naming topic and field; returns whether the bulb shows a colour.
+ */
+export function colourFields(topic: string, o: Record<string, unknown>): { showsColour: boolean } {
+  if (o.Color !== undefined) {
+    const c = o.Color;
+    const hex = typeof c === "string" && /^(?:[0-9A-Fa-f]{2}){1,5}$/.test(c);
+    const dec = typeof c === "string" && /^\d{1,3}(?:,\d{1,3}){0,4}$/.test(c) &&
+      c.split(",").every((x) => Number(x) <= 255);
+    if (!hex && !dec) {
+      throw new StatePayloadError(
+        `${topic}: Color: expected hex channels ("FF8000") or "255,128,0", got ${
+          JSON.stringify(c)
+        }`,
+      );
+    }
+  }
+  let saturation = 0;
+  if (o.HSBColor !== undefined) {
+    const parts = typeof o.HSBColor === "string" ? o.HSBColor.split(",") : [];
+    if (parts.length !== 3) {
+      throw new StatePayloadError(
+        `${topic}: HSBColor: expected "hue,saturation,brightness", got ${
+          JSON.stringify(o.HSBColor)
+        }`,
+      );
+    }
+    inRange(topic, "HSBColor hue", parts[0], 0, 360);
+    saturation = inRange(topic, "HSBColor saturation", parts[1], 0, 100);
+    inRange(topic, "HSBColor brightness", parts[2], 0, 100);
+  }
+  const white = o.White === undefined ? undefined : inRange(topic, "White", o.White, 0, 100);
+  if (o.Channel !== undefined) {
+    if (!Array.isArray(o.Channel) || o.Channel.length < 1 || o.Channel.length > 5) {
+      throw new StatePayloadError(
+        `${topic}: Channel: expected 1..5 percentages, got ${JSON.stringify(o.Channel)}`,
+      );
+    }
+    o.Channel.forEach((v, i) => inRange(topic, `Channel[${i}]`, v, 0, 100));
+  }
+  return { showsColour: white === 0 && saturation > 0 };
+}

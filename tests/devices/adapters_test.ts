@@ -324,6 +324,68 @@ Deno.test("tasmota: RESULT, POWER, STATE and LWT decoding; malformed payloads na
   );
 });
 
+Deno.test("tasmota colour bulbs: Color, HSBColor, White and Channel checked; CT taken only in white mode", () => {
+  const bulb = device({
+    type: "light",
+    features: ["onoff", "brightness", "colorTemp"],
+    adapter: {
+      type: "tasmota",
+      topic: "rgbw",
+      shutter: 1,
+      cmndPrefix: "cmnd",
+      statPrefix: "stat",
+      telePrefix: "tele",
+    },
+  });
+  // A Tasmota RGBW bulb's console after `color 336699cc` (HA community thread 59809):
+  // stat/sausage/RESULT = {"POWER":"ON","Dimmer":80,"Color":"326598CC","HSBColor":"210,67,60","Channel":[20,40,60,80]}
+  assert.deepEqual(
+    dec(
+      bulb,
+      "stat/rgbw/RESULT",
+      '{"POWER":"ON","Dimmer":80,"Color":"326598CC","HSBColor":"210,67,60","Channel":[20,40,60,80]}',
+    ),
+    { on: true, brightness: 80 },
+  );
+  // Showing a colour (White 0, saturation 100): the stale CT 153 is not the colour temperature.
+  const colourMode =
+    '{"POWER":"ON","Dimmer":40,"Color":"FF8000","HSBColor":"30,100,40","White":0,"CT":153,"Channel":[100,50,0]}';
+  assert.deepEqual(dec(bulb, "stat/rgbw/RESULT", colourMode), { on: true, brightness: 40 });
+  // White mode after `CT 370`: the white channel is lit, CT is taken (370 mired = 2700 K).
+  assert.deepEqual(
+    dec(
+      bulb,
+      "tele/rgbw/STATE",
+      '{"POWER":"ON","Dimmer":60,"Color":"00000099","HSBColor":"0,0,0","White":60,"CT":370,"Channel":[0,0,0,60]}',
+    ),
+    { on: true, brightness: 60, colorTemp: 2700 },
+  );
+  // Decimal colours (SetOption17 1) are accepted too.
+  assert.deepEqual(dec(bulb, "stat/rgbw/RESULT", '{"Color":"255,128,0"}'), {});
+  const bad: Array<[string, RegExp]> = [
+    ['{"Color":"FF80Z0"}', /stat\/rgbw\/RESULT: Color: expected hex channels/],
+    ['{"Color":"300,0,0"}', /Color: expected hex channels .* got "300,0,0"/],
+    ['{"HSBColor":"30,100"}', /stat\/rgbw\/RESULT: HSBColor: expected "hue,saturation,brightness"/],
+    ['{"HSBColor":"400,100,40"}', /HSBColor hue: expected 0..360, got 400/],
+    ['{"HSBColor":"30,x,40"}', /HSBColor saturation: expected a number, got "x"/],
+    ['{"White":101}', /White: expected 0..100, got 101/],
+    ['{"Channel":"100,50,0"}', /Channel: expected 1..5 percentages/],
+    ['{"Channel":[100,50,-1]}', /Channel\[2\]: expected 0..100, got -1/],
+    ['{"CT":600}', /stat\/rgbw\/RESULT: CT: expected 153..500 mired, got 600/],
+  ];
+  for (const [payload, re] of bad) assert.throws(() => dec(bulb, "stat/rgbw/RESULT", payload), re);
+  // Commands: CT in mired clamped to Tasmota's 153..500, Dimmer 0..100.
+  assert.deepEqual(enc(bulb, { kind: "colorTemp", value: 2700 }), [
+    { topic: "cmnd/rgbw/CT", payload: "370" },
+  ]);
+  assert.deepEqual(enc(bulb, { kind: "colorTemp", value: 1500 }), [
+    { topic: "cmnd/rgbw/CT", payload: "500" },
+  ]);
+  assert.deepEqual(enc(bulb, { kind: "colorTemp", value: 9000 }), [
+    { topic: "cmnd/rgbw/CT", payload: "153" },
+  ]);
+});
+
 Deno.test("homeassistant: default schema light, switch, climate, cover, fan, scene, button", () => {
   const light = device({
     type: "light",
@@ -485,7 +547,11 @@ Deno.test("homeassistant: json schema light and value templates", () => {
     adapter: {
       type: "homeassistant",
       component: "switch",
-      discovery: { cmd_t: "w/set", stat_t: "w/state", val_tpl: "{% if x %}on{% endif %}" },
+      discovery: {
+        cmd_t: "w/set",
+        stat_t: "w/state",
+        val_tpl: "{% for x in value %}on{% endfor %}",
+      },
     },
   });
   assert.throws(() => dec(weird, "w/state", "x"), /unsupported value template/);

@@ -544,6 +544,11 @@ function shapedPayload(rng: Rng, d: Device): string {
       POWER: rng.pick(["ON", "OFF", "on", 1, null]),
       Dimmer: randomValue(rng),
       CT: randomValue(rng),
+      // Colour bulbs (RGB, RGBW, RGBCCT): Color hex, "h,s,b", white channel, channel percentages.
+      Color: rng.pick(["FF8000", "326598CC", "255,128,0", "", randomValue(rng)]),
+      HSBColor: rng.pick(["30,100,40", "0,0,0", "400,1,1", "1,2", randomValue(rng)]),
+      White: randomValue(rng),
+      Channel: rng.pick([[100, 50, 0], [20, 40, 60, 80], [], randomValue(rng)]),
     };
     const s = rng.chance(0.3) ? rng.pick(["ON", "OFF", "Online", "Offline", ""]) : JSON.stringify(
       mutateJson(rng, o),
