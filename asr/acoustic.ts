@@ -17,6 +17,31 @@ import { type LoadedModel, loadModel, type LoadOptions, ModelError, ort } from "
 import { NUM_LABELS } from "../core/phones.ts";
 import { HOP } from "../core/units.ts";
 import { loadMelSpectrogram, MEL_BANDS, MEL_OVERLAP, melFrames } from "../pipeline/melspec.ts";
+import { mfccOfSignal } from "../pipeline/mfcc.ts";
+
+/**
+ * Samples per melspectrogram run of `oww_mel32` models (20 ms, two frames): the chunk size is
+ * part of the features (pipeline/melspec.ts), so training uses it too (scripts/features.ts).
+ */
+export const MEL_STEP = 2 * HOP;
+
+/**
+ * What a stream of `model` takes for each 10 ms hop of `samples` (a signal starting at stream
+ * sample 0): MFCC vectors, or the hops' samples for mel models.
+ */
+export function hopInputs(model: AcousticModel, samples: Float32Array): Float32Array[] {
+  if (model.input === "audio") {
+    return Array.from(
+      { length: Math.floor(samples.length / HOP) },
+      (_, t) => samples.subarray(t * HOP, (t + 1) * HOP),
+    );
+  }
+  const f = mfccOfSignal(samples, { coefficients: model.features });
+  return Array.from(
+    { length: f.frames },
+    (_, t) => f.data.subarray(t * f.coefficients, (t + 1) * f.coefficients),
+  );
+}
 
 /** Input frames per output frame. */
 export const STRIDE = 2;
@@ -114,7 +139,7 @@ export class AcousticStream {
   #context: Float32Array[] = [];
   #pending: Float32Array[] = [];
   /** Mel models: the samples before the hop pair being collected, and its first hop. */
-  #audio = new Float32Array(MEL_OVERLAP + 2 * HOP);
+  #audio = new Float32Array(MEL_OVERLAP + MEL_STEP);
   #hops = 0;
   /** Milliseconds spent in onnxruntime since the last reset. */
   computeMs = 0;
@@ -139,13 +164,11 @@ export class AcousticStream {
       this.#context = before.slice(-this.context).map((f) => this.#check(f));
       return;
     }
-    // Mel models: the newest even number of hops, as pairs, become the context frames.
+    // Mel models: the newest pairs of hops that fill the context (and the mel step's overlap).
+    const n = Math.min(before.length, this.context + MEL_OVERLAP / HOP + 2) & ~1;
     this.#context = [];
-    const hops = before.slice(before.length % 2).map((h) => this.#check(h));
-    const keep = hops.slice(-(this.context + MEL_OVERLAP / HOP + 2));
-    const from = keep.length % 2;
-    for (let i = from; i < keep.length; i++) {
-      for (const f of await this.#melHop(keep[i])) this.#context.push(f);
+    for (const h of before.slice(before.length - n)) {
+      this.#context.push(...await this.#melHop(this.#check(h)));
     }
     this.#context = this.#context.slice(-this.context);
   }
@@ -170,7 +193,7 @@ export class AcousticStream {
     const t0 = performance.now();
     const d = await melFrames(this.shared.mel!, this.#audio);
     this.computeMs += performance.now() - t0;
-    this.#audio.copyWithin(0, 2 * HOP);
+    this.#audio.copyWithin(0, MEL_STEP);
     return [d.slice(0, MEL_BANDS), d.slice(MEL_BANDS, 2 * MEL_BANDS)];
   }
 

@@ -70,3 +70,40 @@ export async function melFrames(mel: LoadedModel, audio: Float32Array): Promise<
   for (let i = 0; i < d.length; i++) d[i] = d[i] / 10 + 2;
   return d;
 }
+
+/**
+ * The mel frames of the `step`-sample chunk ending at stream sample `end` of `audio` (which
+ * starts at stream sample `offset`): the model runs on the chunk plus the 480 samples before it
+ * (zeros before the stream start), as a stream feeding it `step` samples at a time does; `step`
+ * / 160 frames.
+ */
+export function melStep(
+  mel: LoadedModel,
+  audio: Float32Array,
+  end: number,
+  step: number,
+  offset = 0,
+): Promise<Float32Array> {
+  const chunk = new Float32Array(MEL_OVERLAP + step);
+  const from = end - offset - chunk.length;
+  for (let i = Math.max(0, -from); i < chunk.length; i++) chunk[i] = audio[from + i] ?? 0;
+  return melFrames(mel, chunk);
+}
+
+/**
+ * Mel frames of every complete `step`-sample chunk of a signal that starts at stream sample 0,
+ * as a stream computes them: 1280 for the wake embedding, 320 for the command model.
+ */
+export async function melSignal(
+  mel: LoadedModel,
+  audio: Float32Array,
+  step: number,
+): Promise<Float32Array> {
+  const steps = Math.floor(audio.length / step);
+  const per = step / 160;
+  const out = new Float32Array(steps * per * MEL_BANDS);
+  for (let s = 1; s <= steps; s++) {
+    out.set(await melStep(mel, audio, s * step, step), (s - 1) * per * MEL_BANDS);
+  }
+  return out;
+}

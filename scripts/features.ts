@@ -21,11 +21,10 @@
 import { loadAudioFile } from "../audio/load.ts";
 import { mfccOfSignal } from "../pipeline/mfcc.ts";
 import { encodeNpy } from "./npy.ts";
-import { MEL_BANDS, WakeEmbedModel } from "../wake/embed.ts";
+import { loadMelSpectrogram, MEL_BANDS, melSignal } from "../pipeline/melspec.ts";
+import { MEL_STEP } from "../asr/acoustic.ts";
 import { loadModel, ort } from "../core/ort.ts";
 
-/** Samples per melspectrogram run of the command model's mel front end (20 ms: two frames every second hop). */
-const ASR_MEL_STEP = 320;
 /** Copies of the first mel frame before an utterance (the command model's context). */
 const EMBED_PAD = 48;
 import { intOption, scriptArgs } from "./cli.ts";
@@ -48,7 +47,7 @@ export async function dumpFeatures(
     frontOnnx?: string;
   } = {},
 ): Promise<number> {
-  const mel = options.owwMel ? await WakeEmbedModel.load() : undefined;
+  const mel = options.owwMel ? await loadMelSpectrogram() : undefined;
   const front = options.frontOnnx ? await loadModel(options.frontOnnx) : undefined;
   const lines = (await Deno.readTextFile(listPath)).split("\n");
   await Deno.mkdir(outDir, { recursive: true });
@@ -63,7 +62,7 @@ export async function dumpFeatures(
     try {
       const samples = await loadAudioFile(wav);
       if (mel && front) {
-        const m = await mel.melSignal(samples, ASR_MEL_STEP);
+        const m = await melSignal(mel, samples, MEL_STEP);
         const t = m.length / MEL_BANDS + EMBED_PAD;
         const x = new Float32Array(t * MEL_BANDS);
         for (let k = 0; k < EMBED_PAD; k++) x.set(m.subarray(0, MEL_BANDS), k * MEL_BANDS);
@@ -75,7 +74,7 @@ export async function dumpFeatures(
         await Deno.writeFile(npy, encodeNpy(out.data as Float32Array, out.dims.slice(1)));
         index.push(`${wav}\t${npy}\t${out.dims[1]}`);
       } else if (mel) {
-        const m = await mel.melSignal(samples, ASR_MEL_STEP);
+        const m = await melSignal(mel, samples, MEL_STEP);
         const frames = m.length / MEL_BANDS;
         await Deno.writeFile(npy, encodeNpy(m, [frames, MEL_BANDS]));
         index.push(`${wav}\t${npy}\t${frames}`);
@@ -97,7 +96,7 @@ export async function dumpFeatures(
     }
   }
   await Deno.writeTextFile(`${outDir}/index.tsv`, index.join("\n") + "\n");
-  await mel?.release();
+  await mel?.session.release();
   await front?.session.release();
   return written;
 }

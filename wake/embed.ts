@@ -20,6 +20,8 @@ import {
   MEL_BANDS,
   MEL_OVERLAP,
   melFrames,
+  melSignal,
+  melStep,
   packageModelPath,
 } from "../pipeline/melspec.ts";
 
@@ -141,35 +143,22 @@ export class WakeEmbedModel {
 
   /**
    * The 8 mel frames (8 x 32) of the 80 ms step ending at `end` (a multiple of 1280) of a
-   * signal that starts at stream sample 0: the melspectrogram runs on the step's 1280 samples
-   * plus the 480 before them (zeros before the stream start), exactly as the streaming front
-   * end does (its top-80 dB clamp is relative to that chunk, so chunks are never merged).
+   * signal that starts at stream sample `offset`, exactly as the streaming front end computes
+   * them (its top-80 dB clamp is relative to that chunk, so chunks are never merged).
    */
-  melStep(
-    audio: Float32Array,
-    end: number,
-    offset = 0,
-    step = EMBED_STEP,
-  ): Promise<Float32Array> {
-    const chunk = new Float32Array(MEL_OVERLAP + step);
-    const from = end - offset - chunk.length;
-    for (let i = Math.max(0, -from); i < chunk.length; i++) chunk[i] = audio[from + i] ?? 0;
-    return this.melFrames(chunk);
+  async melStep(audio: Float32Array, end: number, offset = 0): Promise<Float32Array> {
+    const t0 = performance.now();
+    const d = await melStep(this.mel, audio, end, EMBED_STEP, offset);
+    this.inferenceMs += performance.now() - t0;
+    return d;
   }
 
-  /**
-   * Mel frames of every complete step of a signal that starts at stream sample 0; `step`
-   * (samples, a multiple of 160) is the streaming front end's chunk: 1280 for the wake
-   * embedding, 320 for the command model's mel front end (asr/acoustic.ts).
-   */
-  async melSignal(audio: Float32Array, step = EMBED_STEP): Promise<Float32Array> {
-    const steps = Math.floor(audio.length / step);
-    const per = step / 160;
-    const mel = new Float32Array(steps * per * MEL_BANDS);
-    for (let s = 1; s <= steps; s++) {
-      mel.set(await this.melStep(audio, s * step, 0, step), (s - 1) * per * MEL_BANDS);
-    }
-    return mel;
+  /** Mel frames of every complete 80 ms step of a signal that starts at stream sample 0. */
+  async melSignal(audio: Float32Array): Promise<Float32Array> {
+    const t0 = performance.now();
+    const d = await melSignal(this.mel, audio, EMBED_STEP);
+    this.inferenceMs += performance.now() - t0;
+    return d;
   }
 
   /**

@@ -23,8 +23,7 @@
  * @module
  */
 import { loadAudioFile } from "../../audio/load.ts";
-import { mfccOfSignal } from "../../pipeline/mfcc.ts";
-import { AcousticModel } from "../../asr/acoustic.ts";
+import { AcousticModel, hopInputs } from "../../asr/acoustic.ts";
 import { CtcGrammarDecoder, type DecodeResult } from "../../asr/decoder.ts";
 import { buildGraph, type DecodingGraph } from "../../asr/graph.ts";
 import { buildLexicon } from "../../asr/lexicon.ts";
@@ -259,21 +258,11 @@ if (import.meta.main) {
     const clean = await loadAudioFile(u.wav);
     for (const [cond, snr] of conds) {
       const x = snr === null ? clean : addNoise(clean, snr, 1000 + k, music);
-      const f = mfccOfSignal(x);
       for (const [name, m] of Object.entries(models)) {
         await m.reset();
         const t0 = performance.now();
         const parts: Float32Array[] = [];
-        // One input per 10 ms hop: the MFCC vector, or the hop's samples (mel models).
-        for (let t = 0; t < f.frames; t++) {
-          parts.push(
-            await m.push(
-              m.shared.input === "audio"
-                ? x.subarray(t * 160, (t + 1) * 160)
-                : f.data.subarray(t * 13, (t + 1) * 13),
-            ),
-          );
-        }
+        for (const input of hopInputs(m.shared, x)) parts.push(await m.push(input));
         parts.push(await m.flush());
         const lp = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
         let o = 0;

@@ -5,13 +5,12 @@
  * melspectrogram steps, 48 copies of the first frame before the start). Train/serve parity.
  */
 import assert from "node:assert/strict";
-import { AcousticModel } from "../../asr/acoustic.ts";
+import { AcousticModel, MEL_STEP } from "../../asr/acoustic.ts";
 import { DEFAULT_ASR_MODEL } from "../../asr/recognizer.ts";
 import { loadAudioFile } from "../../audio/load.ts";
 import { ort } from "../../core/ort.ts";
 import { HOP } from "../../core/units.ts";
-import { MEL_BANDS } from "../../pipeline/melspec.ts";
-import { WakeEmbedModel } from "../../wake/embed.ts";
+import { loadMelSpectrogram, MEL_BANDS, melSignal } from "../../pipeline/melspec.ts";
 
 const FP32 = DEFAULT_ASR_MODEL.replace(/_int8\.onnx$/, "_fp32.onnx");
 
@@ -37,9 +36,9 @@ Deno.test("hops streamed through the model = one run over the training features"
   parts.push(await s.flush());
   const streamed = Float32Array.from(parts.flatMap((p) => [...p]));
 
-  const emb = await WakeEmbedModel.load();
-  const mel = await emb.melSignal(audio, 320);
-  await emb.release();
+  const melModel = await loadMelSpectrogram();
+  const mel = await melSignal(melModel, audio, MEL_STEP);
+  await melModel.session.release();
   const frames = mel.length / MEL_BANDS;
   const x = new Float32Array((frames + 48) * MEL_BANDS);
   for (let k = 0; k < 48; k++) x.set(mel.subarray(0, MEL_BANDS), k * MEL_BANDS);

@@ -5,23 +5,9 @@
 import assert from "node:assert/strict";
 import { loadModel } from "../../core/ort.ts";
 import { readOnnxInfo } from "../../core/onnx_info.ts";
-import { AcousticModel } from "../../asr/acoustic.ts";
+import { AcousticModel, hopInputs } from "../../asr/acoustic.ts";
 import { loadAudioFile } from "../../audio/load.ts";
-import { mfccOfSignal } from "../../pipeline/mfcc.ts";
 import { NUM_LABELS } from "../../core/phones.ts";
-import { HOP } from "../../core/units.ts";
-
-/** What the model's stream takes per 10 ms hop of `x`: MFCC vectors or the hop's samples. */
-function hopInputs(m: AcousticModel, x: Float32Array): Float32Array[] {
-  if (m.input === "audio") {
-    return Array.from(
-      { length: Math.floor(x.length / HOP) },
-      (_, t) => x.subarray(t * HOP, (t + 1) * HOP),
-    );
-  }
-  const f = mfccOfSignal(x);
-  return Array.from({ length: f.frames }, (_, t) => f.data.subarray(t * 13, (t + 1) * 13));
-}
 
 const INT8 = "models/asr/asr_int8.onnx";
 const FP32 = "models/asr/asr_fp32.onnx";

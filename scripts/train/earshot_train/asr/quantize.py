@@ -45,6 +45,13 @@ def calibration_features(features_dir: str, n: int, pad: int = CONTEXT):
     return out
 
 
+def _range(values, lo_zero=False):
+    """(0.01 percentile, or 0 when a ReLU follows; 99.99 percentile) of recorded values."""
+    a = np.concatenate(values)
+    lo = 0.0 if lo_zero else float(np.percentile(a, 0.01))
+    return (lo, float(np.percentile(a, 99.99)))
+
+
 def conv_ranges(model: AsrNet, feats):
     """(input range, output range) of every Conv in order; outputs after the following ReLU.
 
@@ -70,12 +77,7 @@ def conv_ranges(model: AsrNet, feats):
                     outs[cur].append(h.flatten().numpy())
                     cur = None
 
-    def rng(v, lo_zero=False):
-        a = np.concatenate(v)
-        lo = 0.0 if lo_zero else float(np.percentile(a, 0.01))
-        return (lo, float(np.percentile(a, 99.99)))
-
-    return [(rng(ins[i]), rng(outs[i], lo_zero=i != convs[-1])) for i in convs]
+    return [(_range(ins[i]), _range(outs[i], lo_zero=i != convs[-1])) for i in convs]
 
 
 def embed_conv_ranges(model, mels):
@@ -112,13 +114,9 @@ def embed_conv_ranges(model, mels):
         h.remove()
     n_front = len(convs) - len([m for m in head.net if isinstance(m, nn.Conv1d)])
 
-    def rng(v, lo_zero=False):
-        a = np.concatenate(v)
-        lo = 0.0 if lo_zero else float(np.percentile(a, 0.01))
-        return (lo, float(np.percentile(a, 99.99)))
-
     last = len(convs) - 1
-    return [(rng(ins[k]), rng(outs[k], lo_zero=n_front <= k < last)) for k in range(len(convs))]
+    return [(_range(ins[k]), _range(outs[k], lo_zero=n_front <= k < last))
+            for k in range(len(convs))]
 
 
 def main():
