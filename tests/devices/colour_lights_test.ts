@@ -9,8 +9,8 @@ import { applyImport, importHaDiscovery, startImport } from "../../devices/impor
 import { MqttLink } from "../../devices/mqtt.ts";
 import { Router } from "../../devices/router.ts";
 import type { EarshotEvent } from "../../core/events.ts";
-import { parseIntent } from "../../intent/index.ts";
 import { Mosquitto, until, Watcher } from "./mosquitto.ts";
+import { commandRoundTrips, type RoundTrip } from "./round_trip.ts";
 import { type Device, parseRegistry } from "../../home/registry.ts";
 
 /**
@@ -242,7 +242,7 @@ Deno.test(
       const stop = startImport(registry, link, (m) => problems.push(m));
       await until(() => registry.devices.length >= 2, 8000, "template light imported");
       assert.deepEqual(problems, []);
-      const cases: Array<[string, string, string, string, string]> = [
+      const cases: RoundTrip[] = [
         // Tasmota RGBW console shape: stat/<topic>/RESULT = {"POWER":"ON","Dimmer":..,"Color":..,
         // "HSBColor":..,"White":..,"CT":..,"Channel":[..]}.
         [
@@ -281,18 +281,7 @@ Deno.test(
           '{"state": "off", "brightness": 51}',
         ],
       ];
-      for (const [text, topic, payload, replyTopic, reply] of cases) {
-        const intent = parseIntent(text, registry, {});
-        assert.ok(intent && !intent.problem, `${text}: ${intent?.problem}`);
-        const r = router.route(intent, 1);
-        assert.deepEqual(r.errors, [], text);
-        const seen = await peer.waitFor(topic, (p) => p === payload, 5000);
-        assert.equal(seen.payload, payload, text);
-        await peer.publish(replyTopic, reply);
-        const confirms = await r.confirmations;
-        assert.equal(confirms.length, 1, text);
-        assert.equal(confirms[0].confirmed, true, `${text}: ${confirms[0].reason}`);
-      }
+      await commandRoundTrips(router, registry, peer, cases);
       const lamp = router.states.get("lamp");
       assert.deepEqual([lamp.on, lamp.brightness, lamp.colorTemp], [true, 40, 2700]);
       const strip = router.states.get("ha_rgb1_light");

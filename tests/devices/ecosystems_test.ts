@@ -17,8 +17,8 @@ import { startImport } from "../../devices/import.ts";
 import { MqttLink } from "../../devices/mqtt.ts";
 import { Router } from "../../devices/router.ts";
 import type { EarshotEvent } from "../../core/events.ts";
-import { parseIntent } from "../../intent/index.ts";
 import { Mosquitto, until, Watcher } from "./mosquitto.ts";
+import { commandRoundTrips, type RoundTrip } from "./round_trip.ts";
 import { type Device, parseRegistry, type Registry } from "../../home/registry.ts";
 import {
   haDeviceDiscovery,
@@ -559,7 +559,7 @@ Deno.test(
       );
       assert.deepEqual(problems.filter((p) => !/preset_mode/.test(p)), []);
 
-      const cases: Array<[string, string, string, string, string]> = [
+      const cases: RoundTrip[] = [
         [
           "set the bedroom fan to high",
           "zigbee2mqtt/bedroom_fan/set/fan_mode",
@@ -596,18 +596,7 @@ Deno.test(
           '{"brightness":127,"state":"ON"}',
         ],
       ];
-      for (const [text, topic, payload, replyTopic, reply] of cases) {
-        const intent = parseIntent(text, registry, {});
-        assert.ok(intent && !intent.problem, `${text}: ${intent?.problem}`);
-        const r = router.route(intent, 1);
-        assert.deepEqual(r.errors, [], text);
-        const seen = await peer.waitFor(topic, (p) => p === payload, 5000);
-        assert.equal(seen.payload, payload, text);
-        await peer.publish(replyTopic, reply);
-        const confirms = await r.confirmations;
-        assert.equal(confirms.length, 1, text);
-        assert.equal(confirms[0].confirmed, true, `${text}: ${confirms[0].reason}`);
-      }
+      await commandRoundTrips(router, registry, peer, cases);
       const errors = events.filter((e) => e.type === "error");
       assert.deepEqual(errors, []);
       stop();
