@@ -1,4 +1,23 @@
 import { parseRegistry, type Registry } from "../../home/registry.ts";
+import { intentTargets } from "../../devices/router.ts";
+import { parseIntent } from "../../intent/index.ts";
+
+/**
+ * What a sentence does in `home`, said at `site`: intent, sorted target ids, value, and the
+ * reason when nothing acts (Cancel acts on nothing by design); null when not understood.
+ */
+export function whatItDoes(home: Registry, text: string, site = "living_room") {
+  const p = parseIntent(text, home, { area: site });
+  if (!p) return null;
+  const { devices, errors } = intentTargets(home, p);
+  const value = p.name === "QueryState" ? p.slots.state : p.slots.value;
+  return {
+    intent: p.name,
+    on: devices.map((d) => d.id).sort(),
+    ...(value !== undefined ? { value } : {}),
+    ...(devices.length || p.name === "Cancel" ? {} : { why: errors.join("; ") }),
+  };
+}
 
 /** A small registry covering every device type and adapter. */
 export function testRegistry(extra: Record<string, unknown> = {}): Registry {

@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { loadRegistry, parseRegistry, type Registry } from "../../home/registry.ts";
-import { intentTargets } from "../../devices/router.ts";
 import { parseIntent } from "../../intent/index.ts";
+import { whatItDoes } from "./helpers.ts";
 import { EVERYTHING_PROBLEM } from "../../intent/resolve.ts";
 import { nameWords, typeWords } from "../../intent/parser.ts";
 
@@ -17,19 +17,9 @@ const home2 = await loadRegistry(
   new URL("../fixtures/phrasing/home2.devices.json", import.meta.url).pathname,
 );
 
-/** What a sentence does: intent, sorted target ids, value, and the reason when nothing acts. */
-function does(text: string, site = "living_room", home: Registry = home2) {
-  const p = parseIntent(text, home, { area: site });
-  if (!p) return null;
-  const { devices, errors } = intentTargets(home, p);
-  const value = p.name === "QueryState" ? p.slots.state : p.slots.value;
-  return {
-    intent: p.name,
-    on: devices.map((d) => d.id).sort(),
-    ...(value !== undefined ? { value } : {}),
-    ...(devices.length ? {} : { why: errors.join("; ") }),
-  };
-}
+/** What a sentence does (tests/intent/helpers.ts whatItDoes); home 2 unless given. */
+const does = (text: string, site = "living_room", home: Registry = home2) =>
+  whatItDoes(home, text, site);
 
 Deno.test("'would you mind' takes the -ing verbs: turning, switching", () => {
   assert.deepEqual(does("would you mind switching on the lamp"), {

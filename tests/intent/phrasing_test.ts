@@ -8,26 +8,15 @@
  */
 import assert from "node:assert/strict";
 import { loadRegistry } from "../../home/registry.ts";
-import { intentTargets } from "../../devices/router.ts";
 import { parseIntent } from "../../intent/index.ts";
+import { whatItDoes } from "./helpers.ts";
 
 const home = await loadRegistry(
   new URL("../fixtures/phrasing/home.devices.json", import.meta.url).pathname,
 );
 
-/** What a sentence does: intent, sorted target ids, value, and the reason when nothing acts. */
-function does(text: string, site = "living_room") {
-  const p = parseIntent(text, home, { area: site });
-  if (!p) return null;
-  const { devices, errors } = intentTargets(home, p);
-  const value = p.name === "QueryState" ? p.slots.state : p.slots.value;
-  return {
-    intent: p.name,
-    on: devices.map((d) => d.id).sort(),
-    ...(value !== undefined ? { value } : {}),
-    ...(devices.length || p.name === "Cancel" ? {} : { why: errors.join("; ") }),
-  };
-}
+/** What a sentence does in the phrasing home (tests/intent/helpers.ts whatItDoes). */
+const does = (text: string, site = "living_room") => whatItDoes(home, text, site);
 
 const ALL_LIGHTS = [
   "bedroom_ceiling_light",
