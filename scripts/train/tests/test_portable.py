@@ -20,30 +20,21 @@ from earshot_train.quant.ptq import (
     quantize_lstm_dynamic,
     quantize_matmul_dynamic,
 )
-from tests.test_ptq import conv_model
+from tests.test_ptq import conv_model, inits, lstm_model, matmul_model
 
 
 def centred(m, op, wi, zi):
     """(weight - zero point) of every `op` node's weight input, as int arrays."""
-    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    i = inits(m)
     out = []
     for n in m.graph.node:
-        if n.op_type == op and n.input[wi] in inits:
-            w = inits[n.input[wi]].astype(np.int32)
-            z = inits[n.input[zi]] if zi < len(n.input) and n.input[zi] else np.zeros(1)
+        if n.op_type == op and n.input[wi] in i:
+            w = i[n.input[wi]].astype(np.int32)
+            z = i[n.input[zi]] if zi < len(n.input) and n.input[zi] else np.zeros(1)
             zs = np.unique(z)  # the writers' zero points are one value (0, or 128 after)
             assert len(zs) == 1, zs
-            out.append((inits[n.input[wi]].dtype, w - int(zs[0])))
+            out.append((i[n.input[wi]].dtype, w - int(zs[0])))
     return out
-
-
-def matmul_model():
-    rng = np.random.default_rng(1)
-    w = numpy_helper.from_array(rng.standard_normal((6, 4)).astype(np.float32), "w")
-    g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "g",
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])], [w])
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
 class UnsignedWeightsTest(unittest.TestCase):
@@ -76,13 +67,13 @@ class UnsignedWeightsTest(unittest.TestCase):
         after = centred(m, "QLinearConv", 3, 5)
         np.testing.assert_array_equal(before[0][1], after[0][1])
         self.assertEqual(after[0][0], np.uint8)
-        zp = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}[
-            next(n for n in m.graph.node if n.op_type == "QLinearConv").input[5]]
+        zp = inits(m)[next(n for n in m.graph.node if n.op_type == "QLinearConv").input[5]]
         self.assertEqual(zp.dtype, np.uint8)
         self.assertTrue((zp == 128).all())
 
     def test_matmul_integer_and_lstm(self):
-        m = matmul_model()
+        rng = np.random.default_rng(1)
+        m = matmul_model(rng.standard_normal((6, 4)).astype(np.float32))
         quantize_matmul_dynamic(m, "mm")
         before = centred(m, "MatMulInteger", 1, 3)
         self.assertEqual(unsigned_weights(m), 1)
@@ -92,13 +83,8 @@ class UnsignedWeightsTest(unittest.TestCase):
 
         rng = np.random.default_rng(3)
         hid, inp = 2, 3
-        W = numpy_helper.from_array(rng.standard_normal((1, 4 * hid, inp)).astype(np.float32), "W")
-        R = numpy_helper.from_array(rng.standard_normal((1, 4 * hid, hid)).astype(np.float32), "R")
-        g = helper.make_graph(
-            [helper.make_node("LSTM", ["x", "W", "R"], ["y"], name="lstm", hidden_size=hid)],
-            "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, 1, inp])],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [W, R])
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        m = lstm_model(rng.standard_normal((1, 4 * hid, inp)).astype(np.float32),
+                       rng.standard_normal((1, 4 * hid, hid)).astype(np.float32))
         quantize_lstm_dynamic(m, "lstm")
         before = [centred(m, "DynamicQuantizeLSTM", wi, zi) for wi, zi in ((1, 9), (2, 11))]
         self.assertEqual(unsigned_weights(m), 2)

@@ -32,6 +32,27 @@ def conv_model():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
+def matmul_model(w: np.ndarray):
+    """y = x @ w with w [K, N] as an initializer (node "mm")."""
+    k, n = w.shape
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, k])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, n])],
+                          [numpy_helper.from_array(w, "w")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def lstm_model(W: np.ndarray, R: np.ndarray):
+    """One LSTM (node "lstm") over [5, 1, I] inputs, W [1, 4H, I] and R [1, 4H, H]."""
+    hidden, inp = R.shape[2], W.shape[2]
+    node = helper.make_node("LSTM", ["x", "W", "R"], ["y"], name="lstm", hidden_size=hidden)
+    g = helper.make_graph([node], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, 1, inp])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(W, "W"), numpy_helper.from_array(R, "R")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
 def inits(m):
     return {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
 
@@ -68,11 +89,7 @@ class PtqTest(unittest.TestCase):
             quantize_conv_static(m, "conv1", (-1.0, 1.0), (0.0, 1.0))
 
     def test_matmul_dynamic(self):
-        w = numpy_helper.from_array(np.arange(12, dtype=np.float32).reshape(3, 4) - 6, "w")
-        g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "g",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])], [w])
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        m = matmul_model(np.arange(12, dtype=np.float32).reshape(3, 4) - 6)
         quantize_matmul_dynamic(m, "mm")
         onnx.checker.check_model(m)
         self.assertEqual([n.op_type for n in m.graph.node],
@@ -80,13 +97,7 @@ class PtqTest(unittest.TestCase):
 
     def test_lstm_dynamic_layout(self):
         H, I = 2, 3
-        W = numpy_helper.from_array(np.ones((1, 4 * H, I), np.float32), "W")
-        R = numpy_helper.from_array(np.full((1, 4 * H, H), 0.5, np.float32), "R")
-        node = helper.make_node("LSTM", ["x", "W", "R"], ["y"], name="lstm", hidden_size=H)
-        g = helper.make_graph([node], "g",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, 1, I])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [W, R])
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        m = lstm_model(np.ones((1, 4 * H, I), np.float32), np.full((1, 4 * H, H), 0.5, np.float32))
         quantize_lstm_dynamic(m, "lstm")
         n = m.graph.node[0]
         self.assertEqual((n.op_type, n.domain), ("DynamicQuantizeLSTM", "com.microsoft"))

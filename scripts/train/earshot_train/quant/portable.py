@@ -25,6 +25,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, numpy_helper
 
+from .ptq import _Graph
+
 # op type -> [(weight input index, zero point input index)]
 WEIGHT_INPUTS: Dict[str, List[Tuple[int, int]]] = {
     "DequantizeLinear": [(0, 2)],
@@ -36,11 +38,18 @@ WEIGHT_INPUTS: Dict[str, List[Tuple[int, int]]] = {
 }
 
 
+def _set_input(node: onnx.NodeProto, i: int, name: str) -> None:
+    """Input i of node becomes name (optional inputs before it stay empty)."""
+    while len(node.input) <= i:
+        node.input.append("")
+    node.input[i] = name
+
+
 def unsigned_weights(model: onnx.ModelProto) -> int:
     """Store every constant int8 weight (zero point 0) as uint8 codes + 128 with zero point 128.
 
     Returns how many weights were converted. A weight whose zero point is not 0, or that is not
-    a constant, is left alone (none of the toolkit's writers makes one).
+    an initializer, is left alone (none of the toolkit's writers makes one).
 
     >>> import onnx
     >>> from onnx import helper, numpy_helper, TensorProto
@@ -55,35 +64,23 @@ def unsigned_weights(model: onnx.ModelProto) -> int:
     >>> [numpy_helper.to_array(t).tolist() for t in m.graph.initializer]
     [[1, 128, 133], 0.5, 128]
     """
-    g = model.graph
-    inits = {t.name: t for t in g.initializer}
-    # Constant nodes count as initializers too.
-    consts = {n.output[0]: n for n in g.node if n.op_type == "Constant"}
+    gr = _Graph(model)
+    # A weight read by several nodes is converted once; the others get its new zero point.
     done: Dict[str, str] = {}
     converted = 0
-
-    def tensor(name: str):
-        if name in inits:
-            return inits[name]
-        node = consts.get(name)
-        if node is None:
-            return None
-        return next((a.t for a in node.attribute if a.name == "value"), None)
-
-    for node in list(g.node):
+    for node in gr.g.node:
         for wi, zi in WEIGHT_INPUTS.get(node.op_type, []):
             if wi >= len(node.input) or not node.input[wi]:
                 continue
             w_name = node.input[wi]
             z_name = node.input[zi] if zi < len(node.input) else ""
             if w_name in done:
-                if z_name and z_name != done[w_name]:
-                    node.input[zi] = done[w_name]
+                _set_input(node, zi, done[w_name])
                 continue
-            w = tensor(w_name)
+            w = gr.inits.get(w_name)
             if w is None or w.data_type != TensorProto.INT8:
                 continue
-            z = tensor(z_name) if z_name else None
+            z = gr.inits.get(z_name) if z_name else None
             if z_name and (z is None or z.data_type != TensorProto.INT8):
                 continue
             zv = numpy_helper.to_array(z) if z is not None else np.zeros((), np.int8)
@@ -91,19 +88,13 @@ def unsigned_weights(model: onnx.ModelProto) -> int:
                 continue
             wv = numpy_helper.to_array(w).astype(np.int16) + 128
             w.CopyFrom(numpy_helper.from_array(wv.astype(np.uint8), w.name))
-            new_z = numpy_helper.from_array(np.full(zv.shape, 128, np.uint8),
-                                            f"{w_name}_zp_u8")
-            g.initializer.append(new_z)
-            inits[new_z.name] = new_z
-            while len(node.input) <= zi:
-                node.input.append("")
-            node.input[zi] = new_z.name
-            done[w_name] = new_z.name
+            new_z = f"{w_name}_zp_u8"
+            zp = np.full(zv.shape, 128, np.uint8)
+            gr.g.initializer.append(numpy_helper.from_array(zp, new_z))
+            _set_input(node, zi, new_z)
+            done[w_name] = new_z
             converted += 1
-    used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
-    keep = [t for t in g.initializer if t.name in used]
-    del g.initializer[:]
-    g.initializer.extend(keep)
+    gr.remove_unused_initializers()
     return converted
 
 
